@@ -1,0 +1,198 @@
+/**
+ * The one schema of tickgate's service config. Defaults come from config/defaults/*.ts (named
+ * constants with units); this file says what each value may be. Unknown keys are rejected.
+ */
+import { z } from 'zod';
+import { connectionDefaults as C } from './defaults/connection.js';
+import { pipelineDefaults as P } from './defaults/pipeline.js';
+import { aggregateDefaults as A } from './defaults/aggregate.js';
+import { integrityDefaults as I } from './defaults/integrity.js';
+import { sinksDefaults as S } from './defaults/sinks.js';
+import { serverDefaults as SV } from './defaults/server.js';
+import { venuesDefaults as V } from './defaults/venues.js';
+
+const ms = (d: number) => z.number().int().nonnegative().default(d);
+const posInt = (d: number) => z.number().int().positive().default(d);
+const ratio = (d: number) => z.number().min(0).max(1).default(d);
+const url = (d: string) => z.string().url().default(d);
+const symbols = z.array(z.string().regex(/^[A-Za-z0-9._-]+$/, 'a symbol like BTCUSDT')).default([]);
+const section = <T extends z.ZodRawShape>(shape: T) => z.object(shape).strict().prefault({} as never);
+
+export const connectionSchema = section({
+  connectTimeoutMs: posInt(C.connectTimeoutMs),
+  handshakeTimeoutMs: posInt(C.handshakeTimeoutMs),
+  pingTimeoutMs: posInt(C.pingTimeoutMs),
+  closeTimeoutMs: posInt(C.closeTimeoutMs),
+  heartbeatIntervalMs: posInt(C.heartbeatIntervalMs),
+  heartbeatTimeoutMs: posInt(C.heartbeatTimeoutMs),
+  staleAfterMs: posInt(C.staleAfterMs),
+  streamStaleAfterMs: posInt(C.streamStaleAfterMs),
+  reconnectBaseDelayMs: posInt(C.reconnectBaseDelayMs),
+  reconnectMaxDelayMs: posInt(C.reconnectMaxDelayMs),
+  backoffResetAfterMs: ms(C.backoffResetAfterMs),
+  breakerFailureThreshold: posInt(C.breakerFailureThreshold),
+  breakerRecoveryMs: posInt(C.breakerRecoveryMs),
+  connectAttemptsPerWindow: posInt(C.connectAttemptsPerWindow),
+  connectAttemptWindowMs: posInt(C.connectAttemptWindowMs),
+  maxMessagesPerSecond: posInt(C.maxMessagesPerSecond),
+  connectTimeoutScheduleMs: z.array(z.number().int().positive()).nonempty().nullable().default(null),
+  metadataRingSize: posInt(C.metadataRingSize),
+  metadataMaxAgeMs: posInt(C.metadataMaxAgeMs),
+  cleanupIntervalMs: posInt(C.cleanupIntervalMs),
+  networkCheck: z.enum(['auto', 'on', 'off']).default(C.networkCheck),
+  networkCheckAttempts: posInt(C.networkCheckAttempts),
+  networkCheckRetryDelaysMs: z.array(z.number().int().nonnegative()).default([...C.networkCheckRetryDelaysMs]),
+  networkCheckTotalMs: posInt(C.networkCheckTotalMs),
+  networkCheckConnectTimeoutMs: posInt(C.networkCheckConnectTimeoutMs),
+  rotationMarginMs: ms(C.rotationMarginMs),
+  rotationOverlapMs: ms(C.rotationOverlapMs),
+  rotationRetryDelayMs: posInt(C.rotationRetryDelayMs),
+  preLiveBufferFrames: posInt(C.preLiveBufferFrames),
+  streamStaleAction: z.enum(['resubscribe', 'report']).default(C.streamStaleAction),
+  maxPayloadBytes: posInt(C.maxPayloadBytes),
+}).refine((c) => c.reconnectMaxDelayMs >= c.reconnectBaseDelayMs, {
+  message: 'reconnectMaxDelayMs must be >= reconnectBaseDelayMs',
+  path: ['reconnectMaxDelayMs'],
+});
+
+export const pipelineSchema = section({
+  maxQueueItems: posInt(P.maxQueueItems),
+  handlerTimeoutMs: posInt(P.handlerTimeoutMs),
+  timeoutWarnIntervalMs: ms(P.timeoutWarnIntervalMs),
+  errorLogIntervalMs: ms(P.errorLogIntervalMs),
+  workerThreads: z.number().int().min(1).max(64).default(P.workerThreads),
+  workerMaxQueueTasks: posInt(P.workerMaxQueueTasks),
+  workerIdleTimeoutMs: ms(P.workerIdleTimeoutMs),
+  lagResolutionMs: posInt(P.lagResolutionMs),
+  lagCheckIntervalMs: posInt(P.lagCheckIntervalMs),
+  lagThresholdMs: posInt(P.lagThresholdMs),
+});
+
+const decimalText = z.string().regex(/^\d+(\.\d+)?$/, 'a positive decimal string like "10" or "0.5"');
+
+export const aggregateSchema = section({
+  allowedLatenessMs: ms(A.allowedLatenessMs),
+  latePolicy: z.enum(['amend', 'drop']).default(A.latePolicy),
+  amendHistoryMs: ms(A.amendHistoryMs),
+  tickCandleTicks: posInt(A.tickCandleTicks),
+  candleHistoryItems: posInt(A.candleHistoryItems),
+  timeCandleIntervalsMs: z.array(z.number().int().positive()).default([...A.timeCandleIntervalsMs]),
+  volumeBarSize: decimalText.nullable().default(A.volumeBarSize),
+  recentTradesItems: posInt(A.recentTradesItems),
+  storeRawTrades: z.boolean().default(A.storeRawTrades),
+  enrichWindowMs: posInt(A.enrichWindowMs),
+  enrichIntervalMs: posInt(A.enrichIntervalMs),
+  enrichFreshnessMs: posInt(A.enrichFreshnessMs),
+  enrichTimeoutMs: posInt(A.enrichTimeoutMs),
+  enrichResultsKept: posInt(A.enrichResultsKept),
+});
+
+export const integritySchema = section({
+  maxBufferedTrades: posInt(I.maxBufferedTrades),
+  maxBufferedDeltas: posInt(I.maxBufferedDeltas),
+  dedupWindowItems: posInt(I.dedupWindowItems),
+  retryDelayMs: ms(I.retryDelayMs),
+  maxFetchAttempts: posInt(I.maxFetchAttempts),
+  maxSnapshotAttempts: posInt(I.maxSnapshotAttempts),
+});
+
+export const storageSchema = section({
+  retryDelaysMs: z.array(z.number().int().nonnegative()).default([...S.retryDelaysMs]),
+  retryJitterRatio: ratio(S.retryJitterRatio),
+  maxBatchRecords: posInt(S.maxBatchRecords),
+  maxQueueRecords: posInt(S.maxQueueRecords),
+  writeTimeoutMs: posInt(S.writeTimeoutMs),
+  closeTimeoutMs: posInt(S.closeTimeoutMs),
+  spoolDir: z.string().min(1).default('./data/spool'),
+  spoolMaxBytes: posInt(S.spoolMaxBytes),
+  spoolSegmentMaxBytes: posInt(S.spoolSegmentMaxBytes),
+  /** 'always' fsyncs every batch; a number fsyncs at most that often (ms); 'never' leaves it to the OS. */
+  spoolFsync: z.union([z.enum(['always', 'never']), z.number().int().positive()]).default(S.spoolFsyncIntervalMs),
+});
+
+export const serverSchema = section({
+  enabled: z.boolean().default(true),
+  host: z.string().min(1).default(SV.host),
+  port: z.number().int().min(0).max(65535).default(SV.port),
+  token: z.string().min(8, 'a token of at least 8 characters').nullable().default(null),
+  maxConnections: posInt(SV.maxConnections),
+  maxEventLoopLagMs: posInt(SV.maxEventLoopLagMs),
+  maxMemoryBytes: posInt(SV.maxMemoryBytes),
+  maxChannelsPerClient: posInt(SV.maxChannelsPerClient),
+  maxIncomingMessagesPerSec: posInt(SV.maxIncomingMessagesPerSec),
+  maxQueueMessages: posInt(SV.maxQueueMessages),
+  maxQueueBytes: posInt(SV.maxQueueBytes),
+  slowConsumerCloseMs: posInt(SV.slowConsumerCloseMs),
+  heartbeatIntervalMs: posInt(SV.heartbeatIntervalMs),
+  cleanupIntervalMs: posInt(SV.cleanupIntervalMs),
+  idleTimeoutMs: posInt(SV.idleTimeoutMs),
+  ringCapacityMessages: posInt(SV.ringCapacityMessages),
+});
+
+const binanceStreams = z.array(z.enum(['trade', 'aggTrade', 'bookTicker', 'depth', 'kline_1m', 'forceOrder'])).nonempty();
+
+export const venuesSchema = section({
+  binance: section({
+    enabled: z.boolean().default(false),
+    wsBaseUrl: url(V.binance.wsBaseUrl),
+    restBaseUrl: url(V.binance.restBaseUrl),
+    symbols,
+    streams: binanceStreams.default(['trade', 'bookTicker', 'depth']),
+    accounts: z.array(z.object({
+      id: z.string().regex(/^[A-Za-z0-9_-]+$/, 'an account id of letters, digits, _ or -'),
+      apiKey: z.string().min(1),
+    }).strict()).default([]),
+  }),
+  bybit: section({
+    enabled: z.boolean().default(false),
+    wsBaseUrl: url(V.bybit.wsBaseUrl),
+    categoryPath: z.string().startsWith('/').default(V.bybit.categoryPath),
+    restBaseUrl: url(V.bybit.restBaseUrl),
+    symbols,
+    streams: z.array(z.enum(['publicTrade', 'orderbook.50', 'tickers', 'allLiquidation'])).nonempty()
+      .default(['publicTrade', 'orderbook.50']),
+  }),
+  equities: section({
+    enabled: z.boolean().default(false),
+    wsBaseUrl: url(V.equities.wsBaseUrl),
+    path: z.string().startsWith('/').default(V.equities.path),
+    apiToken: z.string().min(1).nullable().default(null),
+    symbols,
+    holidays: z.array(z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'a date like 2026-12-25')).default([]),
+  }),
+});
+
+export const configSchema = z.object({
+  profile: z.enum(['development', 'staging', 'production']).default('development'),
+  log: section({
+    level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    file: z.string().min(1).nullable().default(null),
+    healthLineIntervalMs: posInt(60_000),
+  }),
+  marketHours: section({ skip: z.boolean().default(false) }),
+  venues: venuesSchema,
+  connection: connectionSchema,
+  integrity: integritySchema,
+  pipeline: pipelineSchema,
+  aggregate: aggregateSchema,
+  /** Sink specs: sqlite:PATH, postgres://..., nats://...?stream=NAME, jsonl:DIR. */
+  sinks: z.array(z.string().min(1)).default(['sqlite:./data/tickgate.db']),
+  storage: storageSchema,
+  server: serverSchema,
+}).strict().superRefine((cfg, ctx) => {
+  const loopback = ['127.0.0.1', 'localhost', '::1'].includes(cfg.server.host);
+  if (!loopback && cfg.server.token === null) {
+    ctx.addIssue({ code: 'custom', path: ['server', 'token'], message: `server.host "${cfg.server.host}" is not loopback: a token is required` });
+  }
+  for (const v of ['binance', 'bybit', 'equities'] as const) {
+    if (cfg.venues[v].enabled && cfg.venues[v].symbols.length === 0) {
+      ctx.addIssue({ code: 'custom', path: ['venues', v, 'symbols'], message: `venue ${v} is enabled but has no symbols` });
+    }
+  }
+  if (cfg.venues.equities.enabled && cfg.venues.equities.apiToken === null) {
+    ctx.addIssue({ code: 'custom', path: ['venues', 'equities', 'apiToken'], message: 'the equities feed needs an API token' });
+  }
+});
+
+export type TickgateConfig = z.output<typeof configSchema>;
+export type TickgateConfigInput = z.input<typeof configSchema>;
