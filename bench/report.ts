@@ -18,6 +18,7 @@ export function report(line: BenchLine): void {
   process.stdout.write(`${JSON.stringify(line)}\n`);
 }
 
-export function withRatio(line: Omit<BenchLine, 'ratio'> & { baseline: number }): BenchLine {
-  return { ...line, ratio: Number((line.value / line.baseline).toFixed(3)) };
+export function withRatio(line: BenchLine & { readonly baseline: number }): BenchLine {
+  const value: number = line.value;
+  return { ...line, ratio: Number((value / line.baseline).toFixed(3)) };
 }

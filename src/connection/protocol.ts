@@ -28,6 +28,11 @@ export interface Request {
   readonly payload: string;
   /** Streams this request (un)subscribes. */
   readonly streams: readonly string[];
+  /**
+   * false for venues that never acknowledge this request (the EODHD-style equities feed): it is
+   * counted as done once sent. Default: an ack with `id` is awaited within the handshake timeout.
+   */
+  readonly expectAck?: boolean;
 }
 
 /** What to do after a close code or failed upgrade. */

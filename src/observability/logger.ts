@@ -19,7 +19,16 @@ export interface LoggerSettings {
   readonly name?: string;
 }
 
-export function createLogger(settings: LoggerSettings = {}, destination?: DestinationStream): Logger {
+/**
+ * `file`: append JSON lines to that file instead of stdout. It is reopened on SIGHUP, so external
+ * rotation (logrotate, or `mv` then `kill -HUP`) works without losing lines.
+ */
+export function createLogger(settings: LoggerSettings = {}, destination?: DestinationStream, file?: string | null): Logger {
+  if (!destination && file) {
+    const dest = pino.destination({ dest: file, mkdir: true, sync: false });
+    process.on('SIGHUP', () => dest.reopen());
+    destination = dest;
+  }
   const options: LoggerOptions = {
     level: settings.level ?? 'info',
     name: settings.name ?? 'tickgate',

@@ -1,0 +1,132 @@
+/** Binance frame text builders: field names, order and types as the real streams send them. */
+import type { PendingDepth, SimAggTrade, SimTrade, SymbolMarket } from '../market.js';
+import { formatUnits } from '../symbols.js';
+
+/** Binance spot prints every price and size with 8 decimals ("61837.63000000"). */
+const D = 8;
+
+export function px(m: SymbolMarket, units: number): string {
+  return formatUnits(units, m.spec.priceScale, D);
+}
+
+export function qty(m: SymbolMarket, units: number): string {
+  return formatUnits(units, m.spec.qtyScale, D);
+}
+
+export function tradeText(m: SymbolMarket, t: SimTrade, eventMs: number): string {
+  return `{"e":"trade","E":${eventMs},"s":"${m.spec.symbol}","t":${t.id},"p":"${px(m, t.price)}","q":"${qty(m, t.qty)}","T":${t.timeMs},"m":${t.buyerMaker},"M":true}`;
+}
+
+export function aggTradeText(m: SymbolMarket, a: SimAggTrade, eventMs: number): string {
+  return `{"e":"aggTrade","E":${eventMs},"s":"${m.spec.symbol}","a":${a.a},"p":"${px(m, a.price)}","q":"${qty(m, a.qty)}","f":${a.firstId},"l":${a.lastId},"T":${a.timeMs},"m":${a.buyerMaker},"M":true}`;
+}
+
+/** REST /api/v3/aggTrades item (no e/E/s). */
+export function aggTradeRest(m: SymbolMarket, a: SimAggTrade): Record<string, string | number | boolean> {
+  return { a: a.a, p: px(m, a.price), q: qty(m, a.qty), f: a.firstId, l: a.lastId, T: a.timeMs, m: a.buyerMaker, M: true };
+}
+
+/** REST /api/v3/trades and /historicalTrades item; quoteQty is exact (bigint price x qty). */
+export function tradeRest(m: SymbolMarket, t: SimTrade): Record<string, string | number | boolean> {
+  return {
+    id: t.id, price: px(m, t.price), qty: qty(m, t.qty), quoteQty: quoteText(m, BigInt(t.price) * BigInt(t.qty)),
+    time: t.timeMs, isBuyerMaker: t.buyerMaker, isBestMatch: true,
+  };
+}
+
+export function bookTickerText(m: SymbolMarket): string {
+  const b = m.bestBid() ?? [0, 0];
+  const a = m.bestAsk() ?? [0, 0];
+  return `{"u":${m.updateId},"s":"${m.spec.symbol}","b":"${px(m, b[0])}","B":"${qty(m, b[1])}","a":"${px(m, a[0])}","A":"${qty(m, a[1])}"}`;
+}
+
+function levels(m: SymbolMarket, list: ReadonlyArray<readonly [number, number]>): string {
+  let out = '[';
+  for (let i = 0; i < list.length; i++) {
+    const l = list[i] as readonly [number, number];
+    out += `${i > 0 ? ',' : ''}["${px(m, l[0])}","${qty(m, l[1])}"]`;
+  }
+  return `${out}]`;
+}
+
+export function depthText(m: SymbolMarket, d: PendingDepth, eventMs: number): string {
+  return `{"e":"depthUpdate","E":${eventMs},"s":"${m.spec.symbol}","U":${d.firstId},"u":${d.lastId},"b":${levels(m, d.bids)},"a":${levels(m, d.asks)}}`;
+}
+
+/** USD-M futures depth: adds the transaction time T and `pu` (previous event's u). */
+export function futuresDepthText(m: SymbolMarket, d: PendingDepth, eventMs: number, pu: number): string {
+  return `{"e":"depthUpdate","E":${eventMs},"T":${eventMs},"s":"${m.spec.symbol}","U":${d.firstId},"u":${d.lastId},"pu":${pu},"b":${levels(m, d.bids)},"a":${levels(m, d.asks)}}`;
+}
+
+export function depthSnapshotBody(m: SymbolMarket, limit: number): { lastUpdateId: number; bids: string[][]; asks: string[][] } {
+  const book = m.book(limit);
+  return {
+    lastUpdateId: book.lastUpdateId,
+    bids: book.bids.map(([p, q]) => [px(m, p), qty(m, q)]),
+    asks: book.asks.map(([p, q]) => [px(m, p), qty(m, q)]),
+  };
+}
+
+/** Running 1-minute kline of one symbol. Quote volumes are exact (bigint price x qty). */
+export class KlineState {
+  openMs = 0;
+  open = 0;
+  high = 0;
+  low = 0;
+  close = 0;
+  volume = 0;
+  takerBuyVolume = 0;
+  quoteVolume = 0n;
+  takerBuyQuote = 0n;
+  count = 0;
+  firstId = -1;
+  lastId = -1;
+
+  add(t: SimTrade): void {
+    const minute = Math.floor(t.timeMs / 60_000) * 60_000;
+    if (minute !== this.openMs) this.reset(minute, t.price);
+    if (this.count === 0) {
+      this.open = this.high = this.low = t.price;
+      this.firstId = t.id;
+    }
+    this.high = Math.max(this.high, t.price);
+    this.low = Math.min(this.low, t.price);
+    this.close = t.price;
+    this.volume += t.qty;
+    const quote = BigInt(t.price) * BigInt(t.qty);
+    this.quoteVolume += quote;
+    if (!t.buyerMaker) {
+      this.takerBuyVolume += t.qty;
+      this.takerBuyQuote += quote;
+    }
+    this.count++;
+    this.lastId = t.id;
+  }
+
+  reset(minute: number, price: number): void {
+    this.openMs = minute;
+    this.open = this.high = this.low = this.close = price;
+    this.volume = this.takerBuyVolume = this.count = 0;
+    this.quoteVolume = this.takerBuyQuote = 0n;
+    this.firstId = this.lastId = -1;
+  }
+}
+
+function quoteText(m: SymbolMarket, v: bigint): string {
+  const scale = m.spec.priceScale + m.spec.qtyScale;
+  const s = v.toString().padStart(scale + 1, '0');
+  const intPart = s.slice(0, s.length - scale);
+  const frac = s.slice(s.length - scale).padEnd(D, '0').slice(0, D);
+  return `${intPart}.${frac}`;
+}
+
+export function klineText(m: SymbolMarket, k: KlineState, eventMs: number, closed: boolean): string {
+  const s = m.spec.symbol;
+  return `{"e":"kline","E":${eventMs},"s":"${s}","k":{"t":${k.openMs},"T":${k.openMs + 59_999},"s":"${s}","i":"1m","f":${k.firstId},"L":${k.lastId},"o":"${px(m, k.open)}","c":"${px(m, k.close)}","h":"${px(m, k.high)}","l":"${px(m, k.low)}","v":"${qty(m, k.volume)}","n":${k.count},"x":${closed},"q":"${quoteText(m, k.quoteVolume)}","V":"${qty(m, k.takerBuyVolume)}","Q":"${quoteText(m, k.takerBuyQuote)}","B":"0"}}`;
+}
+
+export function forceOrderText(m: SymbolMarket, l: { side: 'BUY' | 'SELL'; price: number; qty: number; timeMs: number }, eventMs: number): string {
+  const p = px(m, l.price);
+  const q = qty(m, l.qty);
+  return `{"e":"forceOrder","E":${eventMs},"o":{"s":"${m.spec.symbol}","S":"${l.side}","o":"LIMIT","f":"IOC","q":"${q}","p":"${p}","ap":"${p}","X":"FILLED","l":"${q}","z":"${q}","T":${l.timeMs}}}`;
+}

@@ -1,0 +1,150 @@
+/**
+ * Binance market state and publishing (spot, or USD-M futures when `futures`): one
+ * SymbolMarket per symbol; each step publishes @trade, @aggTrade, @bookTicker; timers publish
+ * @depth@100ms (with `pu` on futures) and @kline_1m. Every trade and depth event goes to the
+ * ground truth with its published count.
+ */
+import type { VenueId } from '../faults.js';
+import type { GroundTruth, TruthBook } from '../ground-truth.js';
+import { SymbolMarket } from '../market.js';
+import { cryptoSpec } from '../symbols.js';
+import type { StreamHub } from '../ws-hub.js';
+import {
+  aggTradeText, bookTickerText, depthText, forceOrderText, futuresDepthText, KlineState, klineText, px, qty, tradeText,
+} from './frames.js';
+
+export interface BinanceVenueOptions {
+  readonly venue: Extract<VenueId, 'binance' | 'binance-futures'>;
+  readonly symbols: readonly string[];
+  readonly seed: number;
+  readonly levelsPerSide: number;
+  readonly aggHistory: number;
+  readonly hub: StreamHub;
+  readonly truth: GroundTruth;
+  readonly now: () => number;
+}
+
+export class BinanceVenue {
+  readonly venue: BinanceVenueOptions['venue'];
+  readonly markets = new Map<string, SymbolMarket>();
+  private readonly klines = new Map<string, KlineState>();
+  private readonly lastDepthU = new Map<string, number>();
+  readonly hub: StreamHub;
+  private readonly truth: GroundTruth;
+  private readonly now: () => number;
+  readonly futures: boolean;
+  /** When a replay drives this venue the generator leaves it alone. */
+  replaying = false;
+
+  constructor(opts: BinanceVenueOptions) {
+    this.venue = opts.venue;
+    this.hub = opts.hub;
+    this.truth = opts.truth;
+    this.now = opts.now;
+    this.futures = opts.venue === 'binance-futures';
+    let i = 0;
+    for (const s of opts.symbols) {
+      const spec = cryptoSpec(s);
+      const m = new SymbolMarket(spec, {
+        seed: opts.seed, venue: opts.venue, levelsPerSide: opts.levelsPerSide, aggHistory: opts.aggHistory,
+        firstTradeId: (this.futures ? 5_200_000_000 : 3_735_683_259) + i * 10_000_000,
+        firstUpdateId: (this.futures ? 4_900_000_000_000 : 50_093_239_189) + i * 1_000_000_000,
+      });
+      this.markets.set(spec.symbol, m);
+      this.klines.set(spec.symbol, new KlineState());
+      this.lastDepthU.set(spec.symbol, m.updateId);
+      i++;
+    }
+  }
+
+  market(symbol: string): SymbolMarket | undefined {
+    return this.markets.get(symbol.toUpperCase());
+  }
+
+  /** One generated step on a symbol. */
+  step(symbol: string): void {
+    const m = this.markets.get(symbol);
+    if (!m || this.replaying) return;
+    const now = this.now();
+    const r = m.step(now);
+    const names = this.streamNames(symbol);
+    const hub = this.hub;
+    const k = this.klines.get(symbol);
+    for (const t of r.trades) {
+      const published = hub.publish(names.trade, () => tradeText(m, t, now), { symbol, sequenced: true });
+      this.truth.recordTrade(this.venue, symbol, {
+        id: t.id, aggId: t.aggId, price: px(m, t.price), qty: qty(m, t.qty), timeMs: t.timeMs, buyerMaker: t.buyerMaker, published,
+      });
+      k?.add(t);
+    }
+    if (r.agg) {
+      const a = r.agg;
+      hub.publish(names.aggTrade, () => aggTradeText(m, a, now), { symbol, sequenced: true });
+    }
+    if (r.topChanged) hub.publish(names.bookTicker, () => bookTickerText(m), { symbol });
+    if (r.trades.length > 0 && m.rng.chance(0.02)) {
+      const liq = m.liquidation(now);
+      hub.publish('!forceOrder@arr', () => forceOrderText(m, liq, now), { symbol });
+    }
+  }
+
+  private readonly names = new Map<string, { trade: string; aggTrade: string; bookTicker: string }>();
+
+  private streamNames(symbol: string): { trade: string; aggTrade: string; bookTicker: string } {
+    let n = this.names.get(symbol);
+    if (!n) {
+      const l = symbol.toLowerCase();
+      n = { trade: `${l}@trade`, aggTrade: `${l}@aggTrade`, bookTicker: `${l}@bookTicker` };
+      this.names.set(symbol, n);
+    }
+    return n;
+  }
+
+  /** Publish @depth@100ms for every symbol with changes since the last call. */
+  publishDepth(): void {
+    const now = this.now();
+    for (const [symbol, m] of this.markets) {
+      const d = m.takePending();
+      if (!d) continue;
+      const stream = `${symbol.toLowerCase()}@depth@100ms`;
+      const pu = this.lastDepthU.get(symbol) ?? d.firstId - 1;
+      const published = this.hub.publish(stream, () => (this.futures ? futuresDepthText(m, d, now, pu) : depthText(m, d, now)), { symbol, sequenced: true });
+      this.lastDepthU.set(symbol, d.lastId);
+      this.truth.recordDepth(this.venue, symbol, { firstId: d.firstId, lastId: d.lastId, prevLastId: pu, timeMs: now, published });
+    }
+  }
+
+  publishKlines(): void {
+    const now = this.now();
+    for (const [symbol, m] of this.markets) {
+      const k = this.klines.get(symbol);
+      if (!k || k.count === 0) continue;
+      const stream = `${symbol.toLowerCase()}@kline_1m`;
+      const closed = now >= k.openMs + 60_000;
+      this.hub.publish(stream, () => klineText(m, k, now, closed), { symbol });
+      if (closed) k.reset(Math.floor(now / 60_000) * 60_000, k.close);
+    }
+  }
+
+  truthBook(symbol: string): TruthBook | null {
+    const m = this.markets.get(symbol);
+    if (!m) return null;
+    const b = m.book();
+    return {
+      venue: this.venue, symbol, lastUpdateId: b.lastUpdateId,
+      bids: b.bids.map(([p, q]) => [px(m, p), qty(m, q)] as const),
+      asks: b.asks.map(([p, q]) => [px(m, p), qty(m, q)] as const),
+    };
+  }
+
+  /** Stream names this venue can serve (for SUBSCRIBE validation). */
+  isKnownStream(stream: string): boolean {
+    if (stream === '!forceOrder@arr') return true;
+    const at = stream.indexOf('@');
+    if (at <= 0) return false;
+    const sym = stream.slice(0, at).toUpperCase();
+    const kind = stream.slice(at + 1);
+    if (!this.markets.has(sym) && !this.replaying) return false;
+    return ['trade', 'aggTrade', 'bookTicker', 'depth@100ms', 'kline_1m'].includes(kind);
+  }
+}

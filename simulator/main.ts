@@ -1,0 +1,51 @@
+/**
+ * Runnable entry: `node --import tsx simulator/main.ts --port 9100 --seed 7 --rate 500 --symbols BTCUSDT,AAPL`.
+ * Prints the URLs (one JSON line) and runs until SIGINT/SIGTERM.
+ */
+import { parseArgs } from 'node:util';
+import { startSimulator } from './index.js';
+
+const { values } = parseArgs({
+  options: {
+    port: { type: 'string', default: '0' },
+    seed: { type: 'string' },
+    rate: { type: 'string' },
+    symbols: { type: 'string' },
+    'market-hours': { type: 'string' },
+  },
+  strict: true,
+});
+
+function int(name: string, text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 0) {
+    process.stderr.write(`--${name} must be a non-negative integer, got "${text}"\n`);
+    process.exit(2);
+  }
+  return n;
+}
+
+const mh = values['market-hours'];
+if (mh !== undefined && mh !== 'real' && mh !== 'always-open' && mh !== 'always-closed') {
+  process.stderr.write('--market-hours must be real | always-open | always-closed\n');
+  process.exit(2);
+}
+
+const sim = await startSimulator({
+  port: int('port', values.port) ?? 0,
+  ...(values.seed !== undefined ? { seed: int('seed', values.seed) } : {}),
+  ...(values.rate !== undefined ? { rate: int('rate', values.rate) } : {}),
+  ...(values.symbols !== undefined ? { symbols: values.symbols.split(',').map((s) => s.trim()).filter((s) => s.length > 0) } : {}),
+  ...(mh !== undefined ? { marketHours: mh } : {}),
+});
+process.stdout.write(`${JSON.stringify({ simulator: 'listening', port: sim.port, urls: sim.urls })}\n`);
+
+let stopping = false;
+const stop = (): void => {
+  if (stopping) return;
+  stopping = true;
+  void sim.close().then(() => process.exit(0));
+};
+process.on('SIGINT', stop);
+process.on('SIGTERM', stop);

@@ -1,0 +1,262 @@
+/**
+ * Stream fan-out shared by the venues. A frame's JSON text is built once per publish, framed
+ * once as an unmasked WebSocket text frame, and the same Buffer is queued to every subscriber;
+ * each generator tick ends with one socket write per client (pre-framed batches). Faults that
+ * act on delivery (silent, throttle, malformed, skip, repeat, stop-stream) are applied here.
+ */
+import type { Duplex } from 'node:stream';
+import type { WebSocket } from 'ws';
+import type { FaultController, VenueId } from './faults.js';
+
+/** Build an unmasked, final, text WebSocket frame (RFC 6455 5.2). */
+export function wsTextFrame(text: string): Buffer {
+  const payload = Buffer.from(text, 'utf8');
+  return wsFrame(payload, 0x1);
+}
+
+export function wsFrame(payload: Buffer, opcode: number): Buffer {
+  const len = payload.length;
+  const headerLen = len < 126 ? 2 : len < 65_536 ? 4 : 10;
+  const out = Buffer.allocUnsafe(headerLen + len);
+  out[0] = 0x80 | opcode;
+  if (len < 126) out[1] = len;
+  else if (len < 65_536) {
+    out[1] = 126;
+    out.writeUInt16BE(len, 2);
+  } else {
+    out[1] = 127;
+    out.writeUInt32BE(Math.floor(len / 2 ** 32), 2);
+    out.writeUInt32BE(len >>> 0, 6);
+  }
+  payload.copy(out, headerLen);
+  return out;
+}
+
+let nextClientId = 1;
+const NO_SCOPE = {};
+
+export class SimClient {
+  readonly id = nextClientId++;
+  readonly streams = new Set<string>();
+  /** Binance: wrap frames in {"stream","data"} (combined path or SET_PROPERTY combined). */
+  combined = false;
+  pending: Buffer[] = [];
+  pendingBytes = 0;
+  readonly connectedAtMs: number;
+  lastPongAtMs: number;
+  lastPingAtMs: number;
+  /** Incoming message times within the last second (Binance 5 msgs/s rule). */
+  incoming: number[] = [];
+  /** Set once a `silent` fault caught this client: it stays half-open until it goes away. */
+  silent = false;
+  closed = false;
+  /** A truncated ws frame was queued: destroy the socket right after writing it. */
+  destroyAfterFlush = false;
+  authenticated = true;
+  /** Throttle credit in bytes. */
+  credit = 0;
+  creditAtMs = 0;
+  readonly path: string;
+
+  constructor(readonly venue: VenueId, readonly ws: WebSocket, readonly socket: Duplex, nowMs: number, path: string) {
+    this.connectedAtMs = nowMs;
+    this.lastPongAtMs = nowMs;
+    this.lastPingAtMs = nowMs;
+    this.path = path;
+  }
+
+  queue(frame: Buffer): void {
+    this.pending.push(frame);
+    this.pendingBytes += frame.length;
+  }
+}
+
+export interface HubOptions {
+  readonly venue: VenueId;
+  readonly faults: FaultController;
+  readonly now: () => number;
+  /** Binance's combined envelope; other venues put the topic inside the frame. */
+  readonly envelope: boolean;
+  readonly maxBufferedBytes: number;
+}
+
+export interface HubStats {
+  clients: number;
+  framesPublished: number;
+  framesQueued: number;
+  bytesWritten: number;
+  slowConsumersDropped: number;
+}
+
+export class StreamHub {
+  readonly venue: VenueId;
+  readonly clients = new Set<SimClient>();
+  private readonly subs = new Map<string, Set<SimClient>>();
+  private readonly faults: FaultController;
+  private readonly now: () => number;
+  private readonly envelope: boolean;
+  private readonly maxBufferedBytes: number;
+  readonly counters: HubStats = { clients: 0, framesPublished: 0, framesQueued: 0, bytesWritten: 0, slowConsumersDropped: 0 };
+
+  constructor(opts: HubOptions) {
+    this.venue = opts.venue;
+    this.faults = opts.faults;
+    this.now = opts.now;
+    this.envelope = opts.envelope;
+    this.maxBufferedBytes = opts.maxBufferedBytes;
+  }
+
+  add(client: SimClient): void {
+    this.clients.add(client);
+  }
+
+  remove(client: SimClient): void {
+    client.closed = true;
+    this.clients.delete(client);
+    for (const s of client.streams) this.subs.get(s)?.delete(client);
+    client.streams.clear();
+    client.pending = [];
+    client.pendingBytes = 0;
+  }
+
+  subscribe(client: SimClient, stream: string): void {
+    client.streams.add(stream);
+    let set = this.subs.get(stream);
+    if (!set) {
+      set = new Set();
+      this.subs.set(stream, set);
+    }
+    set.add(client);
+  }
+
+  unsubscribe(client: SimClient, stream: string): void {
+    client.streams.delete(stream);
+    this.subs.get(stream)?.delete(client);
+  }
+
+  hasSubscribers(stream: string): boolean {
+    const s = this.subs.get(stream);
+    return s !== undefined && s.size > 0;
+  }
+
+  /**
+   * Publish one frame on a stream. `build` returns the JSON text of the payload and is only
+   * called when someone listens. `sequenced` streams honour skip/repeat faults. Returns how many
+   * times the frame was published (0 = skipped or stream stopped, 2 = repeated).
+   */
+  publish(stream: string, build: () => string, opts: { symbol?: string; sequenced?: boolean; buildCombined?: () => string } = {}): number {
+    const faulty = this.faults.size > 0;
+    const scope = faulty ? { venue: this.venue, stream, ...(opts.symbol !== undefined ? { symbol: opts.symbol } : {}) } : NO_SCOPE;
+    if (faulty) {
+      if (this.faults.match('stop-stream', scope)) return 0;
+      if (opts.sequenced) {
+        const skip = this.faults.match('skip', scope);
+        if (skip) {
+          this.faults.consume(skip, stream);
+          return 0;
+        }
+      }
+    }
+    let times = 1;
+    if (opts.sequenced && faulty) {
+      const rep = this.faults.match('repeat', scope);
+      if (rep) {
+        this.faults.consume(rep, stream);
+        times = 2;
+      }
+    }
+    this.counters.framesPublished += times;
+    const set = this.subs.get(stream);
+    if (!set || set.size === 0) return times;
+    const data = build();
+    let raw: Buffer | null = null;
+    let wrapped: Buffer | null = null;
+    const bad = faulty ? this.faults.match('malformed', scope) : undefined;
+    for (const c of set) {
+      if (c.silent) continue;
+      let frame: Buffer;
+      if (bad) {
+        frame = malformedFrame(this.envelope && c.combined ? `{"stream":"${stream}","data":${data}}` : data, bad.mode ?? 'garbage');
+      } else if (this.envelope && c.combined) {
+        wrapped ??= wsTextFrame(opts.buildCombined ? opts.buildCombined() : `{"stream":"${stream}","data":${data}}`);
+        frame = wrapped;
+      } else {
+        raw ??= wsTextFrame(data);
+        frame = raw;
+      }
+      if (bad?.mode === 'truncated-frame') c.destroyAfterFlush = true;
+      for (let i = 0; i < times; i++) c.queue(frame);
+      this.counters.framesQueued += times;
+    }
+    if (bad) this.faults.consume(bad, `${stream} mode=${bad.mode ?? 'garbage'}`);
+    return times;
+  }
+
+  /** Queue a frame to one client (snapshots on subscribe, private events). */
+  sendTo(client: SimClient, text: string): void {
+    if (client.silent || client.closed) return;
+    client.queue(wsTextFrame(text));
+  }
+
+  /** Write every client's queued frames in one socket write each. */
+  flush(): void {
+    const now = this.now();
+    for (const c of this.clients) {
+      if (c.pendingBytes === 0 || c.closed) continue;
+      if (c.silent) {
+        c.pending = [];
+        c.pendingBytes = 0;
+        continue;
+      }
+      const sock = c.socket;
+      if (sock.destroyed) continue;
+      if (sock.writableLength > this.maxBufferedBytes) {
+        this.counters.slowConsumersDropped++;
+        c.ws.terminate();
+        continue;
+      }
+      let toWrite = c.pending;
+      const throttle = this.faults.size > 0 ? this.faults.match('throttle', { venue: this.venue }) : undefined;
+      if (throttle?.bytesPerSec !== undefined) {
+        const elapsed = c.creditAtMs === 0 ? 0 : now - c.creditAtMs;
+        c.creditAtMs = now;
+        c.credit = Math.min(throttle.bytesPerSec, c.credit + (throttle.bytesPerSec * elapsed) / 1000);
+        let budget = c.credit;
+        let n = 0;
+        while (n < c.pending.length && budget >= (c.pending[n]?.length ?? 0)) budget -= c.pending[n++]?.length ?? 0;
+        if (n === 0) continue;
+        toWrite = c.pending.slice(0, n);
+        c.pending = c.pending.slice(n);
+        c.credit = budget;
+      } else {
+        c.pending = [];
+      }
+      let bytes = 0;
+      for (const b of toWrite) bytes += b.length;
+      c.pendingBytes -= bytes;
+      this.counters.bytesWritten += bytes;
+      sock.write(toWrite.length === 1 ? (toWrite[0] as Buffer) : Buffer.concat(toWrite, bytes));
+      if (c.destroyAfterFlush) sock.end();
+    }
+  }
+
+  /** Bytes buffered in the most backed-up client socket (replay at max speed waits on it). */
+  maxBuffered(): number {
+    let max = 0;
+    for (const c of this.clients) max = Math.max(max, c.socket.writableLength + c.pendingBytes);
+    return max;
+  }
+
+  stats(): HubStats {
+    return { ...this.counters, clients: this.clients.size };
+  }
+}
+
+function malformedFrame(text: string, mode: 'garbage' | 'truncated-json' | 'truncated-frame'): Buffer {
+  if (mode === 'garbage') return wsTextFrame(`${text.slice(0, 12)}\u0000garbage}{`);
+  if (mode === 'truncated-json') return wsTextFrame(text.slice(0, Math.max(1, Math.floor(text.length / 2))));
+  // A frame header announcing the full length followed by half the bytes: the peer's parser
+  // waits for the rest, and the next frame's bytes corrupt it.
+  const full = wsTextFrame(text);
+  return full.subarray(0, Math.max(3, Math.floor(full.length / 2)));
+}

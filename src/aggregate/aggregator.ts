@@ -1,0 +1,219 @@
+/**
+ * The aggregation stage: trades in, Snapshot1s and Candle out (through one sync callback).
+ * One SymbolAggregator per (venue, symbol). No timers inside: call onClock(now) from the edge
+ * (see flush-timer.ts) so quiet seconds still produce snapshots.
+ *
+ * Scale choice: by default each symbol's price and size scales are inferred from the significant
+ * decimals seen (trailing zeros ignored) and only grow; a finer value rescales the running sums
+ * exactly. `scales` in the options fixes the starting scale from exchangeInfo (it can still grow,
+ * never round). Output decimals are canonical (trailing zeros trimmed).
+ */
+import type { Candle, Enrichment, Snapshot1s } from '../model/aggregates.js';
+import type { MarketEvent, Trade } from '../model/events.js';
+import { silentLogger, type Logger } from '../observability/logger.js';
+import { aggregateDefaults } from '../config/defaults/aggregate.js';
+import { effectiveCalendar, type MarketCalendar } from './market-hours.js';
+import { SymbolAggregator } from './symbol-aggregator.js';
+import type { LatePolicy, TimeWindowStats } from './time-window-fold.js';
+import type { OrderFlowInput } from './enrich/order-flow.js';
+
+/** A raw trade passed on for storage (only with storeRawTrades). */
+export interface RawTradeOutput {
+  readonly kind: 'trade';
+  readonly trade: Trade;
+}
+
+export type AggregatorOutput = Snapshot1s | Candle | RawTradeOutput;
+
+/** Where snapshots get enrichment from (EnrichmentRunner satisfies it). */
+export interface EnrichmentSource {
+  latest(venue: string, symbol: string): Enrichment | null;
+}
+
+export interface AggregatorOptions {
+  readonly onOutput: (out: AggregatorOutput) => void;
+  readonly allowedLatenessMs?: number;
+  readonly latePolicy?: LatePolicy;
+  readonly amendHistoryMs?: number;
+  /** Refuse (count) trades whose venue time is further ahead of their receive time. */
+  readonly maxFutureSkewMs?: number;
+  /** Ticks per tick candle; null disables them. */
+  readonly tickCandleTicks?: number | null;
+  readonly candleHistoryItems?: number;
+  readonly timeCandleIntervalsMs?: readonly number[];
+  /** Volume bar threshold (exact decimal string); null disables volume bars. */
+  readonly volumeBarSize?: string | null;
+  readonly recentTradesItems?: number;
+  /** Longest enrichment window this aggregator must serve (sizes the per-second flow ring). */
+  readonly enrichWindowMs?: number;
+  /** Also emit every raw trade as { kind: 'trade' } (opt-in: raw ticks normally stay in memory). */
+  readonly storeRawTrades?: boolean;
+  /** Per venue; venues without one are always open. */
+  readonly calendars?: Readonly<Record<string, MarketCalendar>>;
+  readonly skipMarketHours?: boolean;
+  /** Starting scales per "venue:SYMBOL" (e.g. from exchangeInfo). */
+  readonly scales?: Readonly<Record<string, { readonly priceScale: number; readonly sizeScale: number }>>;
+  readonly enrichment?: EnrichmentSource | null;
+  readonly logger?: Logger;
+}
+
+export interface AggregatorStats {
+  symbols: number;
+  trades: number;
+  ignoredEvents: number;
+  invalidTrades: number;
+  futureTrades: number;
+  outputErrors: number;
+  snapshots: TimeWindowStats;
+  timeCandles: TimeWindowStats;
+}
+
+function addStats(into: TimeWindowStats, s: TimeWindowStats): void {
+  into.emitted += s.emitted;
+  into.emptyEmitted += s.emptyEmitted;
+  into.late += s.late;
+  into.lateAmended += s.lateAmended;
+  into.lateDropped += s.lateDropped;
+  into.lateTooOld += s.lateTooOld;
+}
+
+export class Aggregator {
+  private readonly symbols = new Map<string, SymbolAggregator>();
+  // Last looked-up state: consecutive trades are usually of the same symbol (no string building).
+  private lastVenue = '';
+  private lastSymbol = '';
+  private lastAgg: SymbolAggregator | null = null;
+  private readonly logger: Logger;
+  private ignoredEvents = 0;
+  private invalidTrades = 0;
+  private outputErrors = 0;
+  private lastInvalidLogAt = -Infinity;
+
+  constructor(private readonly opts: AggregatorOptions) {
+    this.logger = opts.logger ?? silentLogger();
+  }
+
+  /** Any market event; only trades are aggregated. Never throws. */
+  ingest(event: MarketEvent): void {
+    if (event.type !== 'trade') {
+      this.ignoredEvents++;
+      return;
+    }
+    let agg = this.lastAgg;
+    if (agg === null || event.symbol !== this.lastSymbol || event.venue !== this.lastVenue) {
+      agg = this.symbolState(event.venue, event.symbol);
+      this.lastAgg = agg;
+      this.lastVenue = event.venue;
+      this.lastSymbol = event.symbol;
+    }
+    try {
+      if (!agg.add(event)) return;
+    } catch (err) {
+      this.invalidTrades++;
+      if (event.receiveTime - this.lastInvalidLogAt >= 10_000) {
+        this.lastInvalidLogAt = event.receiveTime;
+        this.logger.warn({ venue: event.venue, symbol: event.symbol, tradeId: event.tradeId, err }, 'trade not aggregated');
+      }
+      return;
+    }
+    if (this.opts.storeRawTrades) this.output({ kind: 'trade', trade: event });
+  }
+
+  /** Wall-clock tick from the edge: closes quiet seconds and candles. */
+  onClock(nowMs: number): void {
+    for (const agg of this.symbols.values()) agg.onClock(nowMs);
+  }
+
+  /** Close every open window now (shutdown, end of a replay). */
+  flush(): void {
+    for (const agg of this.symbols.values()) agg.flush();
+  }
+
+  symbol(venue: string, symbol: string): SymbolAggregator | undefined {
+    return this.symbols.get(`${venue}:${symbol}`);
+  }
+
+  /** Recent raw trades kept in memory, oldest first. */
+  recentTrades(venue: string, symbol: string): Trade[] {
+    return this.symbol(venue, symbol)?.recentTrades.toArray() ?? [];
+  }
+
+  /** Recently completed candles of one interval ("t100", "1m", "v10"), oldest first. */
+  recentCandles(venue: string, symbol: string, interval: string): Candle[] {
+    const agg = this.symbol(venue, symbol);
+    if (!agg) return [];
+    if (agg.tickCandles?.interval === interval) return agg.tickCandles.recent.toArray();
+    if (agg.volumeBars?.interval === interval) return agg.volumeBars.recent.toArray();
+    return agg.timeCandles.find((t) => t.interval === interval)?.recent.toArray() ?? [];
+  }
+
+  /**
+   * Inputs for the enrichment runner: per symbol, the per-second flow of the closed seconds in
+   * the window ending at its newest closed second. Cheap (window/1 s bins per symbol).
+   */
+  enrichmentInputs(windowMs: number = this.opts.enrichWindowMs ?? aggregateDefaults.enrichWindowMs): OrderFlowInput[] {
+    const out: OrderFlowInput[] = [];
+    for (const agg of this.symbols.values()) {
+      const time = agg.flowTime;
+      if (time === null) continue;
+      const bins = agg.flowBins.takeNewestWhile((b) => b.startTime >= time - windowMs);
+      out.push({ venue: agg.venue, symbol: agg.symbol, time, windowMs, bins });
+    }
+    return out;
+  }
+
+  stats(): AggregatorStats {
+    const zero = (): TimeWindowStats => ({ emitted: 0, emptyEmitted: 0, late: 0, lateAmended: 0, lateDropped: 0, lateTooOld: 0 });
+    const s: AggregatorStats = {
+      symbols: this.symbols.size, trades: 0, ignoredEvents: this.ignoredEvents, invalidTrades: this.invalidTrades,
+      futureTrades: 0, outputErrors: this.outputErrors, snapshots: zero(), timeCandles: zero(),
+    };
+    for (const agg of this.symbols.values()) {
+      s.trades += agg.trades;
+      s.futureTrades += agg.futureTrades;
+      const late = agg.lateStats();
+      addStats(s.snapshots, late.snapshots);
+      for (const tc of Object.values(late.timeCandles)) addStats(s.timeCandles, tc);
+    }
+    return s;
+  }
+
+  private symbolState(venue: string, symbol: string): SymbolAggregator {
+    const key = `${venue}:${symbol}`;
+    let agg = this.symbols.get(key);
+    if (agg) return agg;
+    const o = this.opts;
+    const d = aggregateDefaults;
+    const calendar = o.calendars?.[venue];
+    agg = new SymbolAggregator(venue, symbol, {
+      allowedLatenessMs: o.allowedLatenessMs ?? d.allowedLatenessMs,
+      latePolicy: o.latePolicy ?? d.latePolicy,
+      amendHistoryMs: o.amendHistoryMs ?? d.amendHistoryMs,
+      maxFutureSkewMs: o.maxFutureSkewMs ?? d.maxFutureSkewMs,
+      tickCandleTicks: o.tickCandleTicks === undefined ? d.tickCandleTicks : o.tickCandleTicks,
+      candleHistoryItems: o.candleHistoryItems ?? d.candleHistoryItems,
+      timeCandleIntervalsMs: o.timeCandleIntervalsMs ?? d.timeCandleIntervalsMs,
+      volumeBarSize: o.volumeBarSize === undefined ? d.volumeBarSize : o.volumeBarSize,
+      recentTradesItems: o.recentTradesItems ?? d.recentTradesItems,
+      flowBinsItems: Math.ceil((o.enrichWindowMs ?? d.enrichWindowMs) / 1000) + 1,
+      session: calendar ? effectiveCalendar(calendar, o.skipMarketHours ?? false) : null,
+      scales: o.scales?.[key],
+    }, {
+      snapshot: (s) => this.output(s),
+      candle: (c) => this.output(c),
+      enrichment: (v, sym) => this.opts.enrichment?.latest(v, sym) ?? null,
+    });
+    this.symbols.set(key, agg);
+    return agg;
+  }
+
+  private output(out: AggregatorOutput): void {
+    try {
+      this.opts.onOutput(out);
+    } catch (err) {
+      // A throwing consumer never breaks the fold; it is counted and the fold goes on.
+      this.outputErrors++;
+      this.logger.warn({ err, kind: out.kind }, 'aggregate output callback threw');
+    }
+  }
+}

@@ -1,0 +1,199 @@
+/**
+ * One OHLCV bucket folded from trades with exact sums. Shared by snapshots, time candles, tick
+ * candles and volume bars. Open/close are chosen by an order key (for time windows: venue time,
+ * then seq) so that a bucket does not depend on the arrival order of its trades when the venue
+ * gives a sequence; ties keep the first arrival as open and the last arrival as close.
+ */
+import type { Trade } from '../model/events.js';
+import { ExactSum, formatScaled, mul, parsed, parseScaled, ratio, upscale, type Scaled } from './exact.js';
+
+/** Per-symbol scales: significant decimals seen so far (only grow) or configured. */
+export interface SymbolScales {
+  priceScale: number;
+  sizeScale: number;
+}
+
+/** A trade parsed once and shared by every fold of its symbol (a reused scratch object). */
+export interface ParsedTrade {
+  trade: Trade;
+  price: Scaled;
+  size: Scaled;
+  notional: Scaled;
+  priceScale: number;
+  sizeScale: number;
+  /** Last price text and its parse: consecutive trades often print at the same price. */
+  lastPriceText: string;
+  lastPriceRaw: Scaled;
+  lastPriceRawScale: number;
+}
+
+export function newParsedTrade(trade: Trade): ParsedTrade {
+  return { trade, price: 0, size: 0, notional: 0, priceScale: 0, sizeScale: 0, lastPriceText: '', lastPriceRaw: 0, lastPriceRawScale: 0 };
+}
+
+/**
+ * Parse price and size into `out` at the symbol's scales, growing them when a finer value
+ * arrives (buckets rescale themselves lazily on their next add).
+ */
+export function parseTrade(trade: Trade, scales: SymbolScales, out: ParsedTrade): ParsedTrade {
+  let p: Scaled;
+  let sp: number;
+  if (trade.price === out.lastPriceText) {
+    p = out.lastPriceRaw;
+    sp = out.lastPriceRawScale;
+  } else {
+    p = parseScaled(trade.price);
+    sp = parsed.scale;
+    out.lastPriceText = trade.price;
+    out.lastPriceRaw = p;
+    out.lastPriceRawScale = sp;
+  }
+  let q = parseScaled(trade.size);
+  const sq = parsed.scale;
+  if (sp > scales.priceScale) scales.priceScale = sp;
+  if (sq > scales.sizeScale) scales.sizeScale = sq;
+  p = upscale(p, scales.priceScale - sp);
+  q = upscale(q, scales.sizeScale - sq);
+  out.trade = trade;
+  out.price = p;
+  out.size = q;
+  out.notional = mul(p, q);
+  out.priceScale = scales.priceScale;
+  out.sizeScale = scales.sizeScale;
+  return out;
+}
+
+export class OhlcvAcc {
+  priceScale: number;
+  sizeScale: number;
+  open: Scaled = 0;
+  high: Scaled = 0;
+  low: Scaled = 0;
+  close: Scaled = 0;
+  /** Close carried into an empty bucket (snapshots of quiet seconds). */
+  carry: Scaled | null = null;
+  firstTradeId: string | null = null;
+  lastTradeId: string | null = null;
+  openTime = 0;
+  closeTime = 0;
+  private openSeq = 0;
+  private closeSeq = 0;
+  count = 0;
+  readonly volume = new ExactSum();
+  readonly notional = new ExactSum();
+  readonly buyVolume = new ExactSum();
+  readonly sellVolume = new ExactSum();
+  revision = 0;
+
+  constructor(
+    readonly startTime: number,
+    readonly endTime: number,
+    scales: SymbolScales,
+  ) {
+    this.priceScale = scales.priceScale;
+    this.sizeScale = scales.sizeScale;
+  }
+
+  /** Fold one trade; `keyTime`/`keySeq` order trades for open/close (ties: arrival order). */
+  add(t: ParsedTrade, keyTime: number, keySeq: number): void {
+    if (t.priceScale !== this.priceScale || t.sizeScale !== this.sizeScale) this.rescale(t.priceScale, t.sizeScale);
+    const p = t.price;
+    const id = t.trade.tradeId;
+    if (this.count === 0) {
+      this.open = this.high = this.low = this.close = p;
+      this.firstTradeId = this.lastTradeId = id;
+      this.openTime = this.closeTime = keyTime;
+      this.openSeq = this.closeSeq = keySeq;
+    } else {
+      if (p > this.high) this.high = p;
+      if (p < this.low) this.low = p;
+      if (keyTime < this.openTime || (keyTime === this.openTime && keySeq < this.openSeq)) {
+        this.open = p; this.firstTradeId = id; this.openTime = keyTime; this.openSeq = keySeq;
+      }
+      if (keyTime > this.closeTime || (keyTime === this.closeTime && keySeq >= this.closeSeq)) {
+        this.close = p; this.lastTradeId = id; this.closeTime = keyTime; this.closeSeq = keySeq;
+      }
+    }
+    this.count++;
+    const q = t.size;
+    this.volume.add(q);
+    this.notional.add(t.notional);
+    const side = t.trade.side;
+    if (side === 'buy') this.buyVolume.add(q);
+    else if (side === 'sell') this.sellVolume.add(q);
+  }
+
+  /** Scales only grow: multiply every stored value by the difference, exactly. */
+  rescale(priceScale: number, sizeScale: number): void {
+    const dp = priceScale - this.priceScale;
+    const dq = sizeScale - this.sizeScale;
+    if (dp < 0 || dq < 0) throw new RangeError('scales only grow');
+    if (dp > 0) {
+      this.open = upscale(this.open, dp);
+      this.high = upscale(this.high, dp);
+      this.low = upscale(this.low, dp);
+      this.close = upscale(this.close, dp);
+      if (this.carry !== null) this.carry = upscale(this.carry, dp);
+    }
+    if (dq > 0) {
+      this.volume.rescale(dq);
+      this.buyVolume.rescale(dq);
+      this.sellVolume.rescale(dq);
+    }
+    this.notional.rescale(dp + dq);
+    this.priceScale = priceScale;
+    this.sizeScale = sizeScale;
+  }
+
+  get empty(): boolean {
+    return this.count === 0;
+  }
+
+  /** The close to carry into the next empty bucket, at this bucket's price scale. */
+  lastPrice(): Scaled | null {
+    return this.count > 0 ? this.close : this.carry;
+  }
+
+  /** Output fields shared by Snapshot1s and Candle (exact strings; vwap from exact sums). */
+  fields(venue: string, symbol: string): OhlcvFields {
+    const ps = this.priceScale;
+    const qs = this.sizeScale;
+    const empty = this.count === 0;
+    const c = empty ? (this.carry ?? 0) : 0;
+    return {
+      venue,
+      symbol,
+      open: formatScaled(empty ? c : this.open, ps),
+      high: formatScaled(empty ? c : this.high, ps),
+      low: formatScaled(empty ? c : this.low, ps),
+      close: formatScaled(empty ? c : this.close, ps),
+      volume: this.volume.format(qs),
+      notional: this.notional.format(ps + qs),
+      vwap: ratio(this.notional, ps + qs, this.volume, qs),
+      tradeCount: this.count,
+      buyVolume: this.buyVolume.format(qs),
+      sellVolume: this.sellVolume.format(qs),
+      firstTradeId: this.firstTradeId,
+      lastTradeId: this.lastTradeId,
+      revision: this.revision,
+    };
+  }
+}
+
+export interface OhlcvFields {
+  readonly venue: string;
+  readonly symbol: string;
+  readonly open: string;
+  readonly high: string;
+  readonly low: string;
+  readonly close: string;
+  readonly volume: string;
+  readonly notional: string;
+  readonly vwap: number | null;
+  readonly tradeCount: number;
+  readonly buyVolume: string;
+  readonly sellVolume: string;
+  readonly firstTradeId: string | null;
+  readonly lastTradeId: string | null;
+  readonly revision: number;
+}

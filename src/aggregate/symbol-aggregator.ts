@@ -1,0 +1,181 @@
+/**
+ * All aggregation state of one (venue, symbol): the trade is parsed once, then folded into the
+ * 1 s snapshot window, the time candles, the tick candles and the volume bars; raw trades go to
+ * a bounded ring. Pure folds: the clock arrives through onClock().
+ */
+import type { Candle, Enrichment, Snapshot1s } from '../model/aggregates.js';
+import type { Trade } from '../model/events.js';
+import { newParsedTrade, parseTrade, type OhlcvAcc, type ParsedTrade, type SymbolScales } from './ohlcv-acc.js';
+import { RingBuffer } from './ring-buffer.js';
+import { TickCandleFold } from './tick-candles.js';
+import { TimeWindowFold, type LatePolicy, type SessionGate, type TimeWindowStats } from './time-window-fold.js';
+import { VolumeBarFold } from './volume-bars.js';
+import type { FlowBin } from './enrich/order-flow.js';
+
+export interface SymbolAggregatorConfig {
+  readonly allowedLatenessMs: number;
+  readonly latePolicy: LatePolicy;
+  readonly amendHistoryMs: number;
+  readonly maxFutureSkewMs: number;
+  readonly tickCandleTicks: number | null;
+  readonly candleHistoryItems: number;
+  readonly timeCandleIntervalsMs: readonly number[];
+  readonly volumeBarSize: string | null;
+  readonly recentTradesItems: number;
+  /** Closed seconds of buy/sell flow kept for enrichment (its window in seconds). */
+  readonly flowBinsItems: number;
+  readonly session: SessionGate | null;
+  readonly scales?: { readonly priceScale: number; readonly sizeScale: number };
+}
+
+export interface SymbolAggregatorSinks {
+  snapshot(s: Snapshot1s): void;
+  candle(c: Candle): void;
+  enrichment(venue: string, symbol: string): Enrichment | null;
+}
+
+function intervalName(ms: number): string {
+  if (ms % 86_400_000 === 0) return `${ms / 86_400_000}d`;
+  if (ms % 3_600_000 === 0) return `${ms / 3_600_000}h`;
+  if (ms % 60_000 === 0) return `${ms / 60_000}m`;
+  if (ms % 1000 === 0) return `${ms / 1000}s`;
+  return `${ms}ms`;
+}
+
+export class SymbolAggregator {
+  readonly scales: SymbolScales;
+  readonly snapshots: TimeWindowFold;
+  readonly timeCandles: { readonly interval: string; readonly fold: TimeWindowFold | null; readonly recent: RingBuffer<Candle> }[] = [];
+  /** Time folds other than the 1 s one (which rides on the snapshot fold). */
+  private readonly timeFolds: TimeWindowFold[] = [];
+  readonly tickCandles: TickCandleFold | null;
+  readonly volumeBars: VolumeBarFold | null;
+  readonly recentTrades: RingBuffer<Trade>;
+  readonly flowBins: RingBuffer<FlowBin>;
+  /** receiveTime - eventTime of the newest trade: maps the wall clock onto venue time. */
+  private clockOffsetMs = 0;
+  private readonly maxFutureSkewMs: number;
+  private readonly scratch: ParsedTrade;
+  trades = 0;
+  /** Trades refused because their venue time was too far ahead of their receive time. */
+  futureTrades = 0;
+
+  constructor(
+    readonly venue: string,
+    readonly symbol: string,
+    cfg: SymbolAggregatorConfig,
+    sinks: SymbolAggregatorSinks,
+  ) {
+    this.maxFutureSkewMs = cfg.maxFutureSkewMs;
+    this.scales = { priceScale: cfg.scales?.priceScale ?? 0, sizeScale: cfg.scales?.sizeScale ?? 0 };
+    this.scratch = newParsedTrade({} as Trade);
+    const base = { allowedLatenessMs: cfg.allowedLatenessMs, latePolicy: cfg.latePolicy, historyMs: cfg.amendHistoryMs };
+    // The 1 s candle is the snapshot window itself (same watermark and late policy): it is
+    // emitted from the snapshot fold for non-empty seconds instead of folding every trade twice.
+    const oneSecond = cfg.timeCandleIntervalsMs.includes(1000) ? new RingBuffer<Candle>(cfg.candleHistoryItems) : null;
+    if (oneSecond) this.timeCandles.push({ interval: '1s', fold: null, recent: oneSecond });
+    this.snapshots = new TimeWindowFold({ ...base, intervalMs: 1000, emitEmpty: true, session: cfg.session }, this.scales, (acc) => {
+      const snap = this.toSnapshot(acc, sinks);
+      this.noteFlow(snap);
+      sinks.snapshot(snap);
+      if (oneSecond && !acc.empty) {
+        const { kind: _k, startTime, empty: _e, enrichment: _en, ...fields } = snap;
+        const c: Candle = { kind: 'candle', interval: '1s', candleType: 'time', startTime, endTime: startTime + 1000, ...fields };
+        if (c.revision === 0) oneSecond.push(c);
+        sinks.candle(c);
+      }
+    });
+    for (const ms of cfg.timeCandleIntervalsMs) {
+      if (ms === 1000) continue;
+      const interval = intervalName(ms);
+      const recent = new RingBuffer<Candle>(cfg.candleHistoryItems);
+      const fold = new TimeWindowFold({ ...base, intervalMs: ms, emitEmpty: false, session: null }, this.scales, (acc) => {
+        const c: Candle = { kind: 'candle', interval, candleType: 'time', startTime: acc.startTime, endTime: acc.endTime, ...acc.fields(venue, symbol) };
+        if (c.revision === 0) recent.push(c);
+        sinks.candle(c);
+      });
+      this.timeCandles.push({ interval, fold, recent });
+      this.timeFolds.push(fold);
+    }
+    this.tickCandles = cfg.tickCandleTicks
+      ? new TickCandleFold(venue, symbol, cfg.tickCandleTicks, cfg.candleHistoryItems, this.scales, (c) => sinks.candle(c))
+      : null;
+    this.volumeBars = cfg.volumeBarSize
+      ? new VolumeBarFold(venue, symbol, cfg.volumeBarSize, cfg.candleHistoryItems, this.scales, (c) => sinks.candle(c))
+      : null;
+    this.recentTrades = new RingBuffer<Trade>(cfg.recentTradesItems);
+    this.flowBins = new RingBuffer<FlowBin>(cfg.flowBinsItems);
+  }
+
+  /** Newest closed second, as the end of the enrichment window (null before any). */
+  get flowTime(): number | null {
+    const last = this.flowBins.last();
+    return last ? last.startTime + 1000 : null;
+  }
+
+  private noteFlow(s: Snapshot1s): void {
+    const bin: FlowBin = { startTime: s.startTime, buyVolume: s.buyVolume, sellVolume: s.sellVolume, tradeCount: s.tradeCount };
+    if (s.revision > 0) {
+      // An amendment replaces its second's bin if that is still kept.
+      for (let i = this.flowBins.size - 1; i >= 0; i--) {
+        const b = this.flowBins.at(i) as FlowBin;
+        if (b.startTime === s.startTime) { this.flowBins.set(i, bin); return; }
+        if (b.startTime < s.startTime) return;
+      }
+      return;
+    }
+    this.flowBins.push(bin);
+  }
+
+  /** Fold one trade (throws DecimalError on a malformed price or size; the caller counts it). */
+  add(trade: Trade): boolean {
+    if (trade.eventTime - trade.receiveTime > this.maxFutureSkewMs) {
+      this.futureTrades++;
+      return false;
+    }
+    const t = parseTrade(trade, this.scales, this.scratch);
+    this.trades++;
+    this.clockOffsetMs = trade.receiveTime - trade.eventTime;
+    this.recentTrades.push(trade);
+    this.snapshots.add(t);
+    for (let i = 0; i < this.timeFolds.length; i++) (this.timeFolds[i] as TimeWindowFold).add(t);
+    this.tickCandles?.add(t);
+    this.volumeBars?.add(t);
+    return true;
+  }
+
+  /** Wall clock tick: quiet windows close once venue time (estimated) minus lateness passes them. */
+  onClock(nowMs: number): void {
+    const venueNow = nowMs - this.clockOffsetMs;
+    const snapCut = venueNow - this.snapshots.opts.allowedLatenessMs;
+    this.snapshots.advanceTo(Math.max(snapCut, this.snapshots.watermark));
+    for (const f of this.timeFolds) f.advanceTo(Math.max(venueNow - f.opts.allowedLatenessMs, f.watermark));
+  }
+
+  /** Close every open window (shutdown, end of replay). Partial tick candles/bars stay pending. */
+  flush(): void {
+    this.snapshots.flush();
+    for (const f of this.timeFolds) f.flush();
+  }
+
+  /** Venue-time estimate of the wall clock. */
+  venueTime(nowMs: number): number {
+    return nowMs - this.clockOffsetMs;
+  }
+
+  lateStats(): { snapshots: TimeWindowStats; timeCandles: Record<string, TimeWindowStats> } {
+    const timeCandles: Record<string, TimeWindowStats> = {};
+    for (const tc of this.timeCandles) if (tc.fold) timeCandles[tc.interval] = { ...tc.fold.stats };
+    return { snapshots: { ...this.snapshots.stats }, timeCandles };
+  }
+
+  private toSnapshot(acc: OhlcvAcc, sinks: SymbolAggregatorSinks): Snapshot1s {
+    return {
+      kind: 'snapshot',
+      startTime: acc.startTime,
+      empty: acc.empty,
+      enrichment: sinks.enrichment(this.venue, this.symbol),
+      ...acc.fields(this.venue, this.symbol),
+    };
+  }
+}

@@ -1,0 +1,203 @@
+/**
+ * Fixed time windows over venue event time with a watermark. Used for 1 s snapshots (emitEmpty)
+ * and for time candles. No timers: the watermark advances with trades (max event time minus the
+ * allowed lateness) and with `advanceTo()`, which the caller drives from a clock at the edge so
+ * quiet windows close on time instead of waiting for the next trade.
+ *
+ * A trade for a window already emitted is late: counted, then either amends that window
+ * (re-emitted with revision+1, if still in the bounded history) or is dropped, by policy.
+ */
+import { OhlcvAcc, type ParsedTrade, type SymbolScales } from './ohlcv-acc.js';
+import { upscale, type Scaled } from './exact.js';
+
+export type LatePolicy = 'amend' | 'drop';
+
+/** Decides whether empty windows are produced (market hours); absent means always open. */
+export interface SessionGate {
+  isOpen(time: number): boolean;
+  /** Earliest open time >= time. */
+  nextOpen(time: number): number;
+}
+
+export interface TimeWindowOptions {
+  readonly intervalMs: number;
+  readonly allowedLatenessMs: number;
+  readonly latePolicy: LatePolicy;
+  /** Emitted windows kept for amendments, measured back from the newest closed window end. */
+  readonly historyMs: number;
+  /** Produce a window carrying the last close when no trade fell in it. */
+  readonly emitEmpty: boolean;
+  readonly session?: SessionGate | null;
+}
+
+export interface TimeWindowStats {
+  emitted: number;
+  emptyEmitted: number;
+  late: number;
+  lateAmended: number;
+  lateDropped: number;
+  /** Late for a window no longer in history (amend impossible): dropped, counted here too. */
+  lateTooOld: number;
+}
+
+export type WindowSink = (acc: OhlcvAcc) => void;
+
+export class TimeWindowFold {
+  /** Start of the next window to emit; undefined until the first trade. */
+  private cursor: number | undefined;
+  private readonly open = new Map<number, OhlcvAcc>();
+  private readonly history = new Map<number, OhlcvAcc>();
+  private lastClose: Scaled | null = null;
+  /** The open window the previous trade went to (most trades hit the same one). */
+  private hot: OhlcvAcc | null = null;
+  private lastCloseScale = 0;
+  private maxEventTime = -Infinity;
+  readonly stats: TimeWindowStats = { emitted: 0, emptyEmitted: 0, late: 0, lateAmended: 0, lateDropped: 0, lateTooOld: 0 };
+
+  constructor(
+    readonly opts: TimeWindowOptions,
+    private readonly scales: SymbolScales,
+    private readonly sink: WindowSink,
+  ) {}
+
+  /** Watermark: windows ending at or before it are closed. */
+  get watermark(): number {
+    return this.maxEventTime - this.opts.allowedLatenessMs;
+  }
+
+  add(t: ParsedTrade): void {
+    const time = t.trade.eventTime;
+    const iv = this.opts.intervalMs;
+    let rem = time % iv;
+    if (rem < 0) rem += iv;
+    const start = time - rem;
+    const seq = t.trade.seq ?? 0;
+    if (this.cursor === undefined) {
+      const wm = time - this.opts.allowedLatenessMs;
+      this.cursor = Math.min(start, wm - (((wm % iv) + iv) % iv));
+    }
+    if (start < this.cursor) {
+      this.late(t, start, seq);
+    } else {
+      let acc = this.hot !== null && this.hot.startTime === start ? this.hot : this.open.get(start);
+      if (acc === undefined) {
+        acc = new OhlcvAcc(start, start + iv, this.scales);
+        this.open.set(start, acc);
+      }
+      acc.add(t, time, seq);
+      this.hot = acc;
+    }
+    if (time > this.maxEventTime) {
+      this.maxEventTime = time;
+      this.advanceTo(time - this.opts.allowedLatenessMs);
+    }
+  }
+
+  /** Close every window whose end is <= closeTime (venue time). */
+  advanceTo(closeTime: number): void {
+    if (this.cursor === undefined) return;
+    const iv = this.opts.intervalMs;
+    while (this.cursor + iv <= closeTime) {
+      const start = this.cursor;
+      const acc = this.open.get(start);
+      if (acc !== undefined) {
+        this.open.delete(start);
+        if (this.hot === acc) this.hot = null;
+        this.emit(acc);
+        this.cursor += iv;
+        continue;
+      }
+      if (!this.opts.emitEmpty || this.lastClose === null) {
+        // Nothing to emit until the next open window: jump straight to it (or to the bound).
+        this.cursor = this.nextOpenStart(closeTime);
+        continue;
+      }
+      const session = this.opts.session;
+      if (session && !session.isOpen(start)) {
+        const next = session.nextOpen(start);
+        if (!Number.isFinite(next)) {
+          this.cursor = this.nextOpenStart(closeTime); // no session ahead: nothing empty to emit
+          continue;
+        }
+        const aligned = next - (((next % iv) + iv) % iv);
+        this.cursor = Math.max(start + iv, Math.min(aligned, this.nextOpenStart(closeTime)));
+        continue;
+      }
+      const empty = new OhlcvAcc(start, start + iv, this.scales);
+      empty.carry = upscale(this.lastClose, empty.priceScale - this.lastCloseScale);
+      this.emit(empty);
+      this.cursor += iv;
+    }
+  }
+
+  /** Close all windows now (shutdown, end of a replay). */
+  flush(): void {
+    let last = -Infinity;
+    for (const start of this.open.keys()) if (start > last) last = start;
+    if (last > -Infinity) this.advanceTo(last + this.opts.intervalMs);
+  }
+
+  /** Windows not yet emitted (bounded by lateness / interval + 1). */
+  get openWindows(): number {
+    return this.open.size;
+  }
+
+  get historySize(): number {
+    return this.history.size;
+  }
+
+  private nextOpenStart(closeTime: number): number {
+    const iv = this.opts.intervalMs;
+    let min = Infinity;
+    for (const start of this.open.keys()) if (start < min) min = start;
+    const bound = closeTime - (((closeTime % iv) + iv) % iv);
+    return Math.min(min, bound);
+  }
+
+  private emit(acc: OhlcvAcc): void {
+    this.stats.emitted++;
+    if (acc.empty) this.stats.emptyEmitted++;
+    const last = acc.lastPrice();
+    if (last !== null) {
+      this.lastClose = last;
+      this.lastCloseScale = acc.priceScale;
+    }
+    if (this.opts.latePolicy === 'amend') {
+      this.history.set(acc.startTime, acc);
+      this.prune(acc.endTime);
+    }
+    this.sink(acc);
+  }
+
+  private prune(newestEnd: number): void {
+    const keepFrom = newestEnd - this.opts.historyMs;
+    // Map iteration is insertion order, and windows are emitted in increasing start order.
+    for (const start of this.history.keys()) {
+      if (start >= keepFrom) break;
+      this.history.delete(start);
+    }
+  }
+
+  private late(t: ParsedTrade, start: number, seq: number): void {
+    this.stats.late++;
+    if (this.opts.latePolicy === 'drop') {
+      this.stats.lateDropped++;
+      return;
+    }
+    const acc = this.history.get(start);
+    if (acc === undefined) {
+      this.stats.lateTooOld++;
+      this.stats.lateDropped++;
+      return;
+    }
+    acc.add(t, t.trade.eventTime, seq);
+    acc.revision++;
+    this.stats.lateAmended++;
+    if (acc.endTime === this.cursor) {
+      // The newest emitted window changed: later empty windows must carry its new close.
+      this.lastClose = acc.lastPrice();
+      this.lastCloseScale = acc.priceScale;
+    }
+    this.sink(acc);
+  }
+}

@@ -1,0 +1,63 @@
+/** Defaults of aggregation, enrichment and market hours. */
+
+/** Watermark = max seen venue event time minus this; a second closes when the watermark passes its end. */
+export const DEFAULT_ALLOWED_LATENESS_MS = 1_000;
+/** 'amend' re-emits an already emitted second with revision+1; 'drop' counts and discards. */
+export const DEFAULT_LATE_POLICY = 'amend' as const;
+/**
+ * A trade whose venue time is this far ahead of its receive time is refused (counted): one bad
+ * timestamp would otherwise push the watermark into the future and make every later trade late.
+ */
+export const DEFAULT_MAX_FUTURE_SKEW_MS = 60_000;
+/** Emitted seconds kept for amendments (the seed kept the last 5 minutes). */
+export const DEFAULT_AMEND_HISTORY_MS = 5 * 60_000;
+/** Ticks per tick candle (the seeds' TickCandle100). */
+export const DEFAULT_TICK_CANDLE_TICKS = 100;
+/** Completed candles of each kind kept in memory per symbol (ring buffer). */
+export const DEFAULT_CANDLE_HISTORY_ITEMS = 100;
+/** Time candle intervals, in ms. */
+export const DEFAULT_TIME_CANDLE_INTERVALS_MS: readonly number[] = [1_000, 60_000];
+/** Volume bar threshold in base units, as an exact decimal string; null disables volume bars. */
+export const DEFAULT_VOLUME_BAR_SIZE: string | null = null;
+/** Recent raw trades kept in memory per symbol (for the server and enrichment). */
+export const DEFAULT_RECENT_TRADES_ITEMS = 10_000;
+/** Raw trades are not passed to storage unless asked. */
+export const DEFAULT_STORE_RAW_TRADES = false;
+/** Wall-clock tick that closes quiet windows: 250 ms keeps snapshot latency under ~250 ms. */
+export const DEFAULT_FLUSH_TICK_MS = 250;
+/** Enrichment rolling window. */
+export const DEFAULT_ENRICH_WINDOW_MS = 60_000;
+/** Enrichment runs once per this interval. */
+export const DEFAULT_ENRICH_INTERVAL_MS = 1_000;
+/** An enrichment result older than this is not attached (null instead). */
+export const DEFAULT_ENRICH_FRESHNESS_MS = 2_000;
+/** A calculator run longer than this is abandoned and counted. */
+export const DEFAULT_ENRICH_TIMEOUT_MS = 900;
+/** Enrichment results kept per symbol. */
+export const DEFAULT_ENRICH_RESULTS_KEPT = 10;
+/** Equities session, America/New_York wall time. */
+export const DEFAULT_EQUITIES_TIME_ZONE = 'America/New_York';
+export const DEFAULT_EQUITIES_OPEN_HHMM = '09:30';
+export const DEFAULT_EQUITIES_CLOSE_HHMM = '16:00';
+
+export const aggregateDefaults = {
+  allowedLatenessMs: DEFAULT_ALLOWED_LATENESS_MS,
+  latePolicy: DEFAULT_LATE_POLICY,
+  amendHistoryMs: DEFAULT_AMEND_HISTORY_MS,
+  maxFutureSkewMs: DEFAULT_MAX_FUTURE_SKEW_MS,
+  tickCandleTicks: DEFAULT_TICK_CANDLE_TICKS,
+  candleHistoryItems: DEFAULT_CANDLE_HISTORY_ITEMS,
+  timeCandleIntervalsMs: DEFAULT_TIME_CANDLE_INTERVALS_MS,
+  volumeBarSize: DEFAULT_VOLUME_BAR_SIZE,
+  recentTradesItems: DEFAULT_RECENT_TRADES_ITEMS,
+  storeRawTrades: DEFAULT_STORE_RAW_TRADES,
+  flushTickMs: DEFAULT_FLUSH_TICK_MS,
+  enrichWindowMs: DEFAULT_ENRICH_WINDOW_MS,
+  enrichIntervalMs: DEFAULT_ENRICH_INTERVAL_MS,
+  enrichFreshnessMs: DEFAULT_ENRICH_FRESHNESS_MS,
+  enrichTimeoutMs: DEFAULT_ENRICH_TIMEOUT_MS,
+  enrichResultsKept: DEFAULT_ENRICH_RESULTS_KEPT,
+  equitiesTimeZone: DEFAULT_EQUITIES_TIME_ZONE,
+  equitiesOpenHhmm: DEFAULT_EQUITIES_OPEN_HHMM,
+  equitiesCloseHhmm: DEFAULT_EQUITIES_CLOSE_HHMM,
+} as const;

@@ -1,0 +1,35 @@
+/** Defaults of the pipeline (queues, dispatcher, worker pool, event-loop lag monitor). */
+
+/** Items a consumer queue holds before its full-queue policy applies. */
+export const DEFAULT_MAX_QUEUE_ITEMS = 10_000;
+/** A handler call longer than this is abandoned for that event and counted as a timeout. */
+export const DEFAULT_HANDLER_TIMEOUT_MS = 3_000;
+/** At most one timeout warning per consumer per this interval (the counter stays exact). */
+export const DEFAULT_TIMEOUT_WARN_INTERVAL_MS = 10_000;
+/** At most one handler-error log per consumer per this interval. */
+export const DEFAULT_ERROR_LOG_INTERVAL_MS = 10_000;
+/** Worker threads in the CPU pool. */
+export const DEFAULT_WORKER_THREADS = 4;
+/** Tasks waiting for a worker before new tasks are rejected (and counted). */
+export const DEFAULT_WORKER_MAX_QUEUE_TASKS = 1_000;
+/** Idle workers above minThreads are stopped after this long. */
+export const DEFAULT_WORKER_IDLE_TIMEOUT_MS = 30_000;
+/** monitorEventLoopDelay sampling resolution. */
+export const DEFAULT_LAG_RESOLUTION_MS = 10;
+/** How often the lag monitor checks the histogram for an episode. */
+export const DEFAULT_LAG_CHECK_INTERVAL_MS = 500;
+/** A max delay within one check interval above this starts a lag episode (logged once). */
+export const DEFAULT_LAG_THRESHOLD_MS = 100;
+
+export const pipelineDefaults = {
+  maxQueueItems: DEFAULT_MAX_QUEUE_ITEMS,
+  handlerTimeoutMs: DEFAULT_HANDLER_TIMEOUT_MS,
+  timeoutWarnIntervalMs: DEFAULT_TIMEOUT_WARN_INTERVAL_MS,
+  errorLogIntervalMs: DEFAULT_ERROR_LOG_INTERVAL_MS,
+  workerThreads: DEFAULT_WORKER_THREADS,
+  workerMaxQueueTasks: DEFAULT_WORKER_MAX_QUEUE_TASKS,
+  workerIdleTimeoutMs: DEFAULT_WORKER_IDLE_TIMEOUT_MS,
+  lagResolutionMs: DEFAULT_LAG_RESOLUTION_MS,
+  lagCheckIntervalMs: DEFAULT_LAG_CHECK_INTERVAL_MS,
+  lagThresholdMs: DEFAULT_LAG_THRESHOLD_MS,
+} as const;

@@ -1,0 +1,328 @@
+/**
+ * The composition root: builds the whole graph from one config, starts it, stops it.
+ *
+ *   feeds (connection -> decode -> integrity) --publish--> pipeline
+ *     pipeline consumers: aggregate (inline fold), downstream (trades/book fan-out), user handlers
+ *     aggregator outputs -> sinks (each with retry + spool) and downstream channels
+ *   server: downstream WebSocket + HTTP (health, readiness, metrics, api, dashboard)
+ *
+ * Only this folder knows every part; the parts know nothing of each other beyond the model.
+ */
+import { mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { TickgateConfig } from '../config/schema.js';
+import { ConnectionManager } from '../connection/manager.js';
+import { Aggregator, type AggregatorOutput } from '../aggregate/aggregator.js';
+import { startFlushTimer } from '../aggregate/flush-timer.js';
+import { EnrichmentRunner } from '../aggregate/enrich/enrichment-runner.js';
+import { SessionCalendar, type MarketCalendar } from '../aggregate/market-hours.js';
+import { Pipeline } from '../pipeline/pipeline.js';
+import type { ConsumerSpec } from '../pipeline/dispatcher.js';
+import { parseSinkSpec } from '../sinks/spec.js';
+import { createSupervisedSink } from '../sinks/create-sink.js';
+import { SinkSet } from '../sinks/sink-set.js';
+import type { SinkRecord } from '../sinks/sink.js';
+import { DownstreamServer } from '../server/server.js';
+import type { MarketEvent } from '../model/events.js';
+import { silentLogger, type Logger } from '../observability/logger.js';
+import { MetricsRegistry } from '../observability/metrics.js';
+import { VenueFeed } from './venue-feed.js';
+import { feedsFromConfig, type FeedDefinition } from './feeds-from-config.js';
+import { buildStatus, readiness, type Readiness } from './status-builder.js';
+import { registerGatewayMetrics } from './metrics-wiring.js';
+import type { GatewayStatus } from './status.js';
+
+export interface GatewayOptions {
+  readonly logger?: Logger;
+  /** Directory of the dashboard page; default: the package's web/. */
+  readonly webDir?: string;
+  readonly now?: () => number;
+}
+
+const here = dirname(fileURLToPath(import.meta.url));
+export const DEFAULT_WEB_DIR = resolve(here, '../../web');
+
+/** How often the status object is published on the `status` channel. */
+const STATUS_INTERVAL_MS = 1_000;
+/** How often equities feeds check their market calendar. */
+const MARKET_HOURS_CHECK_MS = 30_000;
+
+export class Gateway {
+  readonly manager: ConnectionManager;
+  readonly pipeline: Pipeline<MarketEvent>;
+  readonly aggregator: Aggregator;
+  readonly enrichment: EnrichmentRunner;
+  readonly sinks: SinkSet;
+  readonly server: DownstreamServer | null;
+  readonly metrics = new MetricsRegistry();
+  readonly feeds = new Map<string, VenueFeed>();
+  readonly startedAt: number;
+  private readonly log: Logger;
+  private readonly now: () => number;
+  private readonly definitions: FeedDefinition[];
+  private readonly calendars: Record<string, MarketCalendar> = {};
+  private timers: NodeJS.Timeout[] = [];
+  private stopFlush: (() => void) | null = null;
+  private aggregates = { snapshots: 0, candles: 0 };
+  private lastStatus: GatewayStatus | null = null;
+  private stopping: Promise<void> | null = null;
+
+  constructor(readonly config: TickgateConfig, opts: GatewayOptions = {}) {
+    this.log = opts.logger ?? silentLogger();
+    this.now = opts.now ?? Date.now;
+    this.startedAt = this.now();
+    const c = config;
+
+    this.manager = new ConnectionManager({ options: c.connection, logger: this.log.child({ part: 'connection' }) });
+
+    this.pipeline = new Pipeline<MarketEvent>({
+      workers: { threads: c.pipeline.workerThreads, maxQueueTasks: c.pipeline.workerMaxQueueTasks, idleTimeoutMs: c.pipeline.workerIdleTimeoutMs },
+      lag: { resolutionMs: c.pipeline.lagResolutionMs, checkIntervalMs: c.pipeline.lagCheckIntervalMs, thresholdMs: c.pipeline.lagThresholdMs },
+      defaultTimeoutMs: c.pipeline.handlerTimeoutMs,
+      defaultMaxQueueItems: c.pipeline.maxQueueItems,
+      timeoutWarnIntervalMs: c.pipeline.timeoutWarnIntervalMs,
+      logger: this.log.child({ part: 'pipeline' }),
+    });
+
+    if (!c.marketHours.skip) {
+      this.calendars.equities = new SessionCalendar({ holidays: c.venues.equities.holidays });
+    }
+    this.enrichment = new EnrichmentRunner({
+      freshnessMs: c.aggregate.enrichFreshnessMs, timeoutMs: c.aggregate.enrichTimeoutMs,
+      resultsKept: c.aggregate.enrichResultsKept, logger: this.log.child({ part: 'enrich' }),
+    });
+    this.aggregator = new Aggregator({
+      onOutput: (out) => this.onAggregate(out),
+      allowedLatenessMs: c.aggregate.allowedLatenessMs,
+      latePolicy: c.aggregate.latePolicy,
+      amendHistoryMs: c.aggregate.amendHistoryMs,
+      tickCandleTicks: c.aggregate.tickCandleTicks,
+      candleHistoryItems: c.aggregate.candleHistoryItems,
+      timeCandleIntervalsMs: c.aggregate.timeCandleIntervalsMs,
+      volumeBarSize: c.aggregate.volumeBarSize,
+      recentTradesItems: c.aggregate.recentTradesItems,
+      storeRawTrades: c.aggregate.storeRawTrades,
+      calendars: this.calendars,
+      skipMarketHours: c.marketHours.skip,
+      enrichment: this.enrichment,
+      logger: this.log.child({ part: 'aggregate' }),
+    });
+
+    const spoolRoot = resolve(c.storage.spoolDir);
+    this.sinks = new SinkSet(c.sinks.map((text) => {
+      const spec = parseSinkSpec(text);
+      if (spec.kind === 'sqlite') mkdirSync(dirname(resolve(spec.path)), { recursive: true });
+      const fsync = c.storage.spoolFsync;
+      return createSupervisedSink(spec, {
+        spoolRoot,
+        logger: this.log.child({ part: 'sink' }),
+        retryDelaysMs: c.storage.retryDelaysMs,
+        retryJitterRatio: c.storage.retryJitterRatio,
+        maxBatchRecords: c.storage.maxBatchRecords,
+        maxQueueRecords: c.storage.maxQueueRecords,
+        writeTimeoutMs: c.storage.writeTimeoutMs,
+        spool: {
+          fsync: typeof fsync === 'number' ? 'interval' : fsync,
+          ...(typeof fsync === 'number' ? { fsyncIntervalMs: fsync } : {}),
+          maxBytes: c.storage.spoolMaxBytes,
+          segmentMaxBytes: c.storage.spoolSegmentMaxBytes,
+        },
+      });
+    }));
+
+    this.server = c.server.enabled ? new DownstreamServer({
+      host: c.server.host, port: c.server.port, token: c.server.token ?? undefined,
+      maxConnections: c.server.maxConnections, maxEventLoopLagMs: c.server.maxEventLoopLagMs,
+      maxMemoryBytes: c.server.maxMemoryBytes, maxChannelsPerClient: c.server.maxChannelsPerClient,
+      maxIncomingMessagesPerSec: c.server.maxIncomingMessagesPerSec, maxQueueMessages: c.server.maxQueueMessages,
+      maxQueueBytes: c.server.maxQueueBytes, slowConsumerCloseMs: c.server.slowConsumerCloseMs,
+      heartbeatIntervalMs: c.server.heartbeatIntervalMs, cleanupIntervalMs: c.server.cleanupIntervalMs,
+      idleTimeoutMs: c.server.idleTimeoutMs, ringCapacityMessages: c.server.ringCapacityMessages,
+      staticDir: opts.webDir ?? DEFAULT_WEB_DIR,
+      logger: this.log.child({ part: 'server' }),
+      admission: {
+        eventLoopLagMs: () => this.pipeline.lag?.stats().p99Ms ?? 0,
+        breakerOpen: (venue) => this.breakerOpen(venue),
+      },
+      http: {
+        health: () => ({ ok: true, uptimeMs: this.now() - this.startedAt }),
+        readiness: () => this.readiness(),
+        metrics: () => this.metrics.text(),
+        metricsContentType: this.metrics.contentType,
+        connections: () => ({ stats: this.manager.stats(), connections: this.manager.details(), status: this.status() }),
+      },
+    }) : null;
+
+    this.definitions = feedsFromConfig(c, this.log);
+    for (const def of this.definitions) {
+      this.feeds.set(def.venue, new VenueFeed({
+        venue: def.venue, key: def.venue, protocol: def.protocol, streams: def.streams, decoder: def.decoder,
+        integrity: def.integrity, manager: this.manager,
+        onEvent: (e) => this.pipeline.publish(e),
+        logger: this.log.child({ part: 'feed' }),
+        retryBaseDelayMs: c.connection.reconnectBaseDelayMs, retryMaxDelayMs: c.connection.reconnectMaxDelayMs,
+      }));
+    }
+
+    // The fold is O(1) per trade (measured in bench/aggregate.bench.ts) so it runs as a consumer
+    // with a deep queue; sinks and clients hang off its output, never off the socket reader.
+    this.pipeline.addConsumer({
+      name: 'aggregate', policy: 'drop-oldest', maxQueueItems: Math.max(c.pipeline.maxQueueItems, 100_000),
+      filter: (e) => e.type === 'trade',
+      handler: (e) => this.aggregator.ingest(e),
+    });
+    if (this.server) {
+      const server = this.server;
+      this.pipeline.addConsumer({
+        name: 'downstream-trades', policy: 'drop-oldest', filter: (e) => e.type === 'trade',
+        handler: (e) => { if (e.type === 'trade') server.publish(`trades.${e.venue}.${e.symbol}`, e); },
+      });
+      this.pipeline.addConsumer({
+        name: 'downstream-book', policy: 'conflate-by-key', filter: (e) => e.type === 'book_ticker',
+        handler: (e) => { if (e.type === 'book_ticker') server.publish(`book.${e.venue}.${e.symbol}`, e); },
+      });
+    }
+    registerGatewayMetrics(this);
+  }
+
+  /** Register a user consumer (in-process or on the worker pool) for every normalized event. */
+  addConsumer(spec: ConsumerSpec<MarketEvent>): void {
+    this.pipeline.addConsumer(spec);
+  }
+
+  async start(): Promise<void> {
+    this.sinks.start(); // each sink replays its spool before new records
+    if (this.server) await this.server.start();
+    this.stopFlush = startFlushTimer(this.aggregator, {
+      enrichment: this.enrichment, enrichIntervalMs: this.config.aggregate.enrichIntervalMs, enrichWindowMs: this.config.aggregate.enrichWindowMs,
+    });
+    this.every(STATUS_INTERVAL_MS, () => this.publishStatus());
+    this.every(this.config.log.healthLineIntervalMs, () => this.healthLine());
+    this.every(MARKET_HOURS_CHECK_MS, () => this.gateMarketHours());
+    for (const def of this.definitions) {
+      if (def.marketHours && !this.marketOpen(def.venue)) {
+        this.log.info({ venue: def.venue }, 'market closed: feed not opened (use --skip-market-hours to override)');
+        continue;
+      }
+      void this.feeds.get(def.venue)!.start();
+    }
+    this.log.info({ url: this.url, venues: this.definitions.map((d) => d.venue), sinks: this.sinks.members.map((m) => m.name) }, 'gateway started');
+  }
+
+  get url(): string | null {
+    return this.server ? `http://${this.server.url.replace(/^\w+:\/\//, '').replace(/\/ws$/, '')}` : null;
+  }
+
+  status(): GatewayStatus {
+    this.lastStatus = buildStatus(this, this.lastStatus, this.aggregates, this.definitions);
+    return this.lastStatus;
+  }
+
+  readiness(): Readiness {
+    return readiness(this);
+  }
+
+  /** Graceful stop: ingest first, then flush aggregates and sinks (or spool), then the server. */
+  stop(): Promise<void> {
+    this.stopping ??= this.doStop();
+    return this.stopping;
+  }
+
+  private async doStop(): Promise<void> {
+    const closeMs = this.config.connection.closeTimeoutMs;
+    for (const t of this.timers) clearInterval(t);
+    this.timers = [];
+    await Promise.allSettled([...this.feeds.values()].map((f) => f.stop()));
+    await this.manager.shutdown();
+    // Let queued events reach the aggregator, then close every open window.
+    await this.drained(closeMs);
+    this.stopFlush?.();
+    this.aggregator.flush();
+    await this.pipeline.close();
+    await this.sinks.close(this.config.storage.closeTimeoutMs);
+    if (this.server) await this.server.stop();
+    this.log.info({}, 'gateway stopped');
+  }
+
+  /** Resolves when every consumer queue is empty and idle, or after timeoutMs. */
+  private async drained(timeoutMs: number): Promise<void> {
+    const deadline = this.now() + timeoutMs;
+    while (this.now() < deadline) {
+      const busy = Object.values(this.pipeline.stats().consumers).some((c) => c.queueDepth > 0 || c.inFlight > 0);
+      if (!busy) return;
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    this.log.warn({ timeoutMs }, 'pipeline not drained within the close timeout');
+  }
+
+  private onAggregate(out: AggregatorOutput): void {
+    if (out.kind === 'trade') {
+      this.sinks.push([out.trade]);
+      return;
+    }
+    this.sinks.push([out as SinkRecord]);
+    if (out.kind === 'snapshot') {
+      this.aggregates.snapshots++;
+      this.server?.publish(`snapshots.1s.${out.venue}.${out.symbol}`, out);
+    } else {
+      this.aggregates.candles++;
+      this.server?.publish(`candles.${out.interval}.${out.venue}.${out.symbol}`, out);
+    }
+  }
+
+  private breakerOpen(venue: string): boolean {
+    return this.manager.details().some((d) => d.venue === venue && d.breaker?.state === 'open');
+  }
+
+  private marketOpen(venue: string): boolean {
+    const cal = this.calendars[venue];
+    return cal === undefined || cal.isOpen(this.now());
+  }
+
+  private gateMarketHours(): void {
+    for (const def of this.definitions) {
+      if (!def.marketHours) continue;
+      const feed = this.feeds.get(def.venue)!;
+      const open = this.marketOpen(def.venue);
+      if (open && feed.connectionList().length === 0 && !feed.stats().connectAttempts) void feed.start();
+    }
+  }
+
+  private publishStatus(): void {
+    if (!this.server) return;
+    try {
+      this.server.publish('status', this.status());
+    } catch (err) {
+      this.log.error({ err }, 'status publish failed');
+    }
+  }
+
+  private healthLine(): void {
+    const s = this.status();
+    this.log.info({
+      connections: s.connections.length, healthy: s.connections.filter((c) => c.healthy).length,
+      events: s.venues.reduce((a, v) => a + v.eventsTotal, 0), snapshots: s.aggregates.snapshots, candles: s.aggregates.candles,
+      queues: Object.fromEntries(s.consumers.map((c) => [c.consumer, c.queueDepth])),
+      sinks: Object.fromEntries(s.sinks.map((k) => [k.name, k.state])), lagP99Ms: s.eventLoopLagP99Ms, clients: s.clients.clients,
+    }, 'health');
+  }
+
+  private every(ms: number, fn: () => void): void {
+    const t = setInterval(fn, ms);
+    t.unref?.();
+    this.timers.push(t);
+  }
+}
+
+/** Builds and starts a gateway from a loaded config. */
+export async function startGateway(config: TickgateConfig, opts: GatewayOptions = {}): Promise<Gateway> {
+  const g = new Gateway(config, opts);
+  try {
+    await g.start();
+  } catch (err) {
+    await g.stop().catch(() => undefined);
+    throw err;
+  }
+  return g;
+}

@@ -1,0 +1,65 @@
+/** Every `tickgate_*` series, read from the parts' stats() at scrape time. */
+import type { Gateway } from './gateway.js';
+import type { Sample } from '../observability/metrics.js';
+import { CONNECTION_STATES } from '../connection/states.js';
+
+export function registerGatewayMetrics(g: Gateway): void {
+  const m = g.metrics;
+  const conns = () => g.manager.details().map((d) => ({ d, s: g.manager.get(d.key)?.stats() }));
+
+  m.gauge('tickgate_connections', 'Upstream connections by state', ['state'], () => {
+    const by = g.manager.stats().byState;
+    return CONNECTION_STATES.map((st): Sample => [{ state: st }, by[st] ?? 0]);
+  });
+  m.gauge('tickgate_connection_healthy', 'Whether a connection is healthy (1) or not (0)', ['venue', 'connection'],
+    () => conns().map(({ d }): Sample => [{ venue: d.venue, connection: d.key }, d.healthy ? 1 : 0]));
+  m.counter('tickgate_reconnects_total', 'Reconnects per connection', ['venue', 'connection'],
+    () => conns().map(({ d, s }): Sample => [{ venue: d.venue, connection: d.key }, s?.reconnects ?? 0]));
+  m.counter('tickgate_connection_frames_total', 'Frames received per connection', ['venue', 'connection'],
+    () => conns().map(({ d, s }): Sample => [{ venue: d.venue, connection: d.key }, s?.framesIn ?? 0]));
+  m.gauge('tickgate_connection_ping_rtt_ms', 'Last ping round trip', ['venue', 'connection'],
+    () => conns().filter(({ d }) => d.metadata.lastPingRttMs !== null).map(({ d }): Sample => [{ venue: d.venue, connection: d.key }, d.metadata.lastPingRttMs!]));
+  m.gauge('tickgate_breaker_open', 'Circuit breaker per host: 0 closed, 1 open, 0.5 half-open', ['host'],
+    () => g.manager.stats().breakers.map((b): Sample => [{ host: b.host }, b.state === 'open' ? 1 : b.state === 'half-open' ? 0.5 : 0]));
+
+  const feeds = () => [...g.feeds.entries()].map(([venue, f]) => ({ venue, f: f.stats(), i: f.integrity.stats() }));
+  m.counter('tickgate_frames_total', 'Data frames decoded per venue', ['venue'], () => feeds().map(({ venue, f }): Sample => [{ venue }, f.frames]));
+  m.counter('tickgate_events_total', 'Normalized events out of integrity per venue', ['venue'], () => feeds().map(({ venue, f }): Sample => [{ venue }, f.events]));
+  m.counter('tickgate_malformed_frames_total', 'Frames that failed to decode', ['venue'], () => feeds().map(({ venue, f }): Sample => [{ venue }, f.malformed]));
+  m.counter('tickgate_gaps_total', 'Sequence gaps detected', ['venue'], () => feeds().map(({ venue, i }): Sample => [{ venue }, i.gapsDetected]));
+  m.counter('tickgate_gaps_filled_total', 'Sequence gaps filled by backfill', ['venue'], () => feeds().map(({ venue, i }): Sample => [{ venue }, i.gapsFilled]));
+  m.counter('tickgate_backfill_trades_total', 'Trades fetched by REST backfill', ['venue'], () => feeds().map(({ venue, i }): Sample => [{ venue }, i.tradesBackfilled]));
+  m.counter('tickgate_book_resyncs_total', 'Order books rebuilt after a gap', ['venue'], () => feeds().map(({ venue, i }): Sample => [{ venue }, i.bookResyncs]));
+  m.counter('tickgate_duplicates_dropped_total', 'Duplicate events dropped', ['venue'], () => feeds().map(({ venue, i }): Sample => [{ venue }, i.duplicatesDropped]));
+
+  const consumers = () => Object.entries(g.pipeline.stats().consumers);
+  m.gauge('tickgate_queue_depth', 'Items waiting per consumer', ['consumer'], () => consumers().map(([c, s]): Sample => [{ consumer: c }, s.queueDepth]));
+  m.counter('tickgate_queue_dropped_total', 'Events dropped per consumer (full queue policy)', ['consumer'], () => consumers().map(([c, s]): Sample => [{ consumer: c }, s.dropped.total]));
+  m.counter('tickgate_handler_timeouts_total', 'Handler calls abandoned at their timeout', ['consumer'], () => consumers().map(([c, s]): Sample => [{ consumer: c }, s.timeouts]));
+  m.counter('tickgate_handler_errors_total', 'Handler calls that threw', ['consumer'], () => consumers().map(([c, s]): Sample => [{ consumer: c }, s.errors]));
+  m.gauge('tickgate_event_loop_lag_ms', 'Event-loop delay percentiles', ['quantile'], () => {
+    const l = g.pipeline.lag?.stats();
+    return l ? [[{ quantile: '0.5' }, l.p50Ms], [{ quantile: '0.99' }, l.p99Ms], [{ quantile: '1' }, l.maxMs]] : [];
+  });
+
+  const agg = () => g.aggregator.stats();
+  m.counter('tickgate_trades_aggregated_total', 'Trades folded into aggregates', [], () => [[{}, agg().trades]]);
+  m.counter('tickgate_late_events_total', 'Trades that arrived after their window closed', ['policy'], () => {
+    const s = agg();
+    return [[{ policy: 'amended' }, s.snapshots.lateAmended + s.timeCandles.lateAmended], [{ policy: 'dropped' }, s.snapshots.lateDropped + s.timeCandles.lateDropped]];
+  });
+
+  const sinks = () => Object.entries(g.sinks.stats());
+  const stateCode = { ok: 0, retrying: 1, spooling: 2, failed: 3 } as const;
+  m.gauge('tickgate_sink_state', 'Sink state: 0 ok, 1 retrying, 2 spooling, 3 failed', ['sink'], () => sinks().map(([n, s]): Sample => [{ sink: n }, stateCode[s.state]]));
+  m.gauge('tickgate_sink_spool_rows', 'Rows waiting in the spool', ['sink'], () => sinks().map(([n, s]): Sample => [{ sink: n }, s.spoolRows]));
+  m.gauge('tickgate_sink_spool_bytes', 'Bytes waiting in the spool', ['sink'], () => sinks().map(([n, s]): Sample => [{ sink: n }, s.spoolBytes]));
+  m.counter('tickgate_sink_written_total', 'Records written per sink', ['sink'], () => sinks().map(([n, s]): Sample => [{ sink: n }, s.writtenRecords]));
+  m.counter('tickgate_sink_failed_writes_total', 'Failed sink writes', ['sink'], () => sinks().map(([n, s]): Sample => [{ sink: n }, s.failedWrites]));
+
+  m.gauge('tickgate_downstream_clients', 'Connected downstream clients', [], () => [[{}, g.server?.stats().clients ?? 0]]);
+  m.counter('tickgate_downstream_messages_total', 'Messages sent to downstream clients', [], () => [[{}, g.server?.stats().messagesSent ?? 0]]);
+  m.counter('tickgate_downstream_drops_total', 'Messages dropped for slow clients', [], () => [[{}, g.server?.stats().drops ?? 0]]);
+  m.counter('tickgate_admission_rejections_total', 'Downstream connections refused (1013/1011)', ['reason'],
+    () => Object.entries(g.server?.stats().admissionRejections ?? {}).map(([r, n]): Sample => [{ reason: r }, n]));
+}

@@ -1,0 +1,88 @@
+/**
+ * The gateway's status object, published about once a second on the downstream `status` channel
+ * and served at /api/status. It is the dashboard's whole view of the gateway: keep it small,
+ * bounded (no per-event arrays) and free of secrets.
+ */
+
+export interface ConnectionStatus {
+  /** Connection key, e.g. "binance#0" or "binance-user:acct1" (never a secret). */
+  readonly key: string;
+  readonly venue: string;
+  /** disconnected | connecting | handshaking | subscribing | connected | disconnecting | reconnecting | error | closed */
+  readonly state: string;
+  /** How long it has been in this state, ms. */
+  readonly stateAgeMs: number;
+  readonly healthy: boolean;
+  /** Why it is unhealthy ("stale: no frame for 12.3 s", "state reconnecting", ...); null when healthy. */
+  readonly unhealthyReason: string | null;
+  /** Age of the last data frame, ms; null before the first. */
+  readonly lastFrameAgeMs: number | null;
+  readonly pingRttMs: number | null;
+  readonly reconnects: number;
+  /** Delay of the reconnect being waited for, ms; null when not waiting. */
+  readonly backoffMs: number | null;
+  /** Breaker of the connection's host. */
+  readonly breaker: { readonly host: string; readonly state: 'closed' | 'open' | 'half-open'; readonly failures: number } | null;
+  readonly streams: readonly string[];
+  readonly staleStreams: readonly string[];
+}
+
+export interface VenueFlow {
+  readonly venue: string;
+  readonly framesPerSec: number;
+  readonly eventsPerSec: number;
+  readonly framesTotal: number;
+  readonly eventsTotal: number;
+  readonly malformedFrames: number;
+  readonly gapsDetected: number;
+  readonly gapsFilled: number;
+  readonly tradesBackfilled: number;
+  readonly bookResyncs: number;
+  readonly duplicatesDropped: number;
+}
+
+export interface ConsumerFlow {
+  readonly consumer: string;
+  readonly queueDepth: number;
+  readonly capacity: number;
+  readonly dropped: number;
+  readonly timeouts: number;
+}
+
+export interface SinkStatus {
+  readonly name: string;
+  /** ok | retrying | spooling | failed */
+  readonly state: string;
+  readonly spoolRows: number;
+  readonly spoolBytes: number;
+  readonly written: number;
+  readonly lastError: string | null;
+}
+
+export interface ClientsStatus {
+  readonly clients: number;
+  readonly backlogged: number;
+  readonly drops: number;
+  readonly conflations: number;
+  readonly gapNotices: number;
+  readonly slowConsumerCloses: number;
+  /** Admission rejections (close 1013/1011) by reason. */
+  readonly admissionRejections: Readonly<Record<string, number>>;
+}
+
+export interface GatewayStatus {
+  readonly time: number;
+  readonly startedAt: number;
+  readonly ready: boolean;
+  readonly notReadyReasons: readonly string[];
+  readonly connections: readonly ConnectionStatus[];
+  readonly venues: readonly VenueFlow[];
+  readonly consumers: readonly ConsumerFlow[];
+  readonly handlerTimeouts: number;
+  readonly eventLoopLagP99Ms: number;
+  readonly sinks: readonly SinkStatus[];
+  readonly clients: ClientsStatus;
+  /** What the market channels carry: snapshots.1s.<venue>.<symbol>, candles.t100.<venue>.<symbol>. */
+  readonly symbols: readonly { readonly venue: string; readonly symbol: string }[];
+  readonly aggregates: { readonly snapshots: number; readonly candles: number };
+}

@@ -1,0 +1,184 @@
+/**
+ * One venue's feed: connections (sharded by the manager) -> decoder -> integrity -> onEvent.
+ * This is glue, not logic: each stage is its own tested part. The feed keeps the first connect
+ * trying (a venue that is down at start is retried with backoff; once a connection has been live,
+ * it reconnects by itself) and counts what it sees per venue.
+ */
+import type { Connection, ConnectionManager, ConnectionOptions, VenueProtocol } from '../connection/index.js';
+import { Backoff } from '../connection/backoff.js';
+import type { FrameDecoder, DecodeResult } from '../venues/decode-result.js';
+import { FeedIntegrity, type FeedIntegrityOptions, type IntegrityAlert } from '../integrity/feed-integrity.js';
+import type { MarketEvent } from '../model/events.js';
+import type { TickgateError } from '../model/errors.js';
+import { silentLogger, type Logger } from '../observability/logger.js';
+
+export interface VenueFeedOptions {
+  readonly venue: string;
+  /** Base key of this feed's connections in the manager ("binance" -> "binance#0", ...). */
+  readonly key: string;
+  readonly protocol: VenueProtocol;
+  readonly streams: readonly string[];
+  /** A fresh decoder per connection (stats are per instance). */
+  readonly decoder: () => FrameDecoder;
+  readonly integrity: Omit<FeedIntegrityOptions, 'venue' | 'onEvent' | 'onAlert' | 'logger'>;
+  readonly manager: ConnectionManager;
+  readonly connectionOptions?: Partial<ConnectionOptions>;
+  readonly onEvent: (e: MarketEvent) => void;
+  readonly onAlert?: (a: IntegrityAlert) => void;
+  /** Signals a decoder found (listenKey expiry, venue errors). */
+  readonly onSignal?: (s: NonNullable<DecodeResult['signal']>, conn: Connection) => void;
+  readonly logger?: Logger;
+  /** Delay bounds of the initial-connect retry loop. */
+  readonly retryBaseDelayMs?: number;
+  readonly retryMaxDelayMs?: number;
+}
+
+export interface VenueFeedStats {
+  readonly venue: string;
+  readonly frames: number;
+  readonly events: number;
+  readonly malformed: number;
+  readonly lastMalformed: { readonly code: string; readonly message: string; readonly stream: string; readonly excerpt: string } | null;
+  readonly connectAttempts: number;
+  readonly lastConnectError: string | null;
+}
+
+/** Malformed frames are logged at most once per this interval per feed (the counter stays exact). */
+const MALFORMED_LOG_INTERVAL_MS = 10_000;
+
+export class VenueFeed {
+  readonly integrity: FeedIntegrity;
+  private readonly log: Logger;
+  private readonly decoders = new Map<Connection, FrameDecoder>();
+  /** "<connection key>|<stream>" of streams reported stale and not yet recovered. */
+  private readonly stale = new Set<string>();
+  private connections: Connection[] = [];
+  private frames = 0;
+  private events = 0;
+  private malformed = 0;
+  private lastMalformed: VenueFeedStats['lastMalformed'] = null;
+  private lastMalformedLogAt = -Infinity;
+  private connectAttempts = 0;
+  private lastConnectError: string | null = null;
+  private stopped = false;
+  private retryTimer: NodeJS.Timeout | null = null;
+  private readonly backoff: Backoff;
+
+  constructor(private readonly opts: VenueFeedOptions) {
+    this.log = (opts.logger ?? silentLogger()).child({ venue: opts.venue });
+    this.integrity = new FeedIntegrity({
+      ...opts.integrity,
+      venue: opts.venue,
+      logger: this.log,
+      onEvent: (e) => {
+        this.events++;
+        opts.onEvent(e);
+      },
+      onAlert: (a) => {
+        this.log.error({ alert: a }, 'integrity alert');
+        opts.onAlert?.(a);
+      },
+    });
+    this.backoff = new Backoff({
+      baseDelayMs: opts.retryBaseDelayMs ?? 500,
+      maxDelayMs: opts.retryMaxDelayMs ?? 30_000,
+      resetAfterMs: 0,
+    });
+  }
+
+  /** Starts connecting; resolves once every shard is live, keeps retrying in the background if not. */
+  start(): Promise<void> {
+    return this.attempt();
+  }
+
+  private attempt(): Promise<void> {
+    if (this.stopped) return Promise.resolve();
+    this.connectAttempts++;
+    return this.opts.manager
+      .connectStreams(this.opts.key, this.opts.protocol, this.opts.streams, {
+        ...this.opts.connectionOptions,
+      }, (conn) => this.attach(conn))
+      .then((conns) => {
+        this.connections = conns;
+        this.lastConnectError = null;
+        this.backoff.reset();
+        this.log.info({ connections: conns.length, streams: this.opts.streams.length }, 'feed live');
+      })
+      .catch((err: unknown) => {
+        if (this.stopped) return;
+        const e = err as TickgateError;
+        this.lastConnectError = `${e.code ?? 'E_CONNECT'}: ${e.message}`;
+        const delay = this.backoff.next();
+        this.log.warn({ err: { code: e.code, message: e.message }, retryInMs: delay }, 'feed connect failed; retrying');
+        // A fatal refusal (bad credentials, unknown symbol) is retried slowly, never in a loop.
+        this.retryTimer = setTimeout(() => { this.retryTimer = null; void this.attempt(); }, e.retryable === false ? Math.max(delay, 30_000) : delay);
+        this.retryTimer.unref?.();
+      });
+  }
+
+  /** Wires one connection; called by the manager before its first socket opens. */
+  private attach(conn: Connection): void {
+    const decoder = this.opts.decoder();
+    this.decoders.set(conn, decoder);
+    conn.on('frame', (text, meta) => {
+      this.frames++;
+      const r = decoder.decode(text, meta.receiveTime);
+      if (r.events.length > 0) this.integrity.pushAll(r.events);
+      if (r.error) this.onMalformed(r.error, meta.receiveTime);
+      if (r.signal && r.signal.kind !== 'ack' && r.signal.kind !== 'pong') this.opts.onSignal?.(r.signal, conn);
+    });
+    conn.on('stream_stale', (info) => this.stale.add(`${conn.stats().key}|${info.stream}`));
+    conn.on('stream_recovered', (info) => this.stale.delete(`${conn.stats().key}|${info.stream}`));
+    conn.on('reconnected', () => {
+      // Trades missed while the socket was down are backfilled after the last delivered id.
+      this.integrity.onReconnect(conn.streams());
+    });
+  }
+
+  private onMalformed(err: NonNullable<DecodeResult['error']>, now: number): void {
+    this.malformed++;
+    this.lastMalformed = { code: err.code, message: err.message, stream: err.stream, excerpt: err.excerpt };
+    if (now - this.lastMalformedLogAt >= MALFORMED_LOG_INTERVAL_MS) {
+      this.lastMalformedLogAt = now;
+      this.log.warn({ code: err.code, stream: err.stream, excerpt: err.excerpt, malformedTotal: this.malformed }, 'malformed frame');
+    }
+  }
+
+  /** Connections of this feed (live ones; pending first handshakes are not visible). */
+  connectionList(): readonly Connection[] {
+    return this.connections;
+  }
+
+  staleStreams(): ReadonlySet<string> {
+    return this.stale;
+  }
+
+  decodeStats(): { frames: number; events: number; malformed: number } {
+    let frames = 0, events = 0, malformed = 0;
+    for (const d of this.decoders.values()) {
+      const s = d.stats();
+      frames += s.frames; events += s.events; malformed += s.malformed;
+    }
+    return { frames, events, malformed };
+  }
+
+  stats(): VenueFeedStats {
+    return {
+      venue: this.opts.venue, frames: this.frames, events: this.events, malformed: this.malformed,
+      lastMalformed: this.lastMalformed, connectAttempts: this.connectAttempts, lastConnectError: this.lastConnectError,
+    };
+  }
+
+  /** Whether every shard finished its first handshake. */
+  get live(): boolean {
+    return this.connections.length > 0 && this.lastConnectError === null;
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.retryTimer = null;
+    this.integrity.close();
+    for (const c of this.connections) await this.opts.manager.disconnect(c.stats().key);
+  }
+}

@@ -1,0 +1,232 @@
+/**
+ * The integrity stage for one venue: decoded events in, gap-free, deduplicated, in-order events
+ * out. Holds no socket: the lead feeds it decoder output (push), tells it about reconnects
+ * (onReconnect) and injects the REST fetchers. Per stream:
+ * - trades with a numeric seq: TradeGapFiller (gap -> backfill exactly the missing ids);
+ * - trades without one (Bybit UUIDs): dedup window on tradeId;
+ * - book snapshots/deltas: BookSync (venue continuity rules; per-symbol resync);
+ * - book tickers: monotonic update id; klines and liquidations: dedup window on content.
+ * Every live id is also observed by a SequenceTracker, so gaps/duplicates are counted on every
+ * message as received, before repair.
+ */
+import type { BookSnapshot, MarketEvent, Trade } from '../model/events.js';
+import { integrityDefaults } from '../config/defaults/integrity.js';
+import { silentLogger, type Logger } from '../observability/logger.js';
+import { BookSync, type BookRules } from './book-sync.js';
+import { DedupWindow, MonotonicDedup } from './dedup.js';
+import type { OrderBook } from './order-book.js';
+import { SequenceTracker, type SequenceStats } from './sequence-tracker.js';
+import type { IntegrityTimers } from './timers.js';
+import { TradeGapFiller, type FetchTrades, type TradeGapFillerStats } from './trade-gap-filler.js';
+
+export type IntegrityAlert =
+  | { readonly kind: 'trade_gap_unfilled'; readonly symbol: string; readonly source: string; readonly fromId: number; readonly toId: number | null; readonly error: string }
+  | { readonly kind: 'book_sync_failed'; readonly symbol: string; readonly error: string };
+
+export interface FeedIntegrityOptions {
+  readonly venue: string;
+  /** Continuity rules for this venue's books; omit when the feed carries no books. */
+  readonly bookRules?: BookRules;
+  readonly fetchTrades?: FetchTrades;
+  readonly fetchBookSnapshot?: (symbol: string) => Promise<BookSnapshot>;
+  readonly requestResubscribe?: (symbol: string) => void;
+  /** Every event that passed integrity, in order per stream. */
+  readonly onEvent: (e: MarketEvent) => void;
+  readonly onAlert?: (a: IntegrityAlert) => void;
+  readonly maxBufferedTrades?: number;
+  readonly maxBufferedDeltas?: number;
+  readonly dedupWindowItems?: number;
+  readonly retryDelayMs?: number;
+  readonly maxFetchAttempts?: number;
+  readonly maxSnapshotAttempts?: number;
+  readonly timers?: IntegrityTimers;
+  readonly logger?: Logger;
+}
+
+export interface IntegrityStats {
+  readonly eventsIn: number;
+  readonly eventsOut: number;
+  readonly gapsDetected: number;
+  readonly gapsFilled: number;
+  readonly reconnectBackfills: number;
+  readonly gapsUnfilled: number;
+  readonly tradesBackfilled: number;
+  readonly duplicatesDropped: number;
+  readonly bookGaps: number;
+  readonly bookResyncs: number;
+  readonly bookSnapshots: number;
+  readonly bufferedTrades: number;
+  readonly overflowDropped: number;
+  /** Raw live sequence as received (before repair). */
+  readonly live: SequenceStats;
+}
+
+/** "btcusdt@aggTrade" -> "BTCUSDT", "publicTrade.BTCUSDT" -> "BTCUSDT", "ETHUSDT" -> "ETHUSDT". */
+export function symbolOfStream(stream: string): string {
+  const at = stream.indexOf('@');
+  if (at > 0) return stream.slice(0, at).toUpperCase();
+  const m = /^(?:publicTrade|orderbook\.\d+|tickers|allLiquidation)\.(.+)$/.exec(stream);
+  return (m ? m[1]! : stream).toUpperCase();
+}
+
+const errText = (e: unknown): string => (e instanceof Error ? e.message : String(e)).slice(0, 200);
+
+export class FeedIntegrity {
+  private readonly trades = new Map<string, TradeGapFiller>();
+  private readonly books = new Map<string, BookSync>();
+  private readonly window: DedupWindow;
+  private readonly tickers = new MonotonicDedup();
+  private readonly tracker = new SequenceTracker();
+  private readonly log: Logger;
+  private eventsIn = 0;
+  private eventsOut = 0;
+  private closed = false;
+  private readonly emit: (e: MarketEvent) => void;
+
+  constructor(private readonly opts: FeedIntegrityOptions) {
+    this.window = new DedupWindow(opts.dedupWindowItems ?? integrityDefaults.dedupWindowItems);
+    this.log = opts.logger ?? silentLogger();
+    this.emit = (e) => {
+      this.eventsOut++;
+      opts.onEvent(e);
+    };
+  }
+
+  push(e: MarketEvent): void {
+    if (this.closed) return;
+    this.eventsIn++;
+    switch (e.type) {
+      case 'trade':
+        this.pushTrade(e);
+        return;
+      case 'book_delta':
+      case 'book_snapshot': {
+        const sync = this.bookFor(e.symbol);
+        if (sync === undefined) this.emit(e);
+        else if (e.type === 'book_delta') sync.pushDelta(e);
+        else sync.pushSnapshot(e);
+        return;
+      }
+      case 'book_ticker':
+        if (e.updateId !== null ? this.tickers.accept(e.symbol, e.updateId) : this.window.firstSeen(`${e.symbol}|bt`, `${e.eventTime}|${e.bidPrice}|${e.bidSize}|${e.askPrice}|${e.askSize}`)) this.emit(e);
+        return;
+      case 'kline':
+        if (this.window.firstSeen(`${e.symbol}|kline|${e.interval}`, `${e.openTime}|${e.eventTime}|${e.close}|${e.volume}|${e.closed}`)) this.emit(e);
+        return;
+      case 'liquidation':
+        if (this.window.firstSeen(`${e.symbol}|liq`, `${e.eventTime}|${e.side}|${e.price}|${e.size}`)) this.emit(e);
+        return;
+      default:
+        this.emit(e);
+    }
+  }
+
+  pushAll(events: readonly MarketEvent[]): void {
+    for (const e of events) this.push(e);
+  }
+
+  /**
+   * A connection carrying this venue's streams reconnected: backfill trades after the last
+   * delivered id. `scope`: symbols or venue stream names ("btcusdt@aggTrade",
+   * "publicTrade.BTCUSDT") of that connection; omitted = every symbol. Books repair themselves: the first delta
+   * after the reconnect shows the gap and resyncs that symbol.
+   */
+  onReconnect(scope?: string | readonly string[]): void {
+    const symbols = scope === undefined ? undefined : new Set((typeof scope === 'string' ? [scope] : scope).map(symbolOfStream));
+    for (const [key, filler] of this.trades) {
+      if (symbols === undefined || symbols.has(key.slice(0, key.indexOf('|')))) filler.onReconnect();
+    }
+  }
+
+  /** Force a book rebuild for one symbol. */
+  resyncBook(symbol: string, reason = 'requested'): void {
+    this.books.get(symbol)?.resync(reason);
+  }
+
+  book(symbol: string): OrderBook | undefined {
+    return this.books.get(symbol)?.book;
+  }
+
+  /** Resolves when no backfill or snapshot fetch is in flight (tests, shutdown). */
+  async idle(): Promise<void> {
+    for (;;) {
+      const pending = [...this.trades.values()].map((t) => t.idle()).concat([...this.books.values()].map((b) => b.idle()));
+      await Promise.all(pending);
+      const busy = [...this.trades.values()].some((t) => t.stats().buffered > 0) || [...this.books.values()].some((b) => b.state === 'fetching');
+      if (!busy) return;
+      await new Promise((r) => setImmediate(r));
+    }
+  }
+
+  stats(): IntegrityStats {
+    const t: TradeGapFillerStats = { gapsDetected: 0, gapsFilled: 0, reconnectBackfills: 0, gapsUnfilled: 0, tradesBackfilled: 0, duplicatesDropped: 0, overflowDropped: 0, fetches: 0, fetchFailures: 0, buffered: 0 };
+    for (const f of this.trades.values()) {
+      const s = f.stats();
+      for (const k of Object.keys(t) as (keyof TradeGapFillerStats)[]) t[k] += s[k];
+    }
+    let bookGaps = 0;
+    let bookResyncs = 0;
+    let bookSnapshots = 0;
+    let bookDups = 0;
+    for (const b of this.books.values()) {
+      const s = b.stats();
+      bookGaps += s.gaps;
+      bookResyncs += s.resyncs;
+      bookSnapshots += s.snapshots;
+      bookDups += s.duplicatesDropped;
+    }
+    return {
+      eventsIn: this.eventsIn, eventsOut: this.eventsOut,
+      gapsDetected: t.gapsDetected + bookGaps, gapsFilled: t.gapsFilled, reconnectBackfills: t.reconnectBackfills, gapsUnfilled: t.gapsUnfilled, tradesBackfilled: t.tradesBackfilled,
+      duplicatesDropped: t.duplicatesDropped + bookDups + this.window.dropped + this.tickers.dropped,
+      bookGaps, bookResyncs, bookSnapshots, bufferedTrades: t.buffered, overflowDropped: t.overflowDropped,
+      live: this.tracker.stats(),
+    };
+  }
+
+  close(): void {
+    this.closed = true;
+    for (const t of this.trades.values()) t.close();
+    for (const b of this.books.values()) b.close();
+  }
+
+  private pushTrade(e: Trade): void {
+    if (e.seq === null) {
+      if (this.window.firstSeen(`${e.symbol}|${e.source}`, e.tradeId)) this.emit(e);
+      return;
+    }
+    const key = `${e.symbol}|${e.source}`;
+    this.tracker.observe(key, e.seq);
+    let filler = this.trades.get(key);
+    if (filler === undefined) {
+      filler = new TradeGapFiller({
+        symbol: e.symbol, source: e.source, fetchTrades: this.opts.fetchTrades, emit: this.emit,
+        maxBuffered: this.opts.maxBufferedTrades, retryDelayMs: this.opts.retryDelayMs, maxAttempts: this.opts.maxFetchAttempts, timers: this.opts.timers,
+        onUnfilled: (fromId, toId, err) => {
+          this.log.warn({ venue: this.opts.venue, symbol: e.symbol, source: e.source, fromId, toId, err: errText(err) }, 'trade_gap_unfilled');
+          this.opts.onAlert?.({ kind: 'trade_gap_unfilled', symbol: e.symbol, source: e.source, fromId, toId, error: errText(err) });
+        },
+      });
+      this.trades.set(key, filler);
+    }
+    filler.push(e);
+  }
+
+  private bookFor(symbol: string): BookSync | undefined {
+    const rules = this.opts.bookRules;
+    if (rules === undefined) return undefined;
+    let b = this.books.get(symbol);
+    if (b === undefined) {
+      b = new BookSync({
+        venue: this.opts.venue, symbol, rules, emit: this.emit, fetchSnapshot: this.opts.fetchBookSnapshot, requestResubscribe: this.opts.requestResubscribe,
+        maxBufferedDeltas: this.opts.maxBufferedDeltas, retryDelayMs: this.opts.retryDelayMs, maxSnapshotAttempts: this.opts.maxSnapshotAttempts, timers: this.opts.timers,
+        onGiveUp: (sym, err) => {
+          this.log.warn({ venue: this.opts.venue, symbol: sym, err: errText(err) }, 'book_sync_failed');
+          this.opts.onAlert?.({ kind: 'book_sync_failed', symbol: sym, error: errText(err) });
+        },
+      });
+      this.books.set(symbol, b);
+    }
+    return b;
+  }
+}

@@ -1,0 +1,167 @@
+/**
+ * Exact order book: levels keyed by the canonical decimal string of their price, sizes kept as
+ * the venue's strings. Each side keeps its prices sorted best-first so best/top-N are O(1)/O(N).
+ * Sorting compares the prices' float values and falls back to exact decimal comparison when
+ * they are equal, so order is exact even for prices a double cannot tell apart.
+ */
+import type { DecimalString, Level } from '../model/events.js';
+import { compareDecimal, normalizeDecimal } from '../model/decimal.js';
+
+const ZERO_RE = /^-?0*(\.0*)?$/;
+
+export function isZeroSize(size: string): boolean {
+  return ZERO_RE.test(size);
+}
+
+/** Canonical key of a price ("61837.63000000" and "61837.63" are the same level). */
+export function priceKey(price: string): string {
+  const m = PLAIN_RE.exec(price);
+  if (m === null) return normalizeDecimal(price);
+  const int = m[1]!.replace(/^0+(?=\d)/, '');
+  const frac = (m[2] ?? '').replace(/0+$/, '');
+  return frac === '' ? int : `${int}.${frac}`;
+}
+
+const PLAIN_RE = /^(\d+)(?:\.(\d+))?$/;
+
+class BookSide {
+  /** key -> [price as sent, size as sent] */
+  readonly levels = new Map<string, Level>();
+  /** keys best-first, and their float values for fast comparison */
+  private readonly keys: string[] = [];
+  private readonly nums: number[] = [];
+
+  constructor(private readonly descending: boolean) {}
+
+  /** -1 if a is better than b, 1 if worse, 0 if equal. */
+  private cmp(aNum: number, aKey: string, bNum: number, bKey: string): number {
+    let c = aNum < bNum ? -1 : aNum > bNum ? 1 : 0;
+    if (c === 0 && aKey !== bKey) c = compareDecimal(aKey, bKey);
+    return this.descending ? -c : c;
+  }
+
+  private search(num: number, key: string): number {
+    let lo = 0;
+    let hi = this.keys.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.cmp(this.nums[mid]!, this.keys[mid]!, num, key) < 0) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  set(price: DecimalString, size: DecimalString): void {
+    const key = priceKey(price);
+    const num = Number(key);
+    if (isZeroSize(size)) {
+      if (!this.levels.delete(key)) return;
+      const i = this.search(num, key);
+      this.keys.splice(i, 1);
+      this.nums.splice(i, 1);
+      return;
+    }
+    if (!this.levels.has(key)) {
+      const i = this.search(num, key);
+      this.keys.splice(i, 0, key);
+      this.nums.splice(i, 0, num);
+    }
+    this.levels.set(key, [price, size]);
+  }
+
+  clear(): void {
+    this.levels.clear();
+    this.keys.length = 0;
+    this.nums.length = 0;
+  }
+
+  best(): Level | undefined {
+    const k = this.keys[0];
+    return k === undefined ? undefined : this.levels.get(k);
+  }
+
+  top(n: number): Level[] {
+    const out: Level[] = [];
+    for (let i = 0; i < n && i < this.keys.length; i++) out.push(this.levels.get(this.keys[i]!)!);
+    return out;
+  }
+
+  get size(): number {
+    return this.keys.length;
+  }
+}
+
+export class OrderBook {
+  private readonly bidSide = new BookSide(true);
+  private readonly askSide = new BookSide(false);
+  /** Update id of the last snapshot/delta applied (-1 before any). */
+  lastUpdateId = -1;
+
+  constructor(readonly symbol: string) {}
+
+  /** Replace the whole book. */
+  applySnapshot(bids: readonly Level[], asks: readonly Level[], lastUpdateId: number): void {
+    this.bidSide.clear();
+    this.askSide.clear();
+    for (const [p, s] of bids) this.bidSide.set(p, s);
+    for (const [p, s] of asks) this.askSide.set(p, s);
+    this.lastUpdateId = lastUpdateId;
+  }
+
+  /** Absolute sizes per level; a zero size removes the level. */
+  applyDelta(bids: readonly Level[], asks: readonly Level[], lastUpdateId: number): void {
+    for (const [p, s] of bids) this.bidSide.set(p, s);
+    for (const [p, s] of asks) this.askSide.set(p, s);
+    this.lastUpdateId = lastUpdateId;
+  }
+
+  bestBid(): Level | undefined {
+    return this.bidSide.best();
+  }
+
+  bestAsk(): Level | undefined {
+    return this.askSide.best();
+  }
+
+  /** Best-first levels. */
+  bids(n = Infinity): Level[] {
+    return this.bidSide.top(n);
+  }
+
+  asks(n = Infinity): Level[] {
+    return this.askSide.top(n);
+  }
+
+  get depth(): { bids: number; asks: number } {
+    return { bids: this.bidSide.size, asks: this.askSide.size };
+  }
+
+  /** Size at a price (exact match on the canonical price), or undefined. */
+  sizeAt(side: 'bid' | 'ask', price: string): DecimalString | undefined {
+    return (side === 'bid' ? this.bidSide : this.askSide).levels.get(priceKey(price))?.[1];
+  }
+
+  /**
+   * Canonical text of the top `n` levels ("b:price:size|...|a:price:size"), with prices and sizes
+   * normalized: two books are equal iff their canonical texts are equal.
+   */
+  canonical(n = Infinity): string {
+    const side = (tag: string, levels: Level[]): string => levels.map(([p, s]) => `${tag}:${priceKey(p)}:${normalizeDecimal(s)}`).join('|');
+    return `${side('b', this.bids(n))}|${side('a', this.asks(n))}`;
+  }
+
+  /** 32-bit FNV-1a of canonical(n): a cheap fingerprint for cross-checks (e.g. vs the simulator). */
+  checksum(n = Infinity): number {
+    const text = this.canonical(n);
+    let h = 0x811c9dc5;
+    for (let i = 0; i < text.length; i++) {
+      h ^= text.charCodeAt(i);
+      h = Math.imul(h, 0x01000193);
+    }
+    return h >>> 0;
+  }
+
+  equals(other: OrderBook, n = Infinity): boolean {
+    return this.canonical(n) === other.canonical(n);
+  }
+}

@@ -1,0 +1,318 @@
+/**
+ * Hands events to consumers without ever waiting for one. publish() is synchronous: it pushes
+ * into each consumer's bounded queue (policy on full: drop-oldest, conflate-by-key or spill) and
+ * wakes its drain loop. Each consumer drains on its own async loop; a handler call that exceeds
+ * its timeout is abandoned for that event (counted, warned with consumer and symbol at most once
+ * per interval) and the loop moves on, so one hung consumer never stalls another or the socket.
+ *
+ * Sync handlers cannot be preempted: whatever they burn, they burn on the event loop (their
+ * per-call sync time is measured and reported to the lag monitor). CPU-heavy handlers belong on
+ * the worker pool: a consumer with `worker: { filename, name }` runs there, and a timed-out
+ * worker task is aborted (piscina ends that thread).
+ */
+import { performance } from 'node:perf_hooks';
+import { silentLogger, type Logger } from '../observability/logger.js';
+import {
+  DEFAULT_ERROR_LOG_INTERVAL_MS, DEFAULT_HANDLER_TIMEOUT_MS, DEFAULT_MAX_QUEUE_ITEMS, DEFAULT_TIMEOUT_WARN_INTERVAL_MS,
+} from '../config/defaults/pipeline.js';
+import { ConfigError } from '../model/errors.js';
+import { BoundedQueue, type FullQueuePolicy, type QueueDrops } from './bounded-queue.js';
+import { DispatcherClosedError, HandlerTimeoutError } from './errors.js';
+import type { WorkerPool } from './worker-pool.js';
+
+/** What the dispatcher needs to know about an event (MarketEvent and aggregates both fit). */
+export interface Dispatchable {
+  readonly symbol?: string;
+  readonly venue?: string;
+}
+
+export interface ConsumerSpec<E extends Dispatchable> {
+  readonly name: string;
+  /** In-process handler. Exactly one of handler / worker. */
+  readonly handler?: (event: E) => void | Promise<unknown>;
+  /** Run on the worker pool: the module's export `name` (default export if omitted) gets the event. */
+  readonly worker?: { readonly filename: string; readonly name?: string };
+  /** Only events passing the filter are queued for this consumer. */
+  readonly filter?: (event: E) => boolean;
+  readonly policy: FullQueuePolicy;
+  readonly maxQueueItems?: number;
+  /** Conflation key (default: venue:symbol). */
+  readonly key?: (event: E) => string;
+  /** Lossless overflow target for policy 'spill' (e.g. the sink spool). */
+  readonly spill?: (event: E) => void;
+  readonly timeoutMs?: number;
+  /** Handler calls in flight at once (default 1: in order). Useful for worker consumers. */
+  readonly concurrency?: number;
+}
+
+export interface ConsumerStats {
+  queueDepth: number;
+  maxQueueDepth: number;
+  capacity: number;
+  policy: FullQueuePolicy;
+  enqueued: number;
+  processed: number;
+  dropped: QueueDrops & { total: number };
+  spilled: number;
+  timeouts: number;
+  errors: number;
+  inFlight: number;
+  /** Longest synchronous part of one handler call (blocks the event loop), ms. */
+  maxSyncMs: number;
+}
+
+export interface DispatcherOptions {
+  readonly pool?: WorkerPool | null;
+  readonly logger?: Logger;
+  readonly now?: () => number;
+  readonly defaultTimeoutMs?: number;
+  readonly defaultMaxQueueItems?: number;
+  readonly timeoutWarnIntervalMs?: number;
+  readonly errorLogIntervalMs?: number;
+}
+
+/** Give the event loop (socket reads, timers) a turn after this much continuous draining. */
+const YIELD_AFTER_MS = 5;
+
+class Consumer<E extends Dispatchable> {
+  readonly queue: BoundedQueue<E>;
+  readonly timeoutMs: number;
+  readonly concurrency: number;
+  processed = 0;
+  timeouts = 0;
+  errors = 0;
+  inFlight = 0;
+  maxSyncMs = 0;
+  current: string | null = null;
+  wake: (() => void) | null = null;
+  lastTimeoutWarnAt = -Infinity;
+  suppressedTimeoutWarns = 0;
+  lastErrorLogAt = -Infinity;
+
+  constructor(
+    readonly spec: ConsumerSpec<E>,
+    readonly run: (event: E, signal: AbortSignal | undefined) => void | Promise<unknown>,
+    defaults: { timeoutMs: number; maxQueueItems: number },
+    onSpillError: (err: unknown, e: E) => void,
+  ) {
+    this.timeoutMs = spec.timeoutMs ?? defaults.timeoutMs;
+    this.concurrency = spec.concurrency ?? 1;
+    if (!Number.isInteger(this.concurrency) || this.concurrency < 1) throw new ConfigError(`consumer "${spec.name}" concurrency must be a positive integer`, { consumer: spec.name });
+    this.queue = new BoundedQueue<E>({
+      capacity: spec.maxQueueItems ?? defaults.maxQueueItems,
+      policy: spec.policy,
+      key: spec.key ?? ((e: E) => `${e.venue ?? ''}:${e.symbol ?? ''}`),
+      spill: spec.spill,
+      onSpillError,
+    });
+  }
+}
+
+export class Dispatcher<E extends Dispatchable> {
+  private readonly consumers = new Map<string, Consumer<E>>();
+  private readonly list: Consumer<E>[] = [];
+  private readonly logger: Logger;
+  private readonly now: () => number;
+  private closed = false;
+  published = 0;
+  private slowest: { consumer: string; symbol: string | null; ms: number } | null = null;
+
+  constructor(private readonly opts: DispatcherOptions = {}) {
+    this.logger = opts.logger ?? silentLogger();
+    this.now = opts.now ?? Date.now;
+  }
+
+  addConsumer(spec: ConsumerSpec<E>): void {
+    if (this.closed) throw new DispatcherClosedError();
+    if (this.consumers.has(spec.name)) throw new ConfigError(`consumer "${spec.name}" is already registered`, { consumer: spec.name });
+    if (!spec.handler === !spec.worker) throw new ConfigError(`consumer "${spec.name}" needs exactly one of handler or worker`, { consumer: spec.name });
+    const pool = this.opts.pool;
+    if (spec.worker && !pool) throw new ConfigError(`consumer "${spec.name}" runs on workers but the dispatcher has no pool`, { consumer: spec.name });
+    const worker = spec.worker;
+    const run = worker && pool
+      ? (e: E, signal: AbortSignal | undefined) => pool.run(e, { filename: worker.filename, name: worker.name, signal })
+      : (spec.handler as (e: E) => void | Promise<unknown>);
+    const c = new Consumer<E>(spec, run, {
+      timeoutMs: this.opts.defaultTimeoutMs ?? DEFAULT_HANDLER_TIMEOUT_MS,
+      maxQueueItems: this.opts.defaultMaxQueueItems ?? DEFAULT_MAX_QUEUE_ITEMS,
+    }, (err, e) => this.logger.error({ err, consumer: spec.name, symbol: e.symbol }, 'spill failed: event lost'));
+    this.consumers.set(spec.name, c);
+    this.list.push(c);
+    void this.drain(c);
+  }
+
+  /** Synchronous, O(consumers), never waits for a consumer. Events after close() are ignored. */
+  publish(event: E): void {
+    if (this.closed) return;
+    this.published++;
+    const list = this.list;
+    for (let i = 0; i < list.length; i++) {
+      const c = list[i] as Consumer<E>;
+      const filter = c.spec.filter;
+      if (filter !== undefined && !filter(event)) continue;
+      c.queue.push(event);
+      const wake = c.wake;
+      if (wake !== null) {
+        c.wake = null;
+        wake();
+      }
+    }
+  }
+
+  /** Names of consumers inside a handler call right now. */
+  running(): string[] {
+    return this.list.filter((c) => c.inFlight > 0).map((c) => c.spec.name);
+  }
+
+  /** The heaviest synchronous handler call since the last call of this method (for the lag monitor). */
+  takeSlowestSync(): { consumer: string; symbol: string | null; ms: number } | null {
+    const s = this.slowest;
+    this.slowest = null;
+    return s;
+  }
+
+  stats(): { published: number; consumers: Record<string, ConsumerStats>; pool: ReturnType<WorkerPool['stats']> | null } {
+    const consumers: Record<string, ConsumerStats> = {};
+    for (const c of this.list) {
+      const q = c.queue;
+      consumers[c.spec.name] = {
+        queueDepth: q.size, maxQueueDepth: q.maxDepth, capacity: q.capacity, policy: c.spec.policy, enqueued: q.pushed,
+        processed: c.processed,
+        dropped: { ...q.drops, total: q.drops.dropOldest + q.drops.conflated + q.drops.spillFailed },
+        spilled: q.spilled, timeouts: c.timeouts, errors: c.errors, inFlight: c.inFlight, maxSyncMs: c.maxSyncMs,
+      };
+    }
+    return { published: this.published, consumers, pool: this.opts.pool?.stats() ?? null };
+  }
+
+  /** Stop the drain loops. Queued events of 'spill' consumers are spilled; others are discarded. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    for (const c of this.list) {
+      const left = c.queue.drain();
+      if (c.spec.policy === 'spill' && c.spec.spill) for (const e of left) c.spec.spill(e);
+      const wake = c.wake;
+      c.wake = null;
+      wake?.();
+    }
+  }
+
+  private async drain(c: Consumer<E>): Promise<void> {
+    let sliceStart = performance.now();
+    while (!this.closed) {
+      if (c.inFlight >= c.concurrency || c.queue.size === 0) {
+        await new Promise<void>((resolve) => { c.wake = resolve; });
+        sliceStart = performance.now();
+        continue;
+      }
+      const event = c.queue.shift() as E;
+      const pending = this.start(c, event);
+      if (pending !== null) {
+        if (c.concurrency === 1) await pending;
+        else void pending;
+      }
+      if (performance.now() - sliceStart > YIELD_AFTER_MS) {
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        sliceStart = performance.now();
+      }
+    }
+  }
+
+  /** Start one handler call; returns a promise when it is async (settles on result or timeout). */
+  private start(c: Consumer<E>, event: E): Promise<void> | null {
+    c.inFlight++;
+    c.current = event.symbol ?? null;
+    const abort = c.spec.worker ? new AbortController() : undefined;
+    const t0 = performance.now();
+    let result: void | Promise<unknown>;
+    try {
+      result = c.run(event, abort?.signal);
+    } catch (err) {
+      this.noteSync(c, event, t0);
+      this.fail(c, event, err);
+      this.done(c);
+      return null;
+    }
+    this.noteSync(c, event, t0);
+    if (!isThenable(result)) {
+      c.processed++;
+      this.done(c);
+      return null;
+    }
+    return new Promise<void>((resolve) => {
+      let settled = false;
+      const timer = setTimeout(() => {
+        if (settled) return;
+        settled = true;
+        abort?.abort(new HandlerTimeoutError(c.spec.name, event.symbol ?? null, c.timeoutMs));
+        this.timedOut(c, event);
+        this.done(c);
+        resolve();
+      }, c.timeoutMs);
+      result.then(
+        () => {
+          if (settled) return;
+          settled = true;
+          clearTimeout(timer);
+          c.processed++;
+          this.done(c);
+          resolve();
+        },
+        (err: unknown) => {
+          if (settled) return; // already counted as a timeout; a late rejection is not news
+          settled = true;
+          clearTimeout(timer);
+          this.fail(c, event, err);
+          this.done(c);
+          resolve();
+        },
+      );
+    });
+  }
+
+  private noteSync(c: Consumer<E>, event: E, t0: number): void {
+    const ms = performance.now() - t0;
+    if (ms > c.maxSyncMs) c.maxSyncMs = ms;
+    if (this.slowest === null || ms > this.slowest.ms) this.slowest = { consumer: c.spec.name, symbol: event.symbol ?? null, ms };
+  }
+
+  private done(c: Consumer<E>): void {
+    c.inFlight--;
+    if (c.inFlight === 0) c.current = null;
+    const wake = c.wake;
+    if (wake !== null && c.inFlight < c.concurrency) {
+      c.wake = null;
+      wake();
+    }
+  }
+
+  private timedOut(c: Consumer<E>, event: E): void {
+    c.timeouts++;
+    const now = this.now();
+    const interval = this.opts.timeoutWarnIntervalMs ?? DEFAULT_TIMEOUT_WARN_INTERVAL_MS;
+    if (now - c.lastTimeoutWarnAt >= interval) {
+      this.logger.warn({
+        code: 'E_HANDLER_TIMEOUT', consumer: c.spec.name, symbol: event.symbol ?? null, venue: event.venue ?? null,
+        timeoutMs: c.timeoutMs, timeouts: c.timeouts, suppressed: c.suppressedTimeoutWarns,
+      }, 'consumer handler timed out; event abandoned');
+      c.lastTimeoutWarnAt = now;
+      c.suppressedTimeoutWarns = 0;
+    } else {
+      c.suppressedTimeoutWarns++;
+    }
+  }
+
+  private fail(c: Consumer<E>, event: E, err: unknown): void {
+    c.errors++;
+    const now = this.now();
+    if (now - c.lastErrorLogAt >= (this.opts.errorLogIntervalMs ?? DEFAULT_ERROR_LOG_INTERVAL_MS)) {
+      c.lastErrorLogAt = now;
+      this.logger.warn({ err, consumer: c.spec.name, symbol: event.symbol ?? null, errors: c.errors }, 'consumer handler failed');
+    }
+  }
+}
+
+function isThenable(v: unknown): v is Promise<unknown> {
+  return v !== null && typeof v === 'object' && typeof (v as { then?: unknown }).then === 'function';
+}

@@ -1,0 +1,365 @@
+/**
+ * The downstream server: one HTTP server on one port serving the HTTP routes (http.ts) and the
+ * WebSocket upgrade at /ws (protocol.ts). The gateway publishes with publish(channel, data).
+ */
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { WebSocket, WebSocketServer } from 'ws';
+import { serverDefaults } from '../config/defaults/server.js';
+import { silentLogger, type Logger } from '../observability/logger.js';
+import { Admission, type AdmissionProviders, type AdmissionReason } from './admission.js';
+import { Authenticator, isLoopbackHost, pathOnly } from './auth.js';
+import { ChannelHub, type ChannelInfo, type Serializer } from './channel-hub.js';
+import { ClientSession, type SessionInfo, type SessionTransport } from './client-session.js';
+import { ServerError } from './errors.js';
+import { createHttpHandler, defaultVendorFiles, type HttpProviders } from './http.js';
+import { CLOSE_GOING_AWAY, CLOSE_IDLE, CLOSE_SETUP_FAILED, CLOSE_TRY_AGAIN_LATER, type ChannelPosition } from './protocol.js';
+import { declaredVenues, RequestHandler } from './requests.js';
+
+export type ServerLimits = { -readonly [K in Exclude<keyof typeof serverDefaults, 'host'>]: number } & { host: string };
+
+export interface ConnectionSetupInfo {
+  readonly id: number;
+  readonly remoteAddress: string;
+  /** Venues the client declared with ?channels=. */
+  readonly venues: ReadonlySet<string>;
+}
+
+export interface DownstreamServerOptions extends Partial<Omit<ServerLimits, 'host'>> {
+  /** Default 127.0.0.1. Any non-loopback host requires `token`. */
+  readonly host?: string;
+  /** Required to bind a non-loopback host; without it only loopback peers are accepted. Never logged. */
+  readonly token?: string;
+  readonly admission?: AdmissionProviders;
+  readonly http?: HttpProviders;
+  /** Directory served at "/" (the dashboard). */
+  readonly staticDir?: string;
+  /** URL path → absolute file; default: /vendor/lightweight-charts.js when the package is installed. */
+  readonly files?: Readonly<Record<string, string>>;
+  /** Epoch every channel starts in (default Date.now(): a new process means a new epoch). */
+  readonly initialEpoch?: number;
+  readonly serializer?: Serializer;
+  readonly logger?: Logger;
+  readonly now?: () => number;
+  /** Peer address of a request; tests inject it to pose as a remote peer. */
+  readonly remoteAddress?: (req: IncomingMessage) => string | undefined;
+  /** Called while a connection is set up; throwing refuses it with 1011 (counted as setup_failed). */
+  readonly onConnection?: (info: ConnectionSetupInfo) => void;
+}
+
+export interface DownstreamServerStats {
+  clients: number;
+  backloggedClients: number;
+  channels: number;
+  subscriptions: number;
+  subscriptionsByChannel: Record<string, number>;
+  messagesPublished: number;
+  deliveryFailures: number;
+  messagesSent: number;
+  bytesSent: number;
+  drops: number;
+  conflations: number;
+  gapNotices: number;
+  admissionRejections: Record<AdmissionReason, number>;
+  authRejections: number;
+  slowConsumerCloses: number;
+  heartbeatTerminations: number;
+  idleCloses: number;
+  rateLimited: number;
+  rateLimitCloses: number;
+  connectionsAccepted: number;
+}
+
+/** Text frames from a Buffer without a copy: ws frames a Buffer as is. */
+const TEXT_FRAME = { binary: false } as const;
+
+export class DownstreamServer {
+  readonly limits: ServerLimits;
+  private readonly hub: ChannelHub;
+  private readonly auth: Authenticator;
+  private readonly admission: Admission;
+  private readonly requests: RequestHandler;
+  private readonly logger: Logger;
+  private readonly now: () => number;
+  private readonly sessions = new Map<number, { session: ClientSession; ws: WebSocket }>();
+  private readonly totals = { messagesSent: 0, bytesSent: 0, drops: 0, conflations: 0, gapNotices: 0 };
+  private counts = { authRejections: 0, slowConsumerCloses: 0, heartbeatTerminations: 0, idleCloses: 0, connectionsAccepted: 0 };
+  private nextId = 1;
+  private http: Server | null = null;
+  private wss: WebSocketServer | null = null;
+  private timers: NodeJS.Timeout[] = [];
+  private boundPort: number | null = null;
+  /** Sockets corked this turn, with the frame bytes written to them since. */
+  private readonly corked = new Map<Socket, number>();
+  private uncorkScheduled = false;
+
+  constructor(private readonly options: DownstreamServerOptions = {}) {
+    const { host, token, admission, http, staticDir, files, initialEpoch, serializer, logger, now, remoteAddress, onConnection, ...limits } = options;
+    void admission; void http; void staticDir; void files; void onConnection;
+    const merged: ServerLimits = { ...serverDefaults, ...stripUndefined(limits), host: host ?? serverDefaults.host };
+    for (const [k, v] of Object.entries(merged)) {
+      if (k !== 'host' && (typeof v !== 'number' || !Number.isFinite(v) || v < 0)) {
+        throw new ServerError('E_SERVER_OPTIONS', `server option ${k} must be a non-negative number, got ${String(v)}`, { context: { key: k } });
+      }
+    }
+    if (!isLoopbackHost(merged.host) && !token) {
+      throw new ServerError('E_SERVER_AUTH_REQUIRED',
+        `refusing to bind ${merged.host}: a non-loopback host requires server.token (TICKGATE_TOKEN); bind 127.0.0.1 or set a token`,
+        { context: { host: merged.host } });
+    }
+    this.limits = merged;
+    this.now = now ?? Date.now;
+    this.logger = logger ?? silentLogger();
+    this.hub = new ChannelHub({ ringCapacityMessages: merged.ringCapacityMessages, initialEpoch, serializer });
+    this.auth = new Authenticator(token, remoteAddress);
+    this.admission = new Admission(merged, options.admission);
+    this.requests = new RequestHandler(this.hub, merged, this.now);
+  }
+
+  /** Publishes one message on a channel to every subscriber (never waits); returns its seq. */
+  publish(channel: string, data: unknown): number {
+    return this.hub.publish(channel, data);
+  }
+
+  /** Starts a new epoch on a channel; subscribers get resync_required(epoch_changed). */
+  setEpoch(channel: string, epoch?: number): number {
+    return this.hub.setEpoch(channel, epoch);
+  }
+
+  position(channel: string): ChannelPosition {
+    return this.hub.position(channel);
+  }
+
+  /** Actual listening port (after start). */
+  get port(): number {
+    if (this.boundPort === null) throw new ServerError('E_SERVER_OPTIONS', 'server is not started');
+    return this.boundPort;
+  }
+
+  get url(): string {
+    const h = this.limits.host.includes(':') ? `[${this.limits.host}]` : this.limits.host;
+    return `http://${h}:${this.port}`;
+  }
+
+  async start(): Promise<{ host: string; port: number }> {
+    if (this.http) return { host: this.limits.host, port: this.port };
+    const wss = new WebSocketServer({ noServer: true, maxPayload: this.limits.maxIncomingPayloadBytes, perMessageDeflate: false, clientTracking: false });
+    const handler = createHttpHandler({
+      providers: this.options.http ?? {},
+      auth: this.auth,
+      staticDir: this.options.staticDir,
+      files: this.options.files ?? defaultVendorFiles(),
+      jsonRoutes: { '/api/server': () => ({ stats: this.stats(), channels: this.channels(), clients: this.clients() }) },
+      onError: (err, path) => this.logger.warn({ err, path }, 'http handler failed'),
+    });
+    const server = createServer(handler);
+    server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => this.onUpgrade(wss, req, socket as Socket, head));
+    server.on('clientError', (_err, socket) => socket.destroy());
+    await new Promise<void>((resolve, reject) => {
+      const onError = (err: Error): void => reject(new ServerError('E_SERVER_LISTEN', `cannot listen on ${this.limits.host}:${this.limits.port}: ${err.message}`, { cause: err, context: { host: this.limits.host, port: this.limits.port } }));
+      server.once('error', onError);
+      server.listen(this.limits.port, this.limits.host, () => { server.off('error', onError); resolve(); });
+    });
+    const addr = server.address();
+    this.boundPort = typeof addr === 'object' && addr ? addr.port : this.limits.port;
+    this.http = server;
+    this.wss = wss;
+    const every = (ms: number, fn: () => void): void => { if (ms > 0) this.timers.push(setInterval(fn, ms).unref()); };
+    every(this.limits.heartbeatIntervalMs, () => this.heartbeat());
+    every(this.limits.cleanupIntervalMs, () => this.sweepIdle());
+    every(this.limits.backlogTickMs, () => this.tickBacklogged());
+    this.logger.info({ host: this.limits.host, port: this.boundPort, auth: this.auth.tokenRequired ? 'token' : 'loopback' }, 'downstream server listening');
+    return { host: this.limits.host, port: this.boundPort };
+  }
+
+  /** Closes every client (1001) and the port. The channel state stays: start() again resumes it. */
+  async stop(): Promise<void> {
+    for (const t of this.timers) clearInterval(t);
+    this.timers = [];
+    const server = this.http;
+    if (!server) return;
+    this.http = null;
+    for (const { session, ws } of [...this.sessions.values()]) {
+      session.close(CLOSE_GOING_AWAY, 'server shutting down');
+      this.remove(session.id);
+      ws.terminate();
+    }
+    this.wss?.close();
+    this.wss = null;
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    this.boundPort = null;
+  }
+
+  stats(): DownstreamServerStats {
+    const t = { ...this.totals };
+    let backlogged = 0;
+    for (const { session } of this.sessions.values()) {
+      const c = session.counters;
+      t.messagesSent += c.messagesSent; t.bytesSent += c.bytesSent; t.drops += c.drops; t.conflations += c.conflations; t.gapNotices += c.gapNotices;
+      if (session.backlogged) backlogged++;
+    }
+    const byChannel = this.hub.subscriptionsByChannel();
+    return {
+      clients: this.sessions.size,
+      backloggedClients: backlogged,
+      channels: this.hub.channelInfo().length,
+      subscriptions: Object.values(byChannel).reduce((a, b) => a + b, 0),
+      subscriptionsByChannel: byChannel,
+      messagesPublished: this.hub.messagesPublished,
+      deliveryFailures: this.hub.deliveryFailures,
+      ...t,
+      admissionRejections: this.admission.rejections(),
+      ...this.counts,
+      rateLimited: this.requests.rateLimited,
+      rateLimitCloses: this.requests.rateLimitCloses,
+    };
+  }
+
+  clients(): SessionInfo[] {
+    return [...this.sessions.values()].map(({ session }) => session.info());
+  }
+
+  channels(): ChannelInfo[] {
+    return this.hub.channelInfo();
+  }
+
+  private onUpgrade(wss: WebSocketServer, req: IncomingMessage, socket: Socket, head: Buffer): void {
+    const path = pathOnly(req.url);
+    if (path !== '/ws') { refuseUpgrade(socket, 404, 'Not Found'); return; }
+    const auth = this.auth.check(req);
+    if (!auth.ok) {
+      this.counts.authRejections++;
+      this.logger.warn({ peer: this.auth.peer(req), path, reason: auth.reason }, 'downstream connection refused');
+      refuseUpgrade(socket, auth.status, auth.status === 401 ? 'Unauthorized' : 'Forbidden');
+      return;
+    }
+    wss.handleUpgrade(req, socket, head, (ws) => this.onOpen(ws, req, socket));
+  }
+
+  private onOpen(ws: WebSocket, req: IncomingMessage, socket: Socket): void {
+    const venues = declaredVenues(req.url);
+    const decision = this.admission.check(this.sessions.size, venues);
+    const peer = this.auth.peer(req);
+    if (!decision.ok) {
+      this.logger.warn({ peer, reason: decision.reason }, 'downstream connection refused by admission');
+      ws.close(CLOSE_TRY_AGAIN_LATER, decision.closeReason);
+      setTimeout(() => ws.terminate(), this.limits.closeGraceMs).unref();
+      return;
+    }
+    const id = this.nextId++;
+    let graceTimer: NodeJS.Timeout | undefined;
+    const transport: SessionTransport = {
+      send: (frame) => {
+        if (ws.readyState !== WebSocket.OPEN) return;
+        this.cork(socket, typeof frame === 'string' ? Buffer.byteLength(frame) : frame.length);
+        ws.send(frame, TEXT_FRAME);
+      },
+      // Bytes corked this turn leave at setImmediate; up to one budget of them is a burst, not a backlog.
+      bufferedAmount: () => Math.max(0, ws.bufferedAmount - Math.min(this.corked.get(socket) ?? 0, this.limits.maxSocketBufferedBytes)),
+      close: (code, reason) => {
+        // Closed by us: out of the hub and the count at once, not when the peer finishes closing.
+        this.remove(id);
+        if (ws.readyState === WebSocket.OPEN) ws.close(code, reason);
+        graceTimer = setTimeout(() => ws.terminate(), this.limits.closeGraceMs).unref();
+      },
+      terminate: () => ws.terminate(),
+    };
+    let session: ClientSession;
+    try {
+      session = new ClientSession(id, peer, transport, this.limits, this.now, () => {
+        this.counts.slowConsumerCloses++;
+        this.logger.warn({ id, peer }, 'downstream client closed: slow consumer');
+      });
+      this.sessions.set(id, { session, ws });
+      ws.on('message', (data, isBinary) => {
+        if (isBinary) return;
+        this.requests.handle(session, data.toString());
+      });
+      ws.on('pong', () => { session.awaitingPong = false; session.lastActivityMs = this.now(); });
+      ws.on('close', () => { clearTimeout(graceTimer); this.remove(id); });
+      ws.on('error', (err) => this.logger.debug({ id, err: err.message }, 'downstream socket error'));
+      socket.on('drain', () => session.drain());
+      this.options.onConnection?.({ id, remoteAddress: peer, venues });
+    } catch (err) {
+      this.admission.countSetupFailure();
+      this.remove(id);
+      this.logger.error({ peer, err }, 'downstream connection setup failed');
+      ws.close(CLOSE_SETUP_FAILED, 'setup failed');
+      setTimeout(() => ws.terminate(), this.limits.closeGraceMs).unref();
+      return;
+    }
+    this.counts.connectionsAccepted++;
+    this.logger.debug({ id, peer }, 'downstream client connected');
+  }
+
+  /**
+   * Frames written in the same turn of the event loop leave in one write per socket: cork on the
+   * first send, uncork all on setImmediate (a burst of publishes costs one syscall per client).
+   */
+  private cork(socket: Socket, bytes: number): void {
+    const before = this.corked.get(socket);
+    this.corked.set(socket, (before ?? 0) + bytes);
+    if (before !== undefined) return;
+    socket.cork();
+    if (!this.uncorkScheduled) {
+      this.uncorkScheduled = true;
+      setImmediate(this.uncorkAll);
+    }
+  }
+
+  private readonly uncorkAll = (): void => {
+    this.uncorkScheduled = false;
+    const sockets = [...this.corked.keys()];
+    this.corked.clear();
+    for (const s of sockets) s.uncork();
+  };
+
+  private remove(id: number): void {
+    const entry = this.sessions.get(id);
+    if (!entry) return;
+    this.sessions.delete(id);
+    const { session } = entry;
+    for (const ch of session.subscriptions) this.hub.unsubscribe(ch, session);
+    const c = session.counters;
+    this.totals.messagesSent += c.messagesSent; this.totals.bytesSent += c.bytesSent; this.totals.drops += c.drops;
+    this.totals.conflations += c.conflations; this.totals.gapNotices += c.gapNotices;
+    session.markClosed();
+  }
+
+  private heartbeat(): void {
+    for (const { session, ws } of this.sessions.values()) {
+      if (session.awaitingPong) {
+        this.counts.heartbeatTerminations++;
+        ws.terminate();
+        continue;
+      }
+      session.awaitingPong = true;
+      if (ws.readyState === WebSocket.OPEN) ws.ping();
+    }
+  }
+
+  private sweepIdle(): void {
+    const now = this.now();
+    for (const { session } of [...this.sessions.values()]) {
+      if (session.subscriptions.size === 0 && now - session.lastActivityMs >= this.limits.idleTimeoutMs) {
+        this.counts.idleCloses++;
+        session.close(CLOSE_IDLE, 'idle');
+      }
+    }
+  }
+
+  private tickBacklogged(): void {
+    for (const { session } of this.sessions.values()) if (session.backlogged) session.drain();
+  }
+}
+
+function refuseUpgrade(socket: Socket, status: number, text: string): void {
+  socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+  socket.destroySoon?.();
+}
+
+function stripUndefined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}

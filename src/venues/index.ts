@@ -1,0 +1,14 @@
+export * from './decode-result.js';
+export { retryAfterMs } from './close-policy.js';
+export * from './binance/rules.js';
+export * from './binance/decode.js';
+export * from './binance/rest.js';
+export * from './binance/rest-decode.js';
+export * from './binance/listen-key.js';
+export * from './binance/weight-limiter.js';
+export * from './bybit/rules.js';
+export * from './bybit/decode.js';
+export * from './equities/rules.js';
+export * from './equities/decode.js';
+export * from './equities/market-hours.js';
+export { plainDecimal } from './equities/number-text.js';

@@ -1,0 +1,228 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { createLogger } from '../../../src/observability/logger.js';
+import { naturalKey } from '../../../src/sinks/record-key.js';
+import { SinkSet } from '../../../src/sinks/sink-set.js';
+import type { SinkRecord } from '../../../src/sinks/sink.js';
+import { Spool } from '../../../src/sinks/spool/spool.js';
+import { SupervisedSink, type SupervisedSinkOptions } from '../../../src/sinks/supervised-sink.js';
+import { FakeSink } from './helpers/fake-sink.js';
+import { mixed, snapshot } from './helpers/records.js';
+
+let dir: string;
+const open: SupervisedSink[] = [];
+beforeEach(() => { dir = mkdtempSync(join(tmpdir(), 'tickgate-runner-')); });
+afterEach(async () => {
+  vi.useRealTimers();
+  for (const s of open.splice(0)) await s.close(10);
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function runner(sink: FakeSink, extra: Partial<SupervisedSinkOptions> = {}): SupervisedSink {
+  const s = new SupervisedSink({ sink, spool: { dir: join(dir, sink.name), fsync: 'never' }, random: () => 0.5, ...extra });
+  open.push(s);
+  s.start();
+  return s;
+}
+
+const keys = (rs: readonly SinkRecord[]): string[] => rs.map(naturalKey);
+
+describe('SupervisedSink retry timing (fake timers)', () => {
+  it('retries a failed batch after 100, 200 and 400 ms, then spools it', async () => {
+    vi.useFakeTimers({ now: 0 });
+    const sink = new FakeSink();
+    sink.mode = 'retryable';
+    const s = runner(sink);
+    s.push([snapshot(1)]);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(sink.calls).toEqual([0]);
+    expect(s.health().state).toBe('retrying');
+    await vi.advanceTimersByTimeAsync(99);
+    expect(sink.calls).toEqual([0]);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(sink.calls).toEqual([0, 100]);
+    await vi.advanceTimersByTimeAsync(600);
+    expect(sink.calls).toEqual([0, 100, 300, 700]);
+    expect(s.health().state).toBe('spooling');
+    expect(s.health().spool.rows).toBe(1);
+    await s.flush();
+  });
+
+  it.each([0, 0.25, 0.75, 0.999999])('jitter (random=%s) keeps each retry delay within ±20%% of 100/200/400 ms', async (r) => {
+    vi.useFakeTimers({ now: 0 });
+    const sink = new FakeSink();
+    sink.mode = 'retryable';
+    const s = runner(sink, { random: () => r });
+    s.push([snapshot(1)]);
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(sink.calls.length).toBeGreaterThanOrEqual(4);
+    const gaps = [1, 2, 3].map((i) => sink.calls[i]! - sink.calls[i - 1]!);
+    [100, 200, 400].forEach((base, i) => {
+      expect(gaps[i]).toBeGreaterThanOrEqual(base * 0.8);
+      expect(gaps[i]).toBeLessThanOrEqual(base * 1.2);
+    });
+    expect(gaps[0]).toBe(Math.round(100 * (1 + (r * 2 - 1) * 0.2)));
+    expect(s.health().spool.rows).toBe(1);
+  });
+
+  it('a fatal error spools at once (no in-line retries) and marks the sink failed', async () => {
+    vi.useFakeTimers({ now: 0 });
+    const sink = new FakeSink();
+    sink.mode = 'fatal';
+    const s = runner(sink, { fatalProbeIntervalMs: 30_000 });
+    s.push([snapshot(1)]);
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect(sink.calls).toEqual([0]);
+    expect(s.health()).toMatchObject({ state: 'failed', lastError: { code: 'E_SINK_AUTH' } });
+    expect(s.health().spool.rows).toBe(1);
+    sink.mode = 'ok';
+    await vi.advanceTimersByTimeAsync(20_000);
+    expect(sink.calls).toEqual([0, 30_000]);
+    expect(s.health().state).toBe('ok');
+    expect(keys(sink.written)).toEqual(keys([snapshot(1)]));
+  });
+});
+
+describe('SupervisedSink spool and replay', () => {
+  it('an outage loses nothing and keeps push order: spooled batches replay before later records', async () => {
+    vi.useFakeTimers({ now: 0 });
+    const sink = new FakeSink();
+    const s = runner(sink);
+    s.push(mixed(0, 3));
+    await vi.advanceTimersByTimeAsync(0);
+    sink.mode = 'retryable';
+    s.push(mixed(3, 3));
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(s.health().state).toBe('spooling');
+    for (let i = 6; i < 30; i += 3) { s.push(mixed(i, 3)); await vi.advanceTimersByTimeAsync(300); }
+    expect(s.health().spool.rows).toBe(27);
+    sink.mode = 'ok';
+    await vi.advanceTimersByTimeAsync(20_000);
+    await s.drained();
+    expect(s.health()).toMatchObject({ state: 'ok', spool: { rows: 0 } });
+    expect(keys(sink.written)).toEqual(keys(mixed(0, 30)));
+    expect(s.stats()).toMatchObject({ replayedRecords: 27, droppedRecords: 0 });
+  });
+
+  it('while spooling, pushes of one event-loop turn go to the spool as one append (one fsync)', async () => {
+    vi.useFakeTimers({ now: 0 });
+    const sink = new FakeSink();
+    sink.mode = 'retryable';
+    const s = runner(sink);
+    s.push([snapshot(0)]);
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(s.health().state).toBe('spooling');
+    const before = s.spool.stats().appendedBatches;
+    for (let i = 1; i <= 50; i++) s.push([snapshot(i)]);
+    expect(s.spool.stats().appendedBatches).toBe(before);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(s.spool.stats().appendedBatches).toBe(before + 1);
+    expect(s.health().spool.rows).toBe(51);
+    await s.flush();
+  });
+
+  it('replays a spool left by a previous run before any new record', async () => {
+    const pre = Spool.open({ dir: join(dir, 'fake'), fsync: 'never' });
+    pre.append(mixed(0, 4));
+    pre.append(mixed(4, 4));
+    pre.close();
+    const sink = new FakeSink();
+    const s = new SupervisedSink({ sink, spool: { dir: join(dir, 'fake'), fsync: 'never' } });
+    open.push(s);
+    expect(s.health().state).toBe('spooling');
+    s.start();
+    s.push(mixed(8, 4));
+    await s.drained();
+    expect(keys(sink.written)).toEqual(keys(mixed(0, 12)));
+  });
+
+  it('a sink that hangs overflows its bounded queue into the spool instead of growing memory', async () => {
+    vi.useFakeTimers({ now: 0 });
+    const sink = new FakeSink();
+    sink.mode = 'hang';
+    const s = runner(sink, { maxQueueRecords: 20, maxBatchRecords: 5, writeTimeoutMs: 60_000 });
+    for (let i = 0; i < 100; i += 5) s.push(mixed(i, 5));
+    await vi.advanceTimersByTimeAsync(0);
+    const h = s.health();
+    expect(h.queueRecords).toBeLessThanOrEqual(20);
+    expect(h.spool.rows + h.queueRecords).toBe(100);
+    expect(sink.calls).toHaveLength(1); // one batch in flight, the rest waits on disk
+  });
+
+  it('close() within its timeout spools what a hanging sink has not written, and a restart replays it', async () => {
+    const sink = new FakeSink();
+    sink.mode = 'hang';
+    const s = runner(sink, { writeTimeoutMs: 60_000 });
+    s.push(mixed(0, 10));
+    s.push(mixed(10, 10));
+    const t0 = Date.now();
+    await s.close(200);
+    expect(Date.now() - t0).toBeLessThan(2000);
+    expect(sink.closed).toBe(true);
+    const again = new FakeSink();
+    const s2 = new SupervisedSink({ sink: again, spool: { dir: join(dir, 'fake'), fsync: 'never' } });
+    open.push(s2);
+    s2.start();
+    await s2.drained();
+    expect(keys(again.written)).toEqual(keys(mixed(0, 20)));
+  });
+
+  it('a full spool raises the alarm, keeps memory bounded and counts what it had to drop', async () => {
+    vi.useFakeTimers({ now: 0 });
+    const sink = new FakeSink();
+    sink.mode = 'retryable';
+    const s = runner(sink, { spool: { dir: join(dir, 'fake'), fsync: 'never', maxBytes: 4000 }, maxQueueRecords: 10 });
+    for (let i = 0; i < 100; i++) { s.push([snapshot(i)]); await vi.advanceTimersByTimeAsync(50); }
+    const h = s.health();
+    expect(h.spoolFull).toBe(true);
+    expect(h.state).toBe('spooling');
+    expect(h.spool.diskBytes).toBeLessThanOrEqual(4000);
+    expect(h.queueRecords).toBeLessThanOrEqual(10);
+    const st = s.stats();
+    expect(st.droppedRecords).toBeGreaterThan(0);
+    expect(st.droppedRecords + h.queueRecords + h.spool.rows).toBe(100);
+  });
+
+  it('logs one warning when an outage starts and one line when it ends, however many retries happen', async () => {
+    vi.useFakeTimers({ now: 0 });
+    const lines: { level: number; msg: string }[] = [];
+    const dest = new Writable({ write(chunk, _e, cb) { lines.push(JSON.parse(String(chunk))); cb(); } });
+    const sink = new FakeSink();
+    sink.mode = 'retryable';
+    const s = runner(sink, { logger: createLogger({ level: 'info' }, dest) });
+    for (let i = 0; i < 10; i++) { s.push([snapshot(i)]); await vi.advanceTimersByTimeAsync(1000); }
+    sink.mode = 'ok';
+    await vi.advanceTimersByTimeAsync(30_000);
+    await s.drained();
+    expect(sink.calls.length).toBeGreaterThan(8);
+    expect(lines.filter((l) => l.level === 40).map((l) => l.msg)).toEqual(['sink write failed: retrying, then spooling']);
+    expect(lines.filter((l) => l.msg === 'sink recovered')).toHaveLength(1);
+    expect(lines).toHaveLength(2);
+  });
+});
+
+describe('SinkSet', () => {
+  it('a hanging sink does not slow the others: the healthy one drains while the dead one spools', async () => {
+    const dead = new FakeSink('dead');
+    dead.mode = 'hang';
+    const live = new FakeSink('live');
+    const set = new SinkSet([runner(dead, { writeTimeoutMs: 60_000, maxQueueRecords: 50 }), runner(live)]);
+    for (let i = 0; i < 500; i += 10) set.push(mixed(i, 10));
+    await set.members[1]!.drained();
+    expect(live.written).toHaveLength(500);
+    expect(set.degraded()).toBe(false); // hanging without an error yet is still 'ok'
+    const [deadHealth] = set.health();
+    expect(deadHealth!.spool.rows + deadHealth!.queueRecords).toBeGreaterThan(400);
+  });
+
+  it('rejects two members with the same name (their spools would collide)', () => {
+    expect(() => new SinkSet([runner(new FakeSink('a')), runner(new FakeSink('b')), runner(new FakeSink('a2'))])).not.toThrow();
+    const x = new SupervisedSink({ sink: new FakeSink('dup'), spool: { dir: join(dir, 'x'), fsync: 'never' } });
+    const y = new SupervisedSink({ sink: new FakeSink('dup'), spool: { dir: join(dir, 'y'), fsync: 'never' } });
+    open.push(x, y);
+    expect(() => new SinkSet([x, y])).toThrow(/dup/);
+  });
+});
