@@ -119,6 +119,30 @@ export class StreamHub {
     client.pendingBytes = 0;
   }
 
+  /** Close (any code, see closeClient) every client the filter selects; returns how many. */
+  closeAll(code: number, reason: string, filter: (c: SimClient) => boolean = () => true): number {
+    let n = 0;
+    for (const c of [...this.clients]) {
+      if (!filter(c)) continue;
+      closeClient(c, code, reason);
+      this.remove(c);
+      n++;
+    }
+    return n;
+  }
+
+  /** Forget every client without a word to it (restart: their sockets die with the server). */
+  dropAll(): void {
+    for (const c of [...this.clients]) this.remove(c);
+  }
+
+  terminateAll(): void {
+    for (const c of [...this.clients]) {
+      c.ws.terminate();
+      this.remove(c);
+    }
+  }
+
   subscribe(client: SimClient, stream: string): void {
     client.streams.add(stream);
     let set = this.subs.get(stream);
@@ -259,4 +283,17 @@ function malformedFrame(text: string, mode: 'garbage' | 'truncated-json' | 'trun
   // waits for the rest, and the next frame's bytes corrupt it.
   const full = wsTextFrame(text);
   return full.subarray(0, Math.max(3, Math.floor(full.length / 2)));
+}
+
+/** Close with any code: 1005/1006/1015 cannot travel in a close frame, so they become a reset. */
+export function closeClient(c: SimClient, code: number, reason: string): void {
+  if (code === 1005 || code === 1006 || code === 1015 || code < 1000) {
+    c.socket.destroy();
+    return;
+  }
+  try {
+    c.ws.close(code, reason.slice(0, 120));
+  } catch {
+    c.socket.destroy(); // a code ws refuses to put on the wire (e.g. 1004, 2000)
+  }
 }

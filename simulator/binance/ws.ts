@@ -201,27 +201,17 @@ export class BinanceWs {
   }
 
   closeAll(code: number, reason: string, filter: (c: SimClient) => boolean = () => true): number {
-    let n = 0;
-    for (const c of [...this.hub.clients]) {
-      if (!filter(c)) continue;
-      closeClient(c, code, reason);
-      this.hub.remove(c);
-      n++;
-    }
-    return n;
+    return this.hub.closeAll(code, reason, filter);
   }
 
   dropAll(): void {
-    for (const c of [...this.hub.clients]) this.hub.remove(c);
+    this.hub.dropAll();
   }
 
   close(): void {
     if (this.pingTimer) clearInterval(this.pingTimer);
     this.pingTimer = null;
-    for (const c of [...this.hub.clients]) {
-      c.ws.terminate();
-      this.hub.remove(c);
-    }
+    this.hub.terminateAll();
     this.wss.close();
   }
 }
@@ -232,15 +222,3 @@ export function rawToString(data: RawData): string {
   return Buffer.from(data).toString('utf8');
 }
 
-/** Close with any code: 1005/1006/1015 cannot travel in a close frame, so they become a reset. */
-export function closeClient(c: SimClient, code: number, reason: string): void {
-  if (code === 1005 || code === 1006 || code === 1015 || code < 1000) {
-    c.socket.destroy();
-    return;
-  }
-  try {
-    c.ws.close(code, reason.slice(0, 120));
-  } catch {
-    c.socket.destroy(); // a code ws refuses to put on the wire (e.g. 1004, 2000)
-  }
-}

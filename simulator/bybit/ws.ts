@@ -8,7 +8,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { closeClient, rawToString } from '../binance/ws.js';
+import { rawToString } from '../binance/ws.js';
 import type { FaultController } from '../faults.js';
 import type { GroundTruth, TruthBook } from '../ground-truth.js';
 import { SymbolMarket } from '../market.js';
@@ -228,25 +228,16 @@ export class BybitVenue {
   }
 
   closeAll(code: number, reason: string): number {
-    let n = 0;
-    for (const c of [...this.hub.clients]) {
-      closeClient(c, code, reason);
-      this.hub.remove(c);
-      n++;
-    }
-    return n;
+    return this.hub.closeAll(code, reason);
   }
 
   dropAll(): void {
-    for (const c of [...this.hub.clients]) this.hub.remove(c);
+    this.hub.dropAll();
   }
 
   close(): void {
     clearInterval(this.timer);
-    for (const c of [...this.hub.clients]) {
-      c.ws.terminate();
-      this.hub.remove(c);
-    }
+    this.hub.terminateAll();
     this.wss.close();
   }
 }

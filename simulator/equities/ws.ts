@@ -10,25 +10,23 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { closeClient, rawToString } from '../binance/ws.js';
+import { rawToString } from '../binance/ws.js';
 import type { FaultController } from '../faults.js';
 import type { GroundTruth } from '../ground-truth.js';
+import { SessionCalendar } from '../../src/aggregate/market-hours.js';
 import { Prng } from '../prng.js';
 import { equitySpec, formatUnitsTrimmed, type SymbolSpec } from '../symbols.js';
 import { SimClient, type StreamHub } from '../ws-hub.js';
 
 export type MarketHoursMode = 'real' | 'always-open' | 'always-closed';
 
-const NY = new Intl.DateTimeFormat('en-US', { timeZone: 'America/New_York', weekday: 'short', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
 
 /** True when the US equity market is open at `ms` (regular session, no holiday calendar). */
+const US_SESSION = new SessionCalendar();
+
+/** US regular session (09:30-16:00 America/New_York, weekdays): the gateway's own calendar. */
 export function isUsMarketOpen(ms: number): boolean {
-  const parts = NY.formatToParts(new Date(ms));
-  const get = (t: string): string => parts.find((p) => p.type === t)?.value ?? '';
-  const wd = get('weekday');
-  if (wd === 'Sat' || wd === 'Sun') return false;
-  const minutes = Number(get('hour')) * 60 + Number(get('minute'));
-  return minutes >= 9 * 60 + 30 && minutes < 16 * 60;
+  return US_SESSION.isOpen(ms);
 }
 
 export interface EquitiesOptions {
@@ -140,24 +138,15 @@ export class EquitiesVenue {
   }
 
   closeAll(code: number, reason: string): number {
-    let n = 0;
-    for (const c of [...this.hub.clients]) {
-      closeClient(c, code, reason);
-      this.hub.remove(c);
-      n++;
-    }
-    return n;
+    return this.hub.closeAll(code, reason);
   }
 
   dropAll(): void {
-    for (const c of [...this.hub.clients]) this.hub.remove(c);
+    this.hub.dropAll();
   }
 
   close(): void {
-    for (const c of [...this.hub.clients]) {
-      c.ws.terminate();
-      this.hub.remove(c);
-    }
+    this.hub.terminateAll();
     this.wss.close();
   }
 }

@@ -10,5 +10,4 @@ export * from './bybit/rules.js';
 export * from './bybit/decode.js';
 export * from './equities/rules.js';
 export * from './equities/decode.js';
-export * from './equities/market-hours.js';
 export { plainDecimal } from './equities/number-text.js';

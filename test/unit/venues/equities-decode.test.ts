@@ -2,7 +2,6 @@ import { describe, expect, it } from 'vitest';
 import { EquitiesDecoder, decodeEquitiesFrame } from '../../../src/venues/equities/decode.js';
 import fc from 'fast-check';
 import { flatNumberText, numberTexts, plainDecimal } from '../../../src/venues/equities/number-text.js';
-import { isUsMarketOpen } from '../../../src/venues/equities/market-hours.js';
 
 describe('equities (EODHD-style) decoder', () => {
   it('decodes a documented US trade frame (t = time, ms = market status) with the exact number text', () => {
@@ -59,14 +58,5 @@ describe('equities (EODHD-style) decoder', () => {
     const f = '{"s":"AAPL","p":227.31,"v":100,"ms":"open","t":1726504563000}';
     const ids = [d.decode(f, 1), d.decode(f, 1)].map((r) => (r.events[0]?.type === 'trade' ? r.events[0].tradeId : ''));
     expect(ids[0]).not.toBe(ids[1]);
-  });
-
-  it('knows US regular trading hours in New York time', () => {
-    expect(isUsMarketOpen(Date.parse('2024-08-08T13:29:00Z'))).toBe(false); // 09:29 EDT
-    expect(isUsMarketOpen(Date.parse('2024-08-08T13:30:00Z'))).toBe(true);
-    expect(isUsMarketOpen(Date.parse('2024-08-08T19:59:00Z'))).toBe(true);
-    expect(isUsMarketOpen(Date.parse('2024-08-08T20:00:00Z'))).toBe(false);
-    expect(isUsMarketOpen(Date.parse('2024-08-10T15:00:00Z'))).toBe(false); // Saturday
-    expect(isUsMarketOpen(Date.parse('2024-01-08T14:30:00Z'))).toBe(true); // 09:30 EST
   });
 });
