@@ -29,6 +29,7 @@ import { silentLogger, type Logger } from '../observability/logger.js';
 import { MetricsRegistry } from '../observability/metrics.js';
 import { VenueFeed } from './venue-feed.js';
 import { feedsFromConfig, type FeedDefinition } from './feeds-from-config.js';
+import { binancePrivateFeeds, type PrivateFeed } from './private-feeds.js';
 import { buildStatus, readiness, type Readiness } from './status-builder.js';
 import { registerGatewayMetrics } from './metrics-wiring.js';
 import type { GatewayStatus } from './status.js';
@@ -61,6 +62,7 @@ export class Gateway {
   private readonly log: Logger;
   private readonly now: () => number;
   private readonly definitions: FeedDefinition[];
+  private readonly privateFeeds: PrivateFeed[];
   private readonly calendars: Record<string, MarketCalendar> = {};
   private timers: NodeJS.Timeout[] = [];
   private stopFlush: (() => void) | null = null;
@@ -165,6 +167,13 @@ export class Gateway {
       }));
     }
 
+    this.privateFeeds = binancePrivateFeeds({
+      accounts: c.venues.binance.enabled ? c.venues.binance.accounts : [],
+      wsBaseUrl: c.venues.binance.wsBaseUrl, restBaseUrl: c.venues.binance.restBaseUrl,
+      manager: this.manager, onEvent: (e) => this.pipeline.publish(e), logger: this.log.child({ part: 'private-feed' }),
+    });
+    for (const p of this.privateFeeds) this.feeds.set(`binance-user:${p.account}`, p.feed);
+
     // The fold is O(1) per trade (measured in bench/aggregate.bench.ts) so it runs as a consumer
     // with a deep queue; sinks and clients hang off its output, never off the socket reader.
     this.pipeline.addConsumer({
@@ -207,6 +216,7 @@ export class Gateway {
       }
       void this.feeds.get(def.venue)!.start();
     }
+    for (const p of this.privateFeeds) void p.feed.start();
     this.log.info({ url: this.url, venues: this.definitions.map((d) => d.venue), sinks: this.sinks.members.map((m) => m.name) }, 'gateway started');
   }
 
@@ -234,6 +244,7 @@ export class Gateway {
     for (const t of this.timers) clearInterval(t);
     this.timers = [];
     await Promise.allSettled([...this.feeds.values()].map((f) => f.stop()));
+    await Promise.allSettled(this.privateFeeds.map((p) => p.listenKeys.stop()));
     await this.manager.shutdown();
     // Let queued events reach the aggregator, then close every open window.
     await this.drained(closeMs);

@@ -7,7 +7,7 @@
 import type { Connection, ConnectionManager, ConnectionOptions, VenueProtocol } from '../connection/index.js';
 import { Backoff } from '../connection/backoff.js';
 import type { FrameDecoder, DecodeResult } from '../venues/decode-result.js';
-import { FeedIntegrity, type FeedIntegrityOptions, type IntegrityAlert } from '../integrity/feed-integrity.js';
+import { FeedIntegrity, symbolOfStream, type FeedIntegrityOptions, type IntegrityAlert } from '../integrity/feed-integrity.js';
 import type { MarketEvent } from '../model/events.js';
 import type { TickgateError } from '../model/errors.js';
 import { silentLogger, type Logger } from '../observability/logger.js';
@@ -28,6 +28,8 @@ export interface VenueFeedOptions {
   /** Signals a decoder found (listenKey expiry, venue errors). */
   readonly onSignal?: (s: NonNullable<DecodeResult['signal']>, conn: Connection) => void;
   readonly logger?: Logger;
+  /** Runs before each connect attempt (e.g. create a listenKey); a rejection counts as a failed attempt. */
+  readonly beforeConnect?: () => Promise<void>;
   /** Delay bounds of the initial-connect retry loop. */
   readonly retryBaseDelayMs?: number;
   readonly retryMaxDelayMs?: number;
@@ -42,6 +44,8 @@ export interface VenueFeedStats {
   readonly connectAttempts: number;
   readonly lastConnectError: string | null;
 }
+
+const isBookStream = (stream: string): boolean => stream.startsWith('orderbook.') || stream.includes('@depth');
 
 /** Malformed frames are logged at most once per this interval per feed (the counter stays exact). */
 const MALFORMED_LOG_INTERVAL_MS = 10_000;
@@ -68,6 +72,8 @@ export class VenueFeed {
     this.log = (opts.logger ?? silentLogger()).child({ venue: opts.venue });
     this.integrity = new FeedIntegrity({
       ...opts.integrity,
+      // A venue whose books resync from a stream snapshot (Bybit) needs the book topic resubscribed.
+      requestResubscribe: opts.integrity.requestResubscribe ?? ((symbol) => this.resubscribeBook(symbol)),
       venue: opts.venue,
       logger: this.log,
       onEvent: (e) => {
@@ -94,10 +100,11 @@ export class VenueFeed {
   private attempt(): Promise<void> {
     if (this.stopped) return Promise.resolve();
     this.connectAttempts++;
-    return this.opts.manager
-      .connectStreams(this.opts.key, this.opts.protocol, this.opts.streams, {
+    return Promise.resolve()
+      .then(() => this.opts.beforeConnect?.())
+      .then(() => this.opts.manager.connectStreams(this.opts.key, this.opts.protocol, this.opts.streams, {
         ...this.opts.connectionOptions,
-      }, (conn) => this.attach(conn))
+      }, (conn) => this.attach(conn)))
       .then((conns) => {
         this.connections = conns;
         this.lastConnectError = null;
@@ -133,6 +140,19 @@ export class VenueFeed {
       // Trades missed while the socket was down are backfilled after the last delivered id.
       this.integrity.onReconnect(conn.streams());
     });
+  }
+
+  /** Unsubscribes and resubscribes the symbol's book streams, so the venue sends a fresh snapshot. */
+  private resubscribeBook(symbol: string): void {
+    if (this.stopped) return;
+    for (const conn of this.decoders.keys()) {
+      const streams = conn.streams().filter((s) => isBookStream(s) && symbolOfStream(s) === symbol);
+      if (streams.length === 0) continue;
+      this.log.info({ symbol, streams }, 'book resync: resubscribing');
+      conn.removeStreams(streams)
+        .then(() => conn.addStreams(streams))
+        .catch((err: unknown) => this.log.warn({ symbol, err: { message: (err as Error).message } }, 'book resubscribe failed; the next reconnect resubscribes'));
+    }
   }
 
   private onMalformed(err: NonNullable<DecodeResult['error']>, now: number): void {
