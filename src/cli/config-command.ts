@@ -1,6 +1,12 @@
 import type { Command } from 'commander';
-import { formatConfig } from '../config/index.js';
+import { formatConfig, loadConfig } from '../config/index.js';
+import { configTable } from '../config/docs.js';
 import { globalOptions, loadFromCli, reportCliError } from './global-options.js';
+
+/** Passwords inside URL values (sink specs like postgres://user:pass@host) are secrets too. */
+export function maskUrlPasswords(text: string): string {
+  return text.replace(/([a-z][a-z0-9+.-]*:\/\/[^\s"/:@]*:)[^\s"@/]*@/gi, '$1***@');
+}
 
 export function addConfigCommand(program: Command): void {
   const config = program.command('config').description('inspect the effective configuration');
@@ -9,7 +15,7 @@ export function addConfigCommand(program: Command): void {
     .description('print every setting with its value and where it came from (default, profile, file, env, cli)')
     .action((_opts, cmd: Command) => {
       try {
-        process.stdout.write(`${formatConfig(loadFromCli(globalOptions(cmd)))}\n`);
+        process.stdout.write(`${maskUrlPasswords(formatConfig(loadFromCli(globalOptions(cmd))))}\n`);
       } catch (err) {
         reportCliError(err);
       }
@@ -24,5 +30,11 @@ export function addConfigCommand(program: Command): void {
       } catch (err) {
         reportCliError(err);
       }
+    });
+  config
+    .command('docs')
+    .description('print every option with its type, unit and default as a Markdown table')
+    .action(() => {
+      process.stdout.write(`${configTable(loadConfig().config)}\n`);
     });
 }

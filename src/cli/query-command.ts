@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import postgres from 'postgres';
 import { openSqliteForQuery, queryCandles, querySnapshots, queryTrades } from '../sinks/sqlite-query.js';
@@ -55,6 +56,7 @@ export function addQueryCommand(program: Command): void {
         };
         let rows: object[];
         if (opts.sqlite) {
+          if (!existsSync(opts.sqlite)) throw new ConfigError(`--sqlite "${opts.sqlite}": no such database file`, { key: 'sqlite', value: opts.sqlite });
           const db = openSqliteForQuery(opts.sqlite);
           try {
             rows = kind === 'snapshots' ? querySnapshots(db, q) : kind === 'candles' ? queryCandles(db, q) : queryTrades(db, q);

@@ -16,12 +16,12 @@ export const ENV_SHORTCUTS: Readonly<Record<string, string>> = {
   TICKGATE_LOG_LEVEL: 'log.level',
   TICKGATE_LOG_FILE: 'log.file',
   TICKGATE_SINKS: 'sinks',
-  TICKGATE_SPOOL_DIR: 'spool.dir',
+  TICKGATE_SPOOL_DIR: 'storage.spoolDir',
   TICKGATE_SKIP_MARKET_HOURS: 'marketHours.skip',
   TICKGATE_BINANCE_WS_URL: 'venues.binance.wsBaseUrl',
   TICKGATE_BINANCE_REST_URL: 'venues.binance.restBaseUrl',
-  TICKGATE_BYBIT_WS_URL: 'venues.bybit.wsUrl',
-  TICKGATE_EQUITIES_WS_URL: 'venues.equities.wsUrl',
+  TICKGATE_BYBIT_WS_URL: 'venues.bybit.wsBaseUrl',
+  TICKGATE_EQUITIES_WS_URL: 'venues.equities.wsBaseUrl',
   TICKGATE_EQUITIES_API_TOKEN: 'venues.equities.apiToken',
 };
 

@@ -80,3 +80,21 @@ describe('loadConfig', () => {
     expect(text).toContain('connection.connectTimeoutMs = 10000  # default');
   });
 });
+
+describe('env shortcuts', () => {
+  it('every TICKGATE_* shortcut names an option the schema accepts', async () => {
+    const { ENV_SHORTCUTS } = await import('../../../src/config/env.js');
+    const samples: Record<string, string> = {
+      TICKGATE_PORT: '9000', TICKGATE_HOST: '127.0.0.1', TICKGATE_TOKEN: 'abcdefgh12', TICKGATE_LOG_LEVEL: 'debug',
+      TICKGATE_LOG_FILE: '/tmp/x.log', TICKGATE_SINKS: 'sqlite:./a.db,jsonl:./out', TICKGATE_SPOOL_DIR: '/tmp/spool',
+      TICKGATE_SKIP_MARKET_HOURS: 'true', TICKGATE_BINANCE_WS_URL: 'ws://127.0.0.1:1/binance',
+      TICKGATE_BINANCE_REST_URL: 'http://127.0.0.1:1/binance', TICKGATE_BYBIT_WS_URL: 'ws://127.0.0.1:1/bybit',
+      TICKGATE_EQUITIES_WS_URL: 'ws://127.0.0.1:1/equities', TICKGATE_EQUITIES_API_TOKEN: 'tok',
+    };
+    expect(Object.keys(samples).sort()).toEqual(Object.keys(ENV_SHORTCUTS).sort());
+    const { config, sources } = loadConfig({ env: samples });
+    for (const [name, path] of Object.entries(ENV_SHORTCUTS)) expect(sources.get(path)?.origin, name).toBe(name);
+    expect(config.sinks).toEqual(['sqlite:./a.db', 'jsonl:./out']);
+    expect(config.marketHours.skip).toBe(true);
+  });
+});
