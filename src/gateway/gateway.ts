@@ -174,12 +174,14 @@ export class Gateway {
     });
     for (const p of this.privateFeeds) this.feeds.set(`binance-user:${p.account}`, p.feed);
 
-    // The fold is O(1) per trade (measured in bench/aggregate.bench.ts) so it runs as a consumer
-    // with a deep queue; sinks and clients hang off its output, never off the socket reader.
+    // The aggregator is lossless: when its deep queue is full it spills by folding the overflow
+    // inline (O(1) per trade, see bench/aggregate.bench.ts) instead of dropping. Sinks and clients
+    // hang off its output, never off the socket reader.
     this.pipeline.addConsumer({
-      name: 'aggregate', policy: 'drop-oldest', maxQueueItems: Math.max(c.pipeline.maxQueueItems, 100_000),
+      name: 'aggregate', policy: 'spill', maxQueueItems: Math.max(c.pipeline.maxQueueItems, 100_000),
       filter: (e) => e.type === 'trade',
       handler: (e) => this.aggregator.ingest(e),
+      spill: (e) => this.aggregator.ingest(e),
     });
     if (this.server) {
       const server = this.server;
