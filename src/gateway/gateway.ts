@@ -8,7 +8,7 @@
  *
  * Only this folder knows every part; the parts know nothing of each other beyond the model.
  */
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { TickgateConfig } from '../config/schema.js';
@@ -42,7 +42,8 @@ export interface GatewayOptions {
 }
 
 const here = dirname(fileURLToPath(import.meta.url));
-export const DEFAULT_WEB_DIR = resolve(here, '../../web');
+/** web/ beside src/ when run from sources, or two levels further up when run from dist/src/. */
+export const DEFAULT_WEB_DIR = [resolve(here, '../../web'), resolve(here, '../../../web')].find((d) => existsSync(d)) ?? resolve(here, '../../web');
 
 /** How often the status object is published on the `status` channel. */
 const STATUS_INTERVAL_MS = 1_000;
@@ -298,7 +299,14 @@ export class Gateway {
       if (!def.marketHours) continue;
       const feed = this.feeds.get(def.venue)!;
       const open = this.marketOpen(def.venue);
-      if (open && feed.connectionList().length === 0 && !feed.stats().connectAttempts) void feed.start();
+      const opened = feed.stats().connectAttempts > 0 && !feed.isSuspended;
+      if (open && !opened) {
+        this.log.info({ venue: def.venue }, 'market open: opening feed');
+        void feed.start();
+      } else if (!open && opened) {
+        this.log.info({ venue: def.venue }, 'market closed: closing feed');
+        void feed.suspend();
+      }
     }
   }
 

@@ -104,7 +104,7 @@ export function readiness(g: Gateway): Readiness {
   const degraded: Record<string, string> = {};
   for (const [venue, feed] of g.feeds) {
     const f = feed.stats();
-    if (f.connectAttempts === 0) continue; // not opened (market closed)
+    if (f.connectAttempts === 0 || feed.isSuspended) continue; // not opened, or closed with its market
     if (!feed.live) reasons[`feed:${venue}`] = f.lastConnectError ?? 'first handshake not finished';
   }
   for (const d of g.manager.details()) {

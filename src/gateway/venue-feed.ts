@@ -65,6 +65,7 @@ export class VenueFeed {
   private connectAttempts = 0;
   private lastConnectError: string | null = null;
   private stopped = false;
+  private suspended = false;
   private retryTimer: NodeJS.Timeout | null = null;
   private readonly backoff: Backoff;
 
@@ -94,11 +95,12 @@ export class VenueFeed {
 
   /** Starts connecting; resolves once every shard is live, keeps retrying in the background if not. */
   start(): Promise<void> {
+    this.suspended = false;
     return this.attempt();
   }
 
   private attempt(): Promise<void> {
-    if (this.stopped) return Promise.resolve();
+    if (this.stopped || this.suspended) return Promise.resolve();
     this.connectAttempts++;
     return Promise.resolve()
       .then(() => this.opts.beforeConnect?.())
@@ -112,7 +114,7 @@ export class VenueFeed {
         this.log.info({ connections: conns.length, streams: this.opts.streams.length }, 'feed live');
       })
       .catch((err: unknown) => {
-        if (this.stopped) return;
+        if (this.stopped || this.suspended) return;
         const e = err as TickgateError;
         this.lastConnectError = `${e.code ?? 'E_CONNECT'}: ${e.message}`;
         const delay = this.backoff.next();
@@ -192,6 +194,23 @@ export class VenueFeed {
   /** Whether every shard finished its first handshake. */
   get live(): boolean {
     return this.connections.length > 0 && this.lastConnectError === null;
+  }
+
+  /**
+   * Closes the feed's connections but keeps its integrity state, for a market that closed;
+   * start() opens them again. Trades missed in between are not backfilled (the market was shut).
+   */
+  async suspend(): Promise<void> {
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.retryTimer = null;
+    const conns = this.connections;
+    this.connections = [];
+    this.suspended = true;
+    for (const c of conns) await this.opts.manager.disconnect(c.stats().key);
+  }
+
+  get isSuspended(): boolean {
+    return this.suspended;
   }
 
   async stop(): Promise<void> {
