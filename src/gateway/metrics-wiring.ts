@@ -34,7 +34,10 @@ export function registerGatewayMetrics(g: Gateway): void {
 
   const consumers = () => Object.entries(g.pipeline.stats().consumers);
   m.gauge('tickgate_queue_depth', 'Items waiting per consumer', ['consumer'], () => consumers().map(([c, s]): Sample => [{ consumer: c }, s.queueDepth]));
-  m.counter('tickgate_queue_dropped_total', 'Events dropped per consumer (full queue policy)', ['consumer'], () => consumers().map(([c, s]): Sample => [{ consumer: c }, s.dropped.total]));
+  m.counter('tickgate_queue_dropped_total', 'Events lost per consumer to a full queue (drop-oldest, failed spill)', ['consumer'],
+    () => consumers().map(([c, s]): Sample => [{ consumer: c }, s.dropped.total - s.dropped.conflated]));
+  m.counter('tickgate_queue_conflated_total', 'Events superseded by a newer one for the same key (conflate-by-key)', ['consumer'],
+    () => consumers().map(([c, s]): Sample => [{ consumer: c }, s.dropped.conflated]));
   m.counter('tickgate_handler_timeouts_total', 'Handler calls abandoned at their timeout', ['consumer'], () => consumers().map(([c, s]): Sample => [{ consumer: c }, s.timeouts]));
   m.counter('tickgate_handler_errors_total', 'Handler calls that threw', ['consumer'], () => consumers().map(([c, s]): Sample => [{ consumer: c }, s.errors]));
   m.gauge('tickgate_event_loop_lag_ms', 'Event-loop delay percentiles', ['quantile'], () => {

@@ -67,7 +67,8 @@ export function buildStatus(
   }
   const p = g.pipeline.stats();
   const consumers = Object.entries(p.consumers).map(([consumer, c]) => ({
-    consumer, queueDepth: c.queueDepth, capacity: c.capacity, dropped: c.dropped.total, timeouts: c.timeouts,
+    consumer, queueDepth: c.queueDepth, capacity: c.capacity,
+    dropped: c.dropped.total - c.dropped.conflated, conflated: c.dropped.conflated, timeouts: c.timeouts,
   }));
   const srv = g.server?.stats();
   const r = readiness(g);

@@ -45,7 +45,10 @@ export interface ConsumerFlow {
   readonly consumer: string;
   readonly queueDepth: number;
   readonly capacity: number;
+  /** Events lost to this consumer's full queue (drop-oldest, failed spill). */
   readonly dropped: number;
+  /** Events superseded by a newer one for the same key (conflate-by-key): by design, not a loss. */
+  readonly conflated: number;
   readonly timeouts: number;
 }
 

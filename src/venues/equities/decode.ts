@@ -23,7 +23,8 @@ export class EquitiesDecoder implements FrameDecoder {
   readonly venue: string;
   private readonly maxFrameChars: number;
   private readonly counters = new DecodeStats();
-  private readonly lastKey = new Map<string, { key: string; n: number }>();
+  /** Per symbol: the trade time being decoded and how often each time-price-size key occurred at it. */
+  private readonly seen = new Map<string, { time: number; counts: Map<string, number> }>();
 
   constructor(opts: EquitiesDecoderOptions = {}) {
     this.venue = opts.venue ?? 'equities';
@@ -34,13 +35,16 @@ export class EquitiesDecoder implements FrameDecoder {
     const r = decodeEquitiesFrame(frame, receiveTime, this.venue, this.maxFrameChars);
     for (const e of r.events) {
       if (e.type !== 'trade') continue;
-      const prev = this.lastKey.get(e.symbol);
-      if (prev && prev.key === e.tradeId) {
-        prev.n++;
-        (e as { tradeId: string }).tradeId = `${e.tradeId}#${prev.n}`;
-      } else {
-        this.lastKey.set(e.symbol, { key: e.tradeId, n: 1 });
+      // Two real trades can share time, price and size, adjacent or not: number the repeats
+      // within one trade time so each keeps a distinct id (and no dedup drops a real trade).
+      let st = this.seen.get(e.symbol);
+      if (st === undefined || st.time !== e.eventTime) {
+        st = { time: e.eventTime, counts: new Map() };
+        this.seen.set(e.symbol, st);
       }
+      const n = (st.counts.get(e.tradeId) ?? 0) + 1;
+      st.counts.set(e.tradeId, n);
+      if (n > 1) (e as { tradeId: string }).tradeId = `${e.tradeId}#${n}`;
     }
     return this.counters.count(r);
   }

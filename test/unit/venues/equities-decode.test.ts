@@ -59,4 +59,13 @@ describe('equities (EODHD-style) decoder', () => {
     const ids = [d.decode(f, 1), d.decode(f, 1)].map((r) => (r.events[0]?.type === 'trade' ? r.events[0].tradeId : ''));
     expect(ids[0]).not.toBe(ids[1]);
   });
+  it('keeps non-adjacent repeats of the same time, price and size as distinct trades', () => {
+    const d = new EquitiesDecoder();
+    const a = '{"s":"AAPL","p":227.31,"v":100,"ms":"open","t":1726504563000}';
+    const b = '{"s":"AAPL","p":227.32,"v":50,"ms":"open","t":1726504563000}';
+    const later = '{"s":"AAPL","p":227.31,"v":100,"ms":"open","t":1726504563001}';
+    const ids = [a, b, a, later].map((f) => { const e = d.decode(f, 1).events[0]; return e?.type === 'trade' ? e.tradeId : ''; });
+    expect(new Set(ids).size).toBe(4);
+    expect(ids[3]).toBe('1726504563001-227.31-100'); // a new trade time starts counting afresh
+  });
 });
