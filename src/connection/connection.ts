@@ -36,6 +36,13 @@ interface Waiter {
 
 const ACTIVE: ReadonlySet<ConnectionState> = new Set(['connecting', 'handshaking', 'subscribing', 'connected']);
 
+/**
+ * Window of the per-connection message limit ("N messages per second"). The venue counts arrival
+ * times, which jitter by a few ms: pacing at exactly 1,000 ms lets a 6th message land inside the
+ * venue's second (Binance closes 1008), so the client keeps a 10% margin.
+ */
+const MESSAGE_WINDOW_MS = 1_100;
+
 export class Connection extends TypedEmitter<ConnectionEvents> {
   readonly key: string;
   readonly protocol: VenueProtocol;
@@ -82,7 +89,7 @@ export class Connection extends TypedEmitter<ConnectionEvents> {
     this.metadata = new ConnectionMetadata(o.metadataRingSize, o.metadataMaxAgeMs);
     this.staleness = new StalenessTracker(o.staleAfterMs, o.streamStaleAfterMs, this.now());
     const perSecond = Math.max(1, Math.min(o.maxMessagesPerSecond, init.protocol.limits.maxMessagesPerSecond || o.maxMessagesPerSecond));
-    this.messages = new TokenBucket(perSecond, 1_000, this.now);
+    this.messages = new TokenBucket(perSecond, MESSAGE_WINDOW_MS, this.now);
     this.socketFactory = init.socketFactory ?? defaultSocketFactory;
     const breakers = new Map<string, CircuitBreaker>();
     this.breakerFor = init.breakerFor ?? ((host) => {

@@ -81,6 +81,8 @@ export class SocketSession {
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly intervals = new Set<NodeJS.Timeout>();
   private pingDeadline: NodeJS.Timeout | null = null;
+  /** A ping waiting for a message token (the bucket was spent on requests). */
+  private pingDeferred: NodeJS.Timeout | null = null;
   private pingSentAt = 0;
   private lastSocketError: Error | null = null;
   private cachedTime = 0;
@@ -234,6 +236,7 @@ export class SocketSession {
     for (const t of this.intervals) clearInterval(t);
     this.intervals.clear();
     this.pingDeadline = null;
+    this.pingDeferred = null;
     this.acks.clear();
     this.buffer = [];
     this.abort.abort(reason);
@@ -307,7 +310,16 @@ export class SocketSession {
   }
 
   private ping(send: () => void): void {
-    if (this.endError || this.pingDeadline) return; // one outstanding ping at a time
+    if (this.endError || this.pingDeadline || this.pingDeferred) return; // one outstanding ping at a time
+    // Venues count ping frames in their message limit (Binance: ping, pong and JSON messages,
+    // 5/s): a ping takes a token like a request, or waits for one instead of tripping close 1008.
+    if (!this.s.messages.tryTake()) {
+      this.pingDeferred = this.timer(() => {
+        this.pingDeferred = null;
+        this.ping(send);
+      }, Math.max(1, this.s.messages.msUntilAvailable()));
+      return;
+    }
     this.pingSentAt = this.s.now();
     send();
     this.s.hooks.pingSent();

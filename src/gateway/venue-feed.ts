@@ -148,12 +148,15 @@ export class VenueFeed {
   private resubscribeBook(symbol: string): void {
     if (this.stopped) return;
     for (const conn of this.decoders.keys()) {
+      if (conn.state === 'closed') continue;
       const streams = conn.streams().filter((s) => isBookStream(s) && symbolOfStream(s) === symbol);
       if (streams.length === 0) continue;
       this.log.info({ symbol, streams }, 'book resync: resubscribing');
-      conn.removeStreams(streams)
-        .then(() => conn.addStreams(streams))
-        .catch((err: unknown) => this.log.warn({ symbol, err: { message: (err as Error).message } }, 'book resubscribe failed; the next reconnect resubscribes'));
+      const warn = (err: unknown): void => this.log.warn({ symbol, err: { message: (err as Error).message } }, 'book resubscribe failed; the next reconnect resubscribes');
+      // Re-added even when the unsubscribe failed: the registry dropped the streams already, and
+      // a stream in the registry is subscribed again on the next (re)connect.
+      const readd = (): void => void conn.addStreams(streams).catch(warn);
+      conn.removeStreams(streams).then(readd, (err: unknown) => { warn(err); readd(); });
     }
   }
 

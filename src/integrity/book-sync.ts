@@ -130,7 +130,7 @@ export class BookSync {
    * Force a rebuild (e.g. the connection knows data was lost). `cause` (the delta that showed
    * the gap) gives the marker its times; without one the local clock is used.
    */
-  resync(reason: string, cause?: { readonly eventTime: number; readonly receiveTime: number }): void {
+  resync(reason: string, cause?: { readonly eventTime: number; readonly receiveTime: number }, fetchNow = false): void {
     if (this.closed) return;
     this.s.resyncs++;
     const at = this.book.lastUpdateId;
@@ -142,7 +142,19 @@ export class BookSync {
       this.opts.requestResubscribe?.(this.opts.symbol);
     } else {
       this.stateValue = 'idle';
+      // Without waiting for the next delta: a quiet symbol would otherwise keep a stale book.
+      if (fetchNow) this.startFetch();
     }
+  }
+
+  /**
+   * The stream carrying this book reconnected: updates were missed while it was down. A REST
+   * book (Binance) is rebuilt at once; a stream-snapshot book (Bybit) gets the new snapshot the
+   * resubscription brings by itself.
+   */
+  onReconnect(): void {
+    if (this.closed || this.opts.rules === 'bybit' || this.stateValue !== 'synced') return;
+    this.resync('reconnect', undefined, true);
   }
 
   private applyLive(d: BookDelta): void {

@@ -128,13 +128,16 @@ export class FeedIntegrity {
   /**
    * A connection carrying this venue's streams reconnected: backfill trades after the last
    * delivered id. `scope`: symbols or venue stream names ("btcusdt@aggTrade",
-   * "publicTrade.BTCUSDT") of that connection; omitted = every symbol. Books repair themselves: the first delta
-   * after the reconnect shows the gap and resyncs that symbol.
+   * "publicTrade.BTCUSDT") of that connection; omitted = every symbol. REST-synced books of
+   * those symbols are rebuilt at once (a quiet symbol shows no gap until its next delta).
    */
   onReconnect(scope?: string | readonly string[]): void {
     const symbols = scope === undefined ? undefined : new Set((typeof scope === 'string' ? [scope] : scope).map(symbolOfStream));
     for (const [key, filler] of this.trades) {
       if (symbols === undefined || symbols.has(key.slice(0, key.indexOf('|')))) filler.onReconnect();
+    }
+    for (const [symbol, sync] of this.books) {
+      if (symbols === undefined || symbols.has(symbol)) sync.onReconnect();
     }
   }
 

@@ -148,3 +148,34 @@ describe('FeedIntegrity books', () => {
     fi.close();
   });
 });
+
+describe('book rebuild after a reconnect', () => {
+  it('a REST-synced book of a quiet symbol is refetched at once after a reconnect, without waiting for a delta', async () => {
+    const snaps = [snap(100, [['100.0', '1']]), snap(140, [['100.5', '7']])];
+    const out: MarketEvent[] = [];
+    const fi = new FeedIntegrity({ venue: 'binance', bookRules: 'binance-spot', fetchBookSnapshot: async () => snaps.shift()!, onEvent: (e) => out.push(e), retryDelayMs: 0 });
+    fi.push(delta(95, 101, [['100.0', '2']]));
+    await fi.idle();
+    expect(fi.book('BTCUSDT')?.lastUpdateId).toBe(101);
+    // Updates 102..140 happened while the socket was down; no delta follows (quiet symbol).
+    fi.onReconnect(['btcusdt@depth@100ms']);
+    await fi.idle();
+    expect(fi.book('BTCUSDT')?.lastUpdateId).toBe(140);
+    expect(fi.book('BTCUSDT')?.bestBid()).toEqual(['100.5', '7']);
+    expect(out.map((e) => e.type)).toEqual(['book_snapshot', 'book_delta', 'book_resync', 'book_snapshot']);
+    // Another symbol's reconnect leaves this book alone.
+    fi.onReconnect(['ethusdt@depth@100ms']);
+    expect(out).toHaveLength(4);
+    fi.close();
+  });
+
+  it('a Bybit book is not rebuilt by the reconnect itself (the resubscription brings a snapshot)', () => {
+    const resubscribed: string[] = [];
+    const fi = new FeedIntegrity({ venue: 'bybit', bookRules: 'bybit', requestResubscribe: (s) => resubscribed.push(s), onEvent: () => {} });
+    fi.push({ ...snap(5), venue: 'bybit' });
+    fi.onReconnect();
+    expect(resubscribed).toEqual([]);
+    expect(fi.stats().bookResyncs).toBe(0);
+    fi.close();
+  });
+});
