@@ -14,7 +14,7 @@ interface VenueStreams {
   readonly trade: string;
   readonly depth: string;
   readonly oneStream: string;
-  /** Streams malformed frames replace (Bybit: books only, its trades have no backfill). */
+  /** Streams malformed frames replace (Bybit: books, so the book-rebuild timing is measured). */
   readonly malformed: string | undefined;
 }
 
@@ -166,6 +166,36 @@ export function restScenarios(): Scenario[] {
       },
       bit: (rig) => {
         expect(rig.rest.stats().rateLimited).toBeGreaterThanOrEqual(1);
+        expect(rig.feed(venue).integrity.stats().reconnectBackfills).toBeGreaterThanOrEqual(1);
+      },
+    },
+  ];
+}
+
+/** REST failures while Bybit's recent-trades backfill runs. */
+export function bybitRestScenarios(): Scenario[] {
+  const venue = 'bybit' as const;
+  const path = '/v5/market/recent-trade';
+  return [
+    {
+      name: 'REST 429 in recent-trade check', venue,
+      fault: async (rig) => {
+        rig.sim.faults.inject({ kind: 'rest-error', venue, status: 429, retryAfterS: 1, path, count: 2 });
+        await untilConsumed(rig, venue, { kind: 'skip', stream: 'publicTrade', count: 5 });
+      },
+      bit: (rig) => {
+        expect(rig.bybitRest.stats().rateLimited).toBeGreaterThanOrEqual(2);
+        expect(rig.feed(venue).integrity.stats().tradesBackfilled).toBe(5);
+      },
+    },
+    {
+      name: 'REST 503 in reconnect backfill', venue,
+      fault: async (rig) => {
+        rig.sim.faults.inject({ kind: 'rest-error', venue, status: 503, path, count: 2 });
+        await holdReconnects(rig, venue, { kind: 'reset' }, 1);
+      },
+      bit: (rig) => {
+        expect(rig.bybitRest.stats().retries).toBeGreaterThanOrEqual(2);
         expect(rig.feed(venue).integrity.stats().reconnectBackfills).toBeGreaterThanOrEqual(1);
       },
     },

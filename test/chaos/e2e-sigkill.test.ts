@@ -1,0 +1,166 @@
+/**
+ * kill -9 of a gateway process mid-run, then a restart on the same data dir and spool, while the
+ * simulator (in this process) keeps trading. SQLite must end with one row per second, no
+ * duplicate, and per-second trade counts equal to the simulator's ground truth.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import postgres from 'postgres';
+import { startSimulator, type Simulator } from '../../simulator/index.js';
+import { TcpProxy } from './e2e-helpers/tcp-proxy.js';
+import { chaosConfigInput } from './e2e-helpers/chaos-gateway.js';
+import { compareSeconds, countBySecond } from './e2e-helpers/accounting.js';
+import { getJson, readSqlite, tempDir, waitFor } from '../integration/gateway/helpers.js';
+
+const FIXTURE = fileURLToPath(new URL('./e2e-helpers/gateway-child.ts', import.meta.url));
+const SYMBOLS = ['BTCUSDT', 'ETHUSDT'] as const;
+const PG = 'postgres://postgres@127.0.0.1:5432/test';
+
+class GatewayChild {
+  readonly proc: ChildProcess;
+  url: string | null = null;
+  stderr = '';
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+
+  constructor(configFile: string) {
+    this.proc = spawn(process.execPath, ['--import', 'tsx', FIXTURE, configFile], { stdio: ['ignore', 'pipe', 'pipe'] });
+    createInterface({ input: this.proc.stdout! }).on('line', (l) => { this.url = (JSON.parse(l) as { url: string }).url; });
+    this.proc.stderr!.on('data', (d: Buffer) => { this.stderr += d.toString(); });
+    this.exited = new Promise((resolve) => this.proc.on('exit', (code, signal) => resolve({ code, signal })));
+  }
+
+  async ready(): Promise<void> {
+    await waitFor(() => this.url !== null || this.proc.exitCode !== null, 'child gateway started', 30_000);
+    if (this.url === null) throw new Error(`child gateway exited: ${this.stderr.slice(-2000)}`);
+    await waitFor(async () => (await getJson(`${this.url}/readyz`).catch(() => ({ status: 0 }))).status === 200, 'child /readyz 200', 30_000);
+  }
+
+  running(): boolean {
+    return this.proc.exitCode === null && this.proc.signalCode === null;
+  }
+}
+
+describe('SIGKILL of the gateway process', () => {
+  const tmp = tempDir('e2e-kill');
+  let sim: Simulator;
+  const children: GatewayChild[] = [];
+  let configFile: string;
+  const schema = `tg_e2e_kill_${process.pid}_${Date.now().toString(36)}`;
+  let proxy: TcpProxy;
+  let admin: postgres.Sql;
+
+  beforeAll(async () => {
+    admin = postgres(PG, { max: 1, onnotice: () => undefined });
+    await admin`select 1`;
+    proxy = new TcpProxy(5432);
+    const pgPort = await proxy.start();
+    sim = await startSimulator({ port: 0, seed: 5, rate: 0, symbols: [...SYMBOLS], marketHours: 'always-open' });
+    configFile = join(tmp.dir, 'gateway.json');
+    writeFileSync(configFile, JSON.stringify(chaosConfigInput({
+      simPort: sim.port, dataDir: tmp.dir, symbols: SYMBOLS, spoolFsync: 'always',
+      extraSinks: [`postgres://postgres@127.0.0.1:${pgPort}/test?schema=${schema}`],
+    })));
+  });
+  afterEach(() => {
+    for (const c of children) if (c.running()) c.proc.kill('SIGKILL');
+  });
+  afterAll(async () => {
+    await sim?.close();
+    await proxy?.stop();
+    await admin?.unsafe(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+    await admin?.end({ timeout: 2 });
+    tmp.remove();
+  });
+
+  const db = (): string => join(tmp.dir, 'tickgate.db');
+  const snapshots = (s: string): { start_time: number; trade_count: number; revision: number }[] =>
+    readSqlite(db(), "SELECT start_time, trade_count, revision FROM snapshots WHERE venue = 'binance' AND symbol = ? ORDER BY start_time", s);
+
+  /**
+   * Runs: gateway A, trades, PostgreSQL cut (A spools), kill -9 A, trades while down, PostgreSQL
+   * back, gateway B on the same data dir and spool, trades, graceful stop.
+   */
+  async function killAndRestart(): Promise<{ killedAt: number; restartedAt: number }> {
+    const a = new GatewayChild(configFile); children.push(a);
+    await a.ready();
+    sim.setRate(100);
+    await new Promise((r) => setTimeout(r, 2_000));
+    await proxy.refuse();
+    await new Promise((r) => setTimeout(r, 3_000));
+    a.proc.kill('SIGKILL');
+    const killedAt = Date.now();
+    expect((await a.exited).signal).toBe('SIGKILL');
+    // A left PostgreSQL's records in its spool.
+    const pgSpool = join(tmp.dir, 'spool', 'postgres');
+    const spooledBytes = readdirSync(pgSpool).filter((f) => f.endsWith('.seg')).reduce((n, f) => n + statSync(join(pgSpool, f)).size, 0);
+    expect(spooledBytes).toBeGreaterThan(0);
+    await new Promise((r) => setTimeout(r, 1_000)); // the venue keeps trading while no gateway runs
+    await proxy.forward();
+    const b = new GatewayChild(configFile); children.push(b);
+    await b.ready();
+    const restartedAt = Date.now();
+    await new Promise((r) => setTimeout(r, 4_000));
+    sim.setRate(0);
+    await new Promise((r) => setTimeout(r, 500));
+    b.proc.kill('SIGTERM');
+    expect((await b.exited).code, b.stderr.slice(-2000)).toBe(0);
+    return { killedAt, restartedAt };
+  }
+
+  let run: { killedAt: number; restartedAt: number } | null = null;
+
+  it('kill -9 while PostgreSQL is down, restart: spools replayed, no duplicate rows, every second stored before the kill matches the truth in SQLite and PostgreSQL', async () => {
+    run = await killAndRestart();
+    const dups = readSqlite<{ n: number }>(db(), 'SELECT count(*) AS n FROM (SELECT venue, symbol, start_time FROM snapshots GROUP BY 1, 2, 3 HAVING count(*) > 1)');
+    expect(dups[0]!.n).toBe(0);
+    // Nothing left in the spool after the graceful stop of the second process.
+    const spoolDir = join(tmp.dir, 'spool', 'sqlite');
+    const segments = existsSync(spoolDir) ? readdirSync(spoolDir).filter((f) => f.endsWith('.seg')) : [];
+    expect(segments.map((f) => [f, statSync(join(spoolDir, f)).size]).filter(([, size]) => Number(size) > 0)).toEqual([]);
+    const cursorRows = readSqlite<{ n: number }>(db(), 'SELECT count(*) AS n FROM tick_candles GROUP BY venue, symbol, interval_name, first_trade_key HAVING count(*) > 1');
+    expect(cursorRows).toEqual([]);
+    const pgSpool = join(tmp.dir, 'spool', 'postgres');
+    const pgSegments = existsSync(pgSpool) ? readdirSync(pgSpool).filter((f) => f.endsWith('.seg') && statSync(join(pgSpool, f)).size > 0) : [];
+    expect(pgSegments).toEqual([]);
+    for (const s of SYMBOLS) {
+      const truth = sim.truth.trades('binance', s);
+      const want = countBySecond(truth);
+      // PostgreSQL was cut 3 s before the kill: what A spooled (fsync always) was replayed by B.
+      const pgRows = await admin.unsafe<{ start_time: string; trade_count: number }[]>(
+        `SELECT start_time, trade_count FROM "${schema}".snapshots WHERE venue = 'binance' AND symbol = $1`, [s]);
+      const pgBefore = new Map(pgRows.map((r) => [Number(r.start_time), Number(r.trade_count)]).filter(([t]) => t! + 3_000 < run!.killedAt) as [number, number][]);
+      const wantPg = new Map([...want].filter(([sec]) => sec + 3_000 < run!.killedAt));
+      expect(compareSeconds(wantPg, pgBefore).wrongSeconds, `postgres ${s}`).toEqual([]);
+      expect(wantPg.size).toBeGreaterThanOrEqual(2); // not vacuous
+      const dupPg = await admin.unsafe(`SELECT 1 FROM "${schema}".snapshots GROUP BY venue, symbol, start_time HAVING count(*) > 1`);
+      expect(dupPg.length).toBe(0);
+      // Seconds that closed (lateness included) well before the kill were acknowledged and must be exact.
+      const before = new Map(snapshots(s).filter((r) => r.start_time + 3_000 < run!.killedAt).map((r) => [Number(r.start_time), r.trade_count]));
+      const wantBefore = new Map([...want].filter(([sec]) => sec + 3_000 < run!.killedAt));
+      const c = compareSeconds(wantBefore, before);
+      expect(c.wrongSeconds, s).toEqual([]);
+      // Seconds after the restart settled are exact too.
+      const after = new Map(snapshots(s).filter((r) => r.start_time >= run!.restartedAt + 2_000).map((r) => [Number(r.start_time), r.trade_count]));
+      const wantAfter = new Map([...want].filter(([sec]) => sec >= run!.restartedAt + 2_000));
+      expect(compareSeconds(wantAfter, after).wrongSeconds, s).toEqual([]);
+    }
+  }, 120_000);
+
+  // BUG (gateway/integrity, reported): a restarted gateway does not resume the trade stream from the
+  // last trade id it stored; it starts from the first live trade it sees, so trades published while
+  // no gateway ran (and the open window's trades lost with the killed process) are never backfilled.
+  it.fails('after kill -9 and restart: every second from first to last has a snapshot and trade counts equal the truth', () => {
+    expect(run).not.toBeNull();
+    for (const s of SYMBOLS) {
+      const rows = snapshots(s);
+      const seconds = rows.map((r) => Number(r.start_time));
+      for (let t = seconds[0]!; t <= seconds[seconds.length - 1]!; t += 1000) expect(seconds, `${s} second ${t}`).toContain(t);
+      const c = compareSeconds(countBySecond(sim.truth.trades('binance', s)), new Map(rows.map((r) => [Number(r.start_time), r.trade_count])));
+      expect({ lost: c.lost, duplicated: c.duplicated, wrong: c.wrongSeconds }).toEqual({ lost: 0, duplicated: 0, wrong: [] });
+    }
+  });
+});
