@@ -135,6 +135,7 @@ export class Simulator {
     this.server.ws('/equities', 'equities', (req, s, h, u) => this.equities.handleUpgrade(req, s, h, u));
     this.server.http('/binance', spotRest.handle);
     this.server.http('/binance-futures', futRest.handle);
+    this.server.http('/bybit', this.bybit.rest.handle);
     this.server.http('/admin', adminHandler(this));
     this.server.onDropAll(() => {
       this.binanceWs.dropAll();

@@ -3,7 +3,8 @@
  * {"success","ret_msg","conn_id","req_id","op"} replies; {"op":"ping"} answered with the spot
  * pong; a client that sends no ping for pingTimeoutMs is dropped. Topics publicTrade.<SYM>,
  * orderbook.50.<SYM> (snapshot on subscribe, then deltas with u and seq), tickers.<SYM>,
- * allLiquidation.<SYM>.
+ * allLiquidation.<SYM>. Every generated trade also goes into `history`, which the REST side
+ * (rest.ts, /v5/market/recent-trade) serves.
  */
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
@@ -14,6 +15,7 @@ import type { GroundTruth, TruthBook } from '../ground-truth.js';
 import { SymbolMarket } from '../market.js';
 import { cryptoSpec, formatUnits } from '../symbols.js';
 import { SimClient, type StreamHub } from '../ws-hub.js';
+import { BybitRest, BybitTradeHistory } from './rest.js';
 
 export interface BybitOptions {
   readonly symbols: readonly string[];
@@ -24,7 +26,12 @@ export interface BybitOptions {
   readonly truth: GroundTruth;
   readonly faults: FaultController;
   readonly now: () => number;
+  /** Trades kept per symbol for /v5/market/recent-trade (the venue serves at most 1000). */
+  readonly recentTradesPerSymbol?: number;
 }
+
+/** Bybit's largest recent-trade page (linear/inverse). */
+const RECENT_TRADES_PER_SYMBOL = 1_000;
 
 const TOPIC_RE = /^(publicTrade|orderbook\.50|orderbook\.1|tickers|allLiquidation)\.([A-Z0-9]+)$/;
 
@@ -37,10 +44,15 @@ export class BybitVenue {
   private readonly wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, autoPong: false, maxPayload: 64 * 1024 });
   private readonly timer: NodeJS.Timeout;
   readonly hub: StreamHub;
+  readonly history: BybitTradeHistory;
+  /** HTTP handler of /bybit/v5/market/... (route it under the '/bybit' prefix). */
+  readonly rest: BybitRest;
   private connSeq = 0;
 
   constructor(private readonly opts: BybitOptions) {
     this.hub = opts.hub;
+    this.history = new BybitTradeHistory(opts.recentTradesPerSymbol ?? RECENT_TRADES_PER_SYMBOL);
+    this.rest = new BybitRest(this.history, () => new Set(this.markets.keys()), opts.faults, opts.now);
     let i = 0;
     for (const s of opts.symbols) {
       const spec = cryptoSpec(s);
@@ -78,6 +90,9 @@ export class BybitVenue {
       const published = this.hub.publish(`publicTrade.${symbol}`, () =>
         `{"topic":"publicTrade.${symbol}","ts":${now},"type":"snapshot","data":[{"i":"${t.id}","T":${t.timeMs},"p":"${this.p(m, t.price)}","v":"${this.q(m, t.qty)}","S":"${side}","s":"${symbol}","BT":false,"L":"${tick}"}]}`,
       { symbol, sequenced: true });
+      this.history.record({
+        execId: String(t.id), symbol, price: this.p(m, t.price), size: this.q(m, t.qty), side, time: String(t.timeMs), isBlockTrade: false, isRPITrade: false,
+      });
       this.opts.truth.recordTrade('bybit', symbol, {
         id: t.id, aggId: null, price: this.p(m, t.price), qty: this.q(m, t.qty), timeMs: t.timeMs, buyerMaker: t.buyerMaker, published,
       });

@@ -33,6 +33,48 @@ export const parsed = { scale: 0 };
  * gives 6183763 and parsed.scale = 2. Trailing fractional zeros are not significant.
  */
 export function parseScaled(text: string): Scaled {
+  // One pass from the right, no regex, no BigInt. Trailing zeros are counted first: dropped if a
+  // dot precedes them, integer digits otherwise. Up to 15 digits accumulate exactly in a double
+  // (every real price and size); longer strings go to parseLong.
+  const len = text.length;
+  const first = len !== 0 && text.charCodeAt(0) === 45 ? 1 : 0;
+  let k = len - 1;
+  let c = 0;
+  let zeros = 0;
+  while (k >= first && (c = text.charCodeAt(k)) === 48) { k--; zeros++; }
+  let dot = -1;
+  let scale = 0;
+  if (k >= first && c === 46) {
+    if (zeros === 0) throw new DecimalError(text, 'expected digits with an optional fraction'); // "5."
+    dot = k--;
+    zeros = 0; // they were fractional
+  }
+  let v = 0;
+  let m = 1;
+  let n = 0;
+  for (; k >= first; k--) {
+    c = text.charCodeAt(k) - 48;
+    if (c >= 0 && c <= 9) {
+      v += c * m;
+      m *= 10;
+      n++;
+    } else if (c === -2 && dot < 0) {
+      dot = k;
+      scale = n;
+      zeros = 0; // the trailing zeros were fractional
+    } else {
+      throw new DecimalError(text, 'expected digits with an optional fraction');
+    }
+  }
+  if (dot === first || n + zeros === 0) throw new DecimalError(text, 'expected digits with an optional fraction'); // ".5", "", "-"
+  if (n + zeros > 15) return parseLong(text);
+  if (zeros > 0) v *= POW10[zeros] as number;
+  parsed.scale = scale;
+  return first === 1 && v !== 0 ? -v : v;
+}
+
+/** Longer strings: leading zeros are skipped, and beyond 15 significant digits BigInt takes over. */
+function parseLong(text: string): Scaled {
   const len = text.length;
   let i = 0;
   let neg = false;
@@ -166,13 +208,44 @@ export class ExactSum {
   }
 }
 
+// Direct-mapped memo of formatScaled for numbers: prices repeat across windows (open, high,
+// low, close of neighbouring seconds) and number-to-string dominated output cost.
+const FORMAT_MEMO_SLOTS = 256;
+const memoValue = new Float64Array(FORMAT_MEMO_SLOTS).fill(NaN);
+const memoScale = new Int32Array(FORMAT_MEMO_SLOTS);
+const memoText: string[] = new Array<string>(FORMAT_MEMO_SLOTS).fill('');
+
 /** Canonical decimal string of v / 10^scale (trailing zeros trimmed), without BigInt when v is a number. */
 export function formatScaled(v: Scaled, scale: number): string {
   if (typeof v === 'bigint') return fromScaled(v, scale);
   if (v === 0) return '0';
-  if (scale === 0) return String(v);
+  const slot = (v ^ (scale << 5)) & (FORMAT_MEMO_SLOTS - 1);
+  if (memoValue[slot] === v && memoScale[slot] === scale) return memoText[slot] as string;
+  const text = formatNumber(v, scale);
+  memoValue[slot] = v;
+  memoScale[slot] = scale;
+  memoText[slot] = text;
+  return text;
+}
+
+/**
+ * Decimal digits of a non-negative safe integer. Beyond the small-integer range String() goes
+ * through the general double printer; two halves below 10^8 each take its fast integer path.
+ */
+function digitsOf(v: number): string {
+  if (v <= 0x3fffffff) return String(v);
+  let hi = Math.floor(v / 1e8);
+  let lo = v - hi * 1e8; // exact: hi * 1e8 <= v < 2^53
+  // The quotient may round up across an integer: correct by one.
+  if (lo < 0) { hi--; lo += 1e8; } else if (lo >= 1e8) { hi++; lo -= 1e8; }
+  const low = String(lo);
+  return hi === 0 ? low : String(hi) + '00000000'.slice(low.length) + low;
+}
+
+function formatNumber(v: number, scale: number): string {
   const neg = v < 0;
-  let digits = String(neg ? -v : v); // safe integers print as plain digits
+  if (scale === 0) return neg ? `-${digitsOf(-v)}` : digitsOf(v);
+  let digits = digitsOf(neg ? -v : v);
   let end = digits.length;
   let fracLen = scale;
   while (fracLen > 0 && digits.charCodeAt(end - 1) === 48) { end--; fracLen--; }

@@ -94,8 +94,8 @@ export class OhlcvAcc {
     this.sizeScale = scales.sizeScale;
   }
 
-  /** Fold one trade; `keyTime`/`keySeq` order trades for open/close (ties: arrival order). */
-  add(t: ParsedTrade, keyTime: number, keySeq: number): void {
+  /** Fold one trade of a time window; `keyTime`/`keySeq` (venue time, seq) order open/close (ties: arrival order). */
+  addTimed(t: ParsedTrade, keyTime: number, keySeq: number): void {
     if (t.priceScale !== this.priceScale || t.sizeScale !== this.sizeScale) this.rescale(t.priceScale, t.sizeScale);
     const p = t.price;
     const id = t.trade.tradeId;
@@ -114,6 +114,30 @@ export class OhlcvAcc {
         this.close = p; this.lastTradeId = id; this.closeTime = keyTime; this.closeSeq = keySeq;
       }
     }
+    this.addSums(t);
+  }
+
+  /**
+   * Fold the next trade in arrival order (tick candles, volume bars): open is the first, close
+   * the last. Keeps no order keys, so such a bucket is not for merge().
+   */
+  addNext(t: ParsedTrade): void {
+    if (t.priceScale !== this.priceScale || t.sizeScale !== this.sizeScale) this.rescale(t.priceScale, t.sizeScale);
+    const p = t.price;
+    const id = t.trade.tradeId;
+    if (this.count === 0) {
+      this.open = this.high = this.low = p;
+      this.firstTradeId = id;
+    } else {
+      if (p > this.high) this.high = p;
+      if (p < this.low) this.low = p;
+    }
+    this.close = p;
+    this.lastTradeId = id;
+    this.addSums(t);
+  }
+
+  private addSums(t: ParsedTrade): void {
     this.count++;
     const q = t.size;
     this.volume.add(q);
@@ -121,6 +145,44 @@ export class OhlcvAcc {
     const side = t.trade.side;
     if (side === 'buy') this.buyVolume.add(q);
     else if (side === 'sell') this.sellVolume.add(q);
+  }
+
+  /**
+   * Fold a whole bucket in, as if its trades were added here one by one in their order (open
+   * and close by the same keys; a tie goes to the bucket on open only if strictly earlier, on
+   * close if not earlier, like add()). `b` is rescaled in place if it is coarser (exact).
+   */
+  merge(b: OhlcvAcc): void {
+    if (b.count === 0) return;
+    if (this.count === 0) {
+      // Nothing folded yet (all sums zero): take b's scales, as a fold of b's trades would have.
+      this.priceScale = b.priceScale;
+      this.sizeScale = b.sizeScale;
+    }
+    const ps = b.priceScale > this.priceScale ? b.priceScale : this.priceScale;
+    const qs = b.sizeScale > this.sizeScale ? b.sizeScale : this.sizeScale;
+    if (ps !== this.priceScale || qs !== this.sizeScale) this.rescale(ps, qs);
+    if (ps !== b.priceScale || qs !== b.sizeScale) b.rescale(ps, qs);
+    if (this.count === 0) {
+      this.open = b.open; this.high = b.high; this.low = b.low; this.close = b.close;
+      this.firstTradeId = b.firstTradeId; this.lastTradeId = b.lastTradeId;
+      this.openTime = b.openTime; this.closeTime = b.closeTime;
+      this.openSeq = b.openSeq; this.closeSeq = b.closeSeq;
+    } else {
+      if (b.high > this.high) this.high = b.high;
+      if (b.low < this.low) this.low = b.low;
+      if (b.openTime < this.openTime || (b.openTime === this.openTime && b.openSeq < this.openSeq)) {
+        this.open = b.open; this.firstTradeId = b.firstTradeId; this.openTime = b.openTime; this.openSeq = b.openSeq;
+      }
+      if (b.closeTime > this.closeTime || (b.closeTime === this.closeTime && b.closeSeq >= this.closeSeq)) {
+        this.close = b.close; this.lastTradeId = b.lastTradeId; this.closeTime = b.closeTime; this.closeSeq = b.closeSeq;
+      }
+    }
+    this.count += b.count;
+    this.volume.addSum(b.volume);
+    this.notional.addSum(b.notional);
+    this.buyVolume.addSum(b.buyVolume);
+    this.sellVolume.addSum(b.sellVolume);
   }
 
   /** Scales only grow: multiply every stored value by the difference, exactly. */

@@ -5,7 +5,8 @@
  */
 import type { Candle, Enrichment, Snapshot1s } from '../model/aggregates.js';
 import type { Trade } from '../model/events.js';
-import { newParsedTrade, parseTrade, type OhlcvAcc, type ParsedTrade, type SymbolScales } from './ohlcv-acc.js';
+import { newParsedTrade, parseTrade, type ParsedTrade, type SymbolScales } from './ohlcv-acc.js';
+import { candleOf, snapshotOf } from './outputs.js';
 import { RingBuffer } from './ring-buffer.js';
 import { TickCandleFold } from './tick-candles.js';
 import { TimeWindowFold, type LatePolicy, type SessionGate, type TimeWindowStats } from './time-window-fold.js';
@@ -46,8 +47,16 @@ export class SymbolAggregator {
   readonly scales: SymbolScales;
   readonly snapshots: TimeWindowFold;
   readonly timeCandles: { readonly interval: string; readonly fold: TimeWindowFold | null; readonly recent: RingBuffer<Candle> }[] = [];
-  /** Time folds other than the 1 s one (which rides on the snapshot fold). */
+  /** All time folds but the 1 s one, in configured order. */
   private readonly timeFolds: TimeWindowFold[] = [];
+  /**
+   * Per time fold: derived (a whole-second interval) is fed the closed 1 s buckets instead of
+   * every trade, and only the trades late for the 1 s fold one by one (see add()); the others
+   * fold every trade.
+   */
+  private readonly timeFoldDerived: boolean[] = [];
+  /** The derived ones, which take the closed 1 s buckets. */
+  private readonly derivedFolds: TimeWindowFold[] = [];
   readonly tickCandles: TickCandleFold | null;
   readonly volumeBars: VolumeBarFold | null;
   readonly recentTrades: RingBuffer<Trade>;
@@ -75,27 +84,32 @@ export class SymbolAggregator {
     const oneSecond = cfg.timeCandleIntervalsMs.includes(1000) ? new RingBuffer<Candle>(cfg.candleHistoryItems) : null;
     if (oneSecond) this.timeCandles.push({ interval: '1s', fold: null, recent: oneSecond });
     this.snapshots = new TimeWindowFold({ ...base, intervalMs: 1000, emitEmpty: true, session: cfg.session }, this.scales, (acc) => {
-      const snap = this.toSnapshot(acc, sinks);
+      const f = acc.fields(venue, symbol);
+      const snap = snapshotOf(f, acc.startTime, acc.empty, sinks.enrichment(venue, symbol));
       this.noteFlow(snap);
       sinks.snapshot(snap);
       if (oneSecond && !acc.empty) {
-        const { kind: _k, startTime, empty: _e, enrichment: _en, ...fields } = snap;
-        const c: Candle = { kind: 'candle', interval: '1s', candleType: 'time', startTime, endTime: startTime + 1000, ...fields };
+        const c = candleOf(f, '1s', 'time', acc.startTime, acc.startTime + 1000);
         if (c.revision === 0) oneSecond.push(c);
         sinks.candle(c);
       }
+      // A second's first emission is merged into the coarser windows; its amendments are not:
+      // the late trades behind them go to those folds directly.
+      if (acc.revision === 0 && !acc.empty) for (let i = 0; i < this.derivedFolds.length; i++) (this.derivedFolds[i] as TimeWindowFold).addBucket(acc);
     });
     for (const ms of cfg.timeCandleIntervalsMs) {
       if (ms === 1000) continue;
       const interval = intervalName(ms);
       const recent = new RingBuffer<Candle>(cfg.candleHistoryItems);
       const fold = new TimeWindowFold({ ...base, intervalMs: ms, emitEmpty: false, session: null }, this.scales, (acc) => {
-        const c: Candle = { kind: 'candle', interval, candleType: 'time', startTime: acc.startTime, endTime: acc.endTime, ...acc.fields(venue, symbol) };
+        const c = candleOf(acc.fields(venue, symbol), interval, 'time', acc.startTime, acc.endTime);
         if (c.revision === 0) recent.push(c);
         sinks.candle(c);
       });
       this.timeCandles.push({ interval, fold, recent });
       this.timeFolds.push(fold);
+      this.timeFoldDerived.push(ms % 1000 === 0);
+      if (ms % 1000 === 0) this.derivedFolds.push(fold);
     }
     this.tickCandles = cfg.tickCandleTicks
       ? new TickCandleFold(venue, symbol, cfg.tickCandleTicks, cfg.candleHistoryItems, this.scales, (c) => sinks.candle(c))
@@ -137,8 +151,20 @@ export class SymbolAggregator {
     this.trades++;
     this.clockOffsetMs = trade.receiveTime - trade.eventTime;
     this.recentTrades.push(trade);
-    this.snapshots.add(t);
-    for (let i = 0; i < this.timeFolds.length; i++) (this.timeFolds[i] as TimeWindowFold).add(t);
+    const time = trade.eventTime;
+    const folds = this.timeFolds;
+    // A derived fold needs its first cursor before the 1 s fold can hand it a closed second.
+    if (this.trades === 1) for (let i = 0; i < folds.length; i++) (folds[i] as TimeWindowFold).prime(time);
+    // Same watermark and late policy in every time fold, and a coarser window closes no earlier
+    // than its seconds: a trade on time for the 1 s fold is (but after a flush) on time for the
+    // coarser ones too and reaches them inside its closed second. A trade late for the 1 s fold
+    // may still be on time for a coarser one, or amend it: it is folded there directly.
+    const onTime = this.snapshots.add(t);
+    for (let i = 0; i < folds.length; i++) {
+      const f = folds[i] as TimeWindowFold;
+      if (onTime && this.timeFoldDerived[i] === true && f.isOpenAt(time)) f.observe(t);
+      else f.add(t);
+    }
     this.tickCandles?.add(t);
     this.volumeBars?.add(t);
     return true;
@@ -167,15 +193,5 @@ export class SymbolAggregator {
     const timeCandles: Record<string, TimeWindowStats> = {};
     for (const tc of this.timeCandles) if (tc.fold) timeCandles[tc.interval] = { ...tc.fold.stats };
     return { snapshots: { ...this.snapshots.stats }, timeCandles };
-  }
-
-  private toSnapshot(acc: OhlcvAcc, sinks: SymbolAggregatorSinks): Snapshot1s {
-    return {
-      kind: 'snapshot',
-      startTime: acc.startTime,
-      empty: acc.empty,
-      enrichment: sinks.enrichment(this.venue, this.symbol),
-      ...acc.fields(this.venue, this.symbol),
-    };
   }
 }

@@ -4,11 +4,11 @@
  */
 import type { Candle } from '../model/aggregates.js';
 import { OhlcvAcc, type ParsedTrade, type SymbolScales } from './ohlcv-acc.js';
+import { candleOf } from './outputs.js';
 import { RingBuffer } from './ring-buffer.js';
 
 export class TickCandleFold {
   private acc: OhlcvAcc | null = null;
-  private arrival = 0;
   readonly interval: string;
   readonly recent: RingBuffer<Candle>;
 
@@ -28,7 +28,7 @@ export class TickCandleFold {
   add(t: ParsedTrade): void {
     let acc = this.acc;
     if (acc === null) acc = this.acc = new OhlcvAcc(t.trade.eventTime, t.trade.eventTime, this.scales);
-    acc.add(t, this.arrival++, 0);
+    acc.addNext(t);
     if (acc.count === this.ticks) {
       this.acc = null;
       this.emit(acc, t.trade.eventTime);
@@ -41,7 +41,7 @@ export class TickCandleFold {
   }
 
   private emit(acc: OhlcvAcc, endTime: number): void {
-    const c: Candle = { kind: 'candle', interval: this.interval, candleType: 'tick', startTime: acc.startTime, endTime, ...acc.fields(this.venue, this.symbol) };
+    const c = candleOf(acc.fields(this.venue, this.symbol), this.interval, 'tick', acc.startTime, endTime);
     this.recent.push(c);
     this.sink(c);
   }

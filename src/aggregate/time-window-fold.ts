@@ -47,6 +47,9 @@ export class TimeWindowFold {
   private cursor: number | undefined;
   private readonly open = new Map<number, OhlcvAcc>();
   private readonly history = new Map<number, OhlcvAcc>();
+  /** Starts of the windows in history, oldest first from historyHead (pruning without an iterator). */
+  private historyStarts: number[] = [];
+  private historyHead = 0;
   private lastClose: Scaled | null = null;
   /** The open window the previous trade went to (most trades hit the same one). */
   private hot: OhlcvAcc | null = null;
@@ -65,36 +68,108 @@ export class TimeWindowFold {
     return this.maxEventTime - this.opts.allowedLatenessMs;
   }
 
-  add(t: ParsedTrade): void {
+  /**
+   * Fold one trade. Returns false when it was late (its window already closed: amended or
+   * dropped by policy), true when it went into an open window.
+   */
+  add(t: ParsedTrade): boolean {
+    const trade = t.trade;
+    const time = trade.eventTime;
+    const hot = this.hot;
+    let onTime = true;
+    // Most trades hit the window of the previous one: no modulo, no map lookup.
+    if (hot !== null && time >= hot.startTime && time < hot.endTime) hot.addTimed(t, time, trade.seq ?? 0);
+    else onTime = this.addCold(t);
+    if (time > this.maxEventTime) {
+      this.maxEventTime = time;
+      this.advanceTo(time - this.opts.allowedLatenessMs);
+    }
+    return onTime;
+  }
+
+  private addCold(t: ParsedTrade): boolean {
     const time = t.trade.eventTime;
     const iv = this.opts.intervalMs;
     let rem = time % iv;
     if (rem < 0) rem += iv;
     const start = time - rem;
-    const seq = t.trade.seq ?? 0;
-    if (this.cursor === undefined) {
-      const wm = time - this.opts.allowedLatenessMs;
-      this.cursor = Math.min(start, wm - (((wm % iv) + iv) % iv));
+    this.prime(time);
+    if (start < (this.cursor as number)) {
+      this.late(t, start);
+      return false;
     }
-    if (start < this.cursor) {
-      this.late(t, start, seq);
-    } else {
-      let acc = this.hot !== null && this.hot.startTime === start ? this.hot : this.open.get(start);
-      if (acc === undefined) {
-        acc = new OhlcvAcc(start, start + iv, this.scales);
-        this.open.set(start, acc);
-      }
-      acc.add(t, time, seq);
-      this.hot = acc;
+    let acc = this.open.get(start);
+    if (acc === undefined) {
+      acc = new OhlcvAcc(start, start + iv, this.scales);
+      this.open.set(start, acc);
     }
+    acc.addTimed(t, time, t.trade.seq ?? 0);
+    this.hot = acc;
+    return true;
+  }
+
+  /** Set the first cursor from the first trade's time, exactly as add() would (no-op after). */
+  prime(time: number): void {
+    if (this.cursor !== undefined) return;
+    const iv = this.opts.intervalMs;
+    const start = time - (((time % iv) + iv) % iv);
+    const wm = time - this.opts.allowedLatenessMs;
+    this.cursor = Math.min(start, wm - (((wm % iv) + iv) % iv));
+  }
+
+  /**
+   * Derived folds: a trade that went into the finer fold's open window is not added here (its
+   * closed bucket arrives through addBucket) but still moves this fold's watermark, exactly
+   * as add() would.
+   */
+  observe(t: ParsedTrade): void {
+    const time = t.trade.eventTime;
     if (time > this.maxEventTime) {
       this.maxEventTime = time;
       this.advanceTo(time - this.opts.allowedLatenessMs);
     }
   }
 
+  /** Whether a trade at this venue time would go into an open window (not late). */
+  isOpenAt(time: number): boolean {
+    return this.cursor !== undefined && time >= this.cursor;
+  }
+
+  /**
+   * Merge a just-closed bucket of a finer fold (same lateness, interval dividing this one,
+   * windows aligned). The caller routes each trade either into the finer fold only (our window
+   * was open when it came: it arrives here inside its bucket) or to add() (late there or here).
+   * Same watermark, finer windows close first: a bucket whose window here is open held only the
+   * former; one whose window here is closed (only after flush()) only the latter, so it is skipped.
+   */
+  addBucket(b: OhlcvAcc): void {
+    if (b.count === 0) return;
+    const iv = this.opts.intervalMs;
+    const bs = b.startTime;
+    const hot = this.hot;
+    if (hot !== null && bs >= hot.startTime && bs < hot.endTime) {
+      hot.merge(b);
+      return;
+    }
+    const start = bs - (((bs % iv) + iv) % iv);
+    if (this.cursor === undefined || start < this.cursor) return;
+    let acc = this.open.get(start);
+    if (acc === undefined) {
+      acc = new OhlcvAcc(start, start + iv, this.scales);
+      this.open.set(start, acc);
+    }
+    this.hot = acc;
+    acc.merge(b);
+  }
+
   /** Close every window whose end is <= closeTime (venue time). */
   advanceTo(closeTime: number): void {
+    // Small enough to inline into add(): most trades close nothing (and a non-inlined call would
+    // box the time into a fresh heap number on every trade).
+    if (this.cursor !== undefined && this.cursor + this.opts.intervalMs <= closeTime) this.close(closeTime);
+  }
+
+  private close(closeTime: number): void {
     if (this.cursor === undefined) return;
     const iv = this.opts.intervalMs;
     while (this.cursor + iv <= closeTime) {
@@ -164,6 +239,7 @@ export class TimeWindowFold {
     }
     if (this.opts.latePolicy === 'amend') {
       this.history.set(acc.startTime, acc);
+      this.historyStarts.push(acc.startTime);
       this.prune(acc.endTime);
     }
     this.sink(acc);
@@ -171,14 +247,18 @@ export class TimeWindowFold {
 
   private prune(newestEnd: number): void {
     const keepFrom = newestEnd - this.opts.historyMs;
-    // Map iteration is insertion order, and windows are emitted in increasing start order.
-    for (const start of this.history.keys()) {
-      if (start >= keepFrom) break;
-      this.history.delete(start);
+    // Windows are emitted (so listed) in increasing start order.
+    const starts = this.historyStarts;
+    let head = this.historyHead;
+    while (head < starts.length && (starts[head] as number) < keepFrom) this.history.delete(starts[head++] as number);
+    if (head > 1024 && head * 2 > starts.length) {
+      this.historyStarts = starts.slice(head);
+      head = 0;
     }
+    this.historyHead = head;
   }
 
-  private late(t: ParsedTrade, start: number, seq: number): void {
+  private late(t: ParsedTrade, start: number): void {
     this.stats.late++;
     if (this.opts.latePolicy === 'drop') {
       this.stats.lateDropped++;
@@ -190,7 +270,7 @@ export class TimeWindowFold {
       this.stats.lateDropped++;
       return;
     }
-    acc.add(t, t.trade.eventTime, seq);
+    acc.addTimed(t, t.trade.eventTime, t.trade.seq ?? 0);
     acc.revision++;
     this.stats.lateAmended++;
     if (acc.endTime === this.cursor) {

@@ -8,11 +8,11 @@ import type { Candle } from '../model/aggregates.js';
 import { normalizeDecimal } from '../model/decimal.js';
 import { parsed, parseScaled, upscale, type Scaled } from './exact.js';
 import { OhlcvAcc, type ParsedTrade, type SymbolScales } from './ohlcv-acc.js';
+import { candleOf } from './outputs.js';
 import { RingBuffer } from './ring-buffer.js';
 
 export class VolumeBarFold {
   private acc: OhlcvAcc | null = null;
-  private arrival = 0;
   private threshold: Scaled;
   private thresholdScale: number;
   readonly interval: string;
@@ -38,7 +38,7 @@ export class VolumeBarFold {
   add(t: ParsedTrade): void {
     let acc = this.acc;
     if (acc === null) acc = this.acc = new OhlcvAcc(t.trade.eventTime, t.trade.eventTime, this.scales);
-    acc.add(t, this.arrival++, 0);
+    acc.addNext(t);
     if (acc.sizeScale !== this.thresholdScale) {
       // Only the symbol scale grows, and it started >= the threshold's scale.
       this.threshold = upscale(this.threshold, acc.sizeScale - this.thresholdScale);
@@ -48,7 +48,7 @@ export class VolumeBarFold {
     const reached = v.big === 0n ? v.small >= this.threshold : v.value() >= this.threshold;
     if (reached) {
       this.acc = null;
-      const c: Candle = { kind: 'candle', interval: this.interval, candleType: 'volume', startTime: acc.startTime, endTime: t.trade.eventTime, ...acc.fields(this.venue, this.symbol) };
+      const c = candleOf(acc.fields(this.venue, this.symbol), this.interval, 'volume', acc.startTime, t.trade.eventTime);
       this.recent.push(c);
       this.sink(c);
     }

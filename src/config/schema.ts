@@ -94,6 +94,7 @@ export const integritySchema = section({
   retryDelayMs: ms(I.retryDelayMs),
   maxFetchAttempts: posInt(I.maxFetchAttempts),
   maxSnapshotAttempts: posInt(I.maxSnapshotAttempts),
+  maxResumeTrades: ms(I.maxResumeTrades),
 });
 
 export const storageSchema = section({

@@ -11,6 +11,7 @@ import { BinanceDecoder } from '../venues/binance/decode.js';
 import { BinanceRest } from '../venues/binance/rest.js';
 import { bybitProtocol, bybitTopic, type BybitTopicKind } from '../venues/bybit/rules.js';
 import { BybitDecoder } from '../venues/bybit/decode.js';
+import { BybitRest } from '../venues/bybit/rest.js';
 import { equitiesProtocol } from '../venues/equities/rules.js';
 import { EquitiesDecoder } from '../venues/equities/decode.js';
 import type { FeedIntegrityOptions } from '../integrity/feed-integrity.js';
@@ -71,13 +72,20 @@ export function feedsFromConfig(config: TickgateConfig, logger: Logger): FeedDef
   const y = config.venues.bybit;
   if (y.enabled) {
     const topics = y.symbols.flatMap((s) => y.streams.map((k) => bybitTopic(s, k as BybitTopicKind)));
+    // publicTrade has no sequence: reconnects (and a periodic check) backfill from the newest-trades page.
+    const category = /\/v5\/public\/([a-z]+)/.exec(y.categoryPath)?.[1] ?? 'spot';
+    const rest = new BybitRest({ restBaseUrl: y.restBaseUrl, category, logger: logger.child({ venue: 'bybit', part: 'rest' }) });
     feeds.push({
       venue: 'bybit',
       protocol: bybitProtocol({ wsBaseUrl: y.wsBaseUrl, categoryPath: y.categoryPath }),
       streams: topics,
       symbols: y.symbols.map((s) => s.toUpperCase()),
       decoder: () => new BybitDecoder(),
-      integrity: { ...integrityBase, ...(y.streams.includes('orderbook.50') ? { bookRules: 'bybit' as const } : {}) },
+      integrity: {
+        ...integrityBase,
+        ...(y.streams.includes('orderbook.50') ? { bookRules: 'bybit' as const } : {}),
+        ...(y.streams.includes('publicTrade') ? { fetchRecentTrades: rest.fetchRecentTrades } : {}),
+      },
       marketHours: false,
     });
   }

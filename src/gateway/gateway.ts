@@ -22,6 +22,7 @@ import type { ConsumerSpec } from '../pipeline/dispatcher.js';
 import { parseSinkSpec } from '../sinks/spec.js';
 import { createSupervisedSink } from '../sinks/create-sink.js';
 import { SinkSet } from '../sinks/sink-set.js';
+import { lastSnapshotTradeIds, openSqliteForQuery } from '../sinks/sqlite-query.js';
 import type { SinkRecord } from '../sinks/sink.js';
 import { DownstreamServer } from '../server/server.js';
 import type { MarketEvent } from '../model/events.js';
@@ -64,6 +65,7 @@ export class Gateway {
   private readonly now: () => number;
   private readonly definitions: FeedDefinition[];
   private readonly privateFeeds: PrivateFeed[];
+  private readonly tradeStreamVenues = new Set<string>();
   private readonly calendars: Record<string, MarketCalendar> = {};
   private timers: NodeJS.Timeout[] = [];
   private stopFlush: (() => void) | null = null;
@@ -158,10 +160,18 @@ export class Gateway {
     }) : null;
 
     this.definitions = feedsFromConfig(c, this.log);
+    const resume = resumePoints(c.sinks, this.log);
+    if (c.venues.binance.enabled && c.venues.binance.streams.includes('trade')) this.tradeStreamVenues.add('binance');
     for (const def of this.definitions) {
       this.feeds.set(def.venue, new VenueFeed({
         venue: def.venue, key: def.venue, protocol: def.protocol, streams: def.streams, decoder: def.decoder,
-        integrity: def.integrity, manager: this.manager,
+        integrity: {
+          ...def.integrity,
+          // Stored snapshots hold the last aggregated id of the live trade stream.
+          resumeAfter: (symbol, source) => (source === 'trade' ? resume.get(`${def.venue}|${symbol}`) ?? null : null),
+          maxResumeTrades: c.integrity.maxResumeTrades,
+        },
+        manager: this.manager,
         onEvent: (e) => this.pipeline.publish(e),
         logger: this.log.child({ part: 'feed' }),
         retryBaseDelayMs: c.connection.reconnectBaseDelayMs, retryMaxDelayMs: c.connection.reconnectMaxDelayMs,
@@ -180,7 +190,8 @@ export class Gateway {
     // hang off its output, never off the socket reader.
     this.pipeline.addConsumer({
       name: 'aggregate', policy: 'spill', maxQueueItems: Math.max(c.pipeline.maxQueueItems, 100_000),
-      filter: (e) => e.type === 'trade',
+      // A venue's aggTrade stream repeats its trade stream: fold one of them, never both.
+      filter: (e) => e.type === 'trade' && !(e.source === 'aggTrade' && this.tradeStreamVenues.has(e.venue)),
       handler: (e) => this.aggregator.ingest(e),
       spill: (e) => this.aggregator.ingest(e),
     });
@@ -334,6 +345,31 @@ export class Gateway {
     t.unref?.();
     this.timers.push(t);
   }
+}
+
+/**
+ * Where each trade stream resumes after a restart: the last trade id in the first SQLite sink's
+ * snapshots. (Aggregates still in a spool are newer; the seconds they cover are re-aggregated from
+ * the backfill and upserted onto the same keys, so nothing doubles.)
+ */
+function resumePoints(sinks: readonly string[], log: Logger): Map<string, number> {
+  for (const text of sinks) {
+    const spec = parseSinkSpec(text);
+    if (spec.kind !== 'sqlite' || !existsSync(spec.path)) continue;
+    try {
+      const db = openSqliteForQuery(spec.path);
+      try {
+        const points = lastSnapshotTradeIds(db);
+        if (points.size > 0) log.info({ streams: points.size }, 'resuming trade streams after the last stored trade');
+        return points;
+      } finally {
+        db.close();
+      }
+    } catch (err) {
+      log.warn({ err: (err as Error).message, sink: 'sqlite' }, 'cannot read resume points; trades missed while stopped are not backfilled');
+    }
+  }
+  return new Map();
 }
 
 /** Builds and starts a gateway from a loaded config. */

@@ -3,7 +3,8 @@
  * out. Holds no socket: the lead feeds it decoder output (push), tells it about reconnects
  * (onReconnect) and injects the REST fetchers. Per stream:
  * - trades with a numeric seq: TradeGapFiller (gap -> backfill exactly the missing ids);
- * - trades without one (Bybit UUIDs): dedup window on tradeId;
+ * - trades without one (Bybit execIds): RecentTradeBackfill when a recent-trades fetcher is
+ *   given (reconnect/periodic page fetch, dedup on tradeId), else a dedup window on tradeId;
  * - book snapshots/deltas: BookSync (venue continuity rules; per-symbol resync);
  * - book tickers: monotonic update id; klines and liquidations: dedup window on content.
  * Every live id is also observed by a SequenceTracker, so gaps/duplicates are counted on every
@@ -16,19 +17,30 @@ import { BookSync, type BookRules } from './book-sync.js';
 import { DedupWindow, MonotonicDedup } from './dedup.js';
 import type { OrderBook } from './order-book.js';
 import { SequenceTracker, type SequenceStats } from './sequence-tracker.js';
-import type { IntegrityTimers } from './timers.js';
+import { realTimers, type IntegrityTimers } from './timers.js';
 import { TradeGapFiller, type FetchTrades, type TradeGapFillerStats } from './trade-gap-filler.js';
+import { RecentTradeBackfill, type FetchRecentTrades } from './recent-trade-backfill.js';
 
 export type IntegrityAlert =
   | { readonly kind: 'trade_gap_unfilled'; readonly symbol: string; readonly source: string; readonly fromId: number; readonly toId: number | null; readonly error: string }
-  | { readonly kind: 'book_sync_failed'; readonly symbol: string; readonly error: string };
+  | { readonly kind: 'book_sync_failed'; readonly symbol: string; readonly error: string }
+  /** A recent-trades page shared nothing with what was delivered: trades older than it are lost. */
+  | { readonly kind: 'trade_window_exceeded'; readonly symbol: string; readonly source: string; readonly recovered: number; readonly oldestPageTime: number; readonly lastDeliveredTime: number }
+  | { readonly kind: 'recent_trades_unavailable'; readonly symbol: string; readonly source: string; readonly error: string };
 
 export interface FeedIntegrityOptions {
   readonly venue: string;
   /** Continuity rules for this venue's books; omit when the feed carries no books. */
   readonly bookRules?: BookRules;
   readonly fetchTrades?: FetchTrades;
+  /** Trades without a sequence: the venue's newest-trades page (Bybit /v5/market/recent-trade). */
+  readonly fetchRecentTrades?: FetchRecentTrades;
+  /** Period of the recent-trades reconciliation per stream; 0 = only on reconnect. */
+  readonly recentTradesReconcileMs?: number;
   readonly fetchBookSnapshot?: (symbol: string) => Promise<BookSnapshot>;
+  /** Last trade id stored before a restart, per symbol and trade source (see TradeGapFiller). */
+  readonly resumeAfter?: (symbol: string, source: string) => number | null;
+  readonly maxResumeTrades?: number;
   readonly requestResubscribe?: (symbol: string) => void;
   /** Every event that passed integrity, in order per stream. */
   readonly onEvent: (e: MarketEvent) => void;
@@ -51,6 +63,10 @@ export interface IntegrityStats {
   readonly reconnectBackfills: number;
   readonly gapsUnfilled: number;
   readonly tradesBackfilled: number;
+  /** Backfilled trades emitted after a newer one (loss inside a live stream, found afterwards). */
+  readonly tradesLate: number;
+  /** Recent-trades pages fetched by the periodic reconciliation that completed. */
+  readonly reconciliations: number;
   readonly duplicatesDropped: number;
   readonly bookGaps: number;
   readonly bookResyncs: number;
@@ -73,6 +89,8 @@ const errText = (e: unknown): string => (e instanceof Error ? e.message : String
 
 export class FeedIntegrity {
   private readonly trades = new Map<string, TradeGapFiller>();
+  private readonly recent = new Map<string, RecentTradeBackfill>();
+  private reconcileTimer: unknown = null;
   private readonly books = new Map<string, BookSync>();
   private readonly window: DedupWindow;
   private readonly tickers = new MonotonicDedup();
@@ -136,9 +154,17 @@ export class FeedIntegrity {
     for (const [key, filler] of this.trades) {
       if (symbols === undefined || symbols.has(key.slice(0, key.indexOf('|')))) filler.onReconnect();
     }
+    for (const [key, r] of this.recent) {
+      if (symbols === undefined || symbols.has(key.slice(0, key.indexOf('|')))) r.check('reconnect');
+    }
     for (const [symbol, sync] of this.books) {
       if (symbols === undefined || symbols.has(symbol)) sync.onReconnect();
     }
+  }
+
+  /** Fetch the recent-trades page of one symbol's unsequenced trade streams now (a suspected loss). */
+  checkRecentTrades(symbol: string): void {
+    for (const [key, r] of this.recent) if (key.slice(0, key.indexOf('|')) === symbol) r.check('requested');
   }
 
   /** Force a book rebuild for one symbol. */
@@ -153,9 +179,9 @@ export class FeedIntegrity {
   /** Resolves when no backfill or snapshot fetch is in flight (tests, shutdown). */
   async idle(): Promise<void> {
     for (;;) {
-      const pending = [...this.trades.values()].map((t) => t.idle()).concat([...this.books.values()].map((b) => b.idle()));
+      const pending = [...this.trades.values()].map((t) => t.idle()).concat([...this.books.values()].map((b) => b.idle()), [...this.recent.values()].map((r) => r.idle()));
       await Promise.all(pending);
-      const busy = [...this.trades.values()].some((t) => t.stats().buffered > 0) || [...this.books.values()].some((b) => b.state === 'fetching');
+      const busy = [...this.trades.values()].some((t) => t.stats().buffered > 0) || [...this.books.values()].some((b) => b.state === 'fetching') || [...this.recent.values()].some((r) => r.stats().buffered > 0);
       if (!busy) return;
       await new Promise((r) => setImmediate(r));
     }
@@ -166,6 +192,21 @@ export class FeedIntegrity {
     for (const f of this.trades.values()) {
       const s = f.stats();
       for (const k of Object.keys(t) as (keyof TradeGapFillerStats)[]) t[k] += s[k];
+    }
+    let late = 0;
+    let reconciliations = 0;
+    for (const r of this.recent.values()) {
+      const s = r.stats();
+      t.tradesBackfilled += s.tradesBackfilled;
+      t.reconnectBackfills += s.reconnectBackfills;
+      t.duplicatesDropped += s.duplicatesDropped;
+      t.overflowDropped += s.overflowDropped;
+      t.fetches += s.fetches;
+      t.fetchFailures += s.fetchFailures;
+      t.buffered += s.buffered;
+      t.gapsUnfilled += s.windowExceeded + s.checksFailed;
+      late += s.late;
+      reconciliations += s.reconciliations;
     }
     let bookGaps = 0;
     let bookResyncs = 0;
@@ -180,7 +221,7 @@ export class FeedIntegrity {
     }
     return {
       eventsIn: this.eventsIn, eventsOut: this.eventsOut,
-      gapsDetected: t.gapsDetected + bookGaps, gapsFilled: t.gapsFilled, reconnectBackfills: t.reconnectBackfills, gapsUnfilled: t.gapsUnfilled, tradesBackfilled: t.tradesBackfilled,
+      gapsDetected: t.gapsDetected + bookGaps, gapsFilled: t.gapsFilled, reconnectBackfills: t.reconnectBackfills, gapsUnfilled: t.gapsUnfilled, tradesBackfilled: t.tradesBackfilled, tradesLate: late, reconciliations,
       duplicatesDropped: t.duplicatesDropped + bookDups + this.window.dropped + this.tickers.dropped,
       bookGaps, bookResyncs, bookSnapshots, bufferedTrades: t.buffered, overflowDropped: t.overflowDropped,
       live: this.tracker.stats(),
@@ -189,13 +230,17 @@ export class FeedIntegrity {
 
   close(): void {
     this.closed = true;
+    if (this.reconcileTimer !== null) (this.opts.timers ?? realTimers).clearTimeout(this.reconcileTimer);
+    this.reconcileTimer = null;
+    for (const r of this.recent.values()) r.close();
     for (const t of this.trades.values()) t.close();
     for (const b of this.books.values()) b.close();
   }
 
   private pushTrade(e: Trade): void {
     if (e.seq === null) {
-      if (this.window.firstSeen(`${e.symbol}|${e.source}`, e.tradeId)) this.emit(e);
+      if (this.opts.fetchRecentTrades !== undefined) this.recentFor(e).push(e);
+      else if (this.window.firstSeen(`${e.symbol}|${e.source}`, e.tradeId)) this.emit(e);
       return;
     }
     const key = `${e.symbol}|${e.source}`;
@@ -205,6 +250,7 @@ export class FeedIntegrity {
       filler = new TradeGapFiller({
         symbol: e.symbol, source: e.source, fetchTrades: this.opts.fetchTrades, emit: this.emit,
         maxBuffered: this.opts.maxBufferedTrades, retryDelayMs: this.opts.retryDelayMs, maxAttempts: this.opts.maxFetchAttempts, timers: this.opts.timers,
+        resumeAfterId: this.opts.resumeAfter?.(e.symbol, e.source) ?? null, maxResumeTrades: this.opts.maxResumeTrades,
         onUnfilled: (fromId, toId, err) => {
           this.log.warn({ venue: this.opts.venue, symbol: e.symbol, source: e.source, fromId, toId, err: errText(err) }, 'trade_gap_unfilled');
           this.opts.onAlert?.({ kind: 'trade_gap_unfilled', symbol: e.symbol, source: e.source, fromId, toId, error: errText(err) });
@@ -213,6 +259,40 @@ export class FeedIntegrity {
       this.trades.set(key, filler);
     }
     filler.push(e);
+  }
+
+  private recentFor(e: Trade): RecentTradeBackfill {
+    const key = `${e.symbol}|${e.source}`;
+    let r = this.recent.get(key);
+    if (r !== undefined) return r;
+    const { symbol, source } = e;
+    r = new RecentTradeBackfill({
+      symbol, source, fetchRecent: this.opts.fetchRecentTrades, emit: this.emit,
+      windowItems: this.opts.dedupWindowItems, maxBuffered: this.opts.maxBufferedTrades, retryDelayMs: this.opts.retryDelayMs, maxAttempts: this.opts.maxFetchAttempts, timers: this.opts.timers,
+      onWindowExceeded: (i) => {
+        this.log.warn({ venue: this.opts.venue, symbol, source, ...i }, 'trade_window_exceeded');
+        this.opts.onAlert?.({ kind: 'trade_window_exceeded', symbol, source, ...i });
+      },
+      onFailed: (err) => {
+        this.log.warn({ venue: this.opts.venue, symbol, source, err: errText(err) }, 'recent_trades_unavailable');
+        this.opts.onAlert?.({ kind: 'recent_trades_unavailable', symbol, source, error: errText(err) });
+      },
+    });
+    this.recent.set(key, r);
+    this.scheduleReconcile();
+    return r;
+  }
+
+  /** One timer for every unsequenced stream: each period, every stream checks its recent page. */
+  private scheduleReconcile(): void {
+    const every = this.opts.recentTradesReconcileMs ?? integrityDefaults.recentTradesReconcileMs;
+    if (every <= 0 || this.reconcileTimer !== null || this.closed) return;
+    this.reconcileTimer = (this.opts.timers ?? realTimers).setTimeout(() => {
+      this.reconcileTimer = null;
+      if (this.closed) return;
+      for (const r of this.recent.values()) r.check('reconcile');
+      this.scheduleReconcile();
+    }, every);
   }
 
   private bookFor(symbol: string): BookSync | undefined {

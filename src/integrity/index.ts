@@ -5,3 +5,4 @@ export * from './sequence-tracker.js';
 export * from './trade-gap-filler.js';
 export * from './dedup.js';
 export * from './timers.js';
+export * from './recent-trade-backfill.js';

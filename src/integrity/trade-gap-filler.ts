@@ -23,6 +23,13 @@ export interface TradeGapFillerOptions {
   readonly retryDelayMs?: number;
   readonly maxAttempts?: number;
   readonly timers?: IntegrityTimers;
+  /**
+   * Last id delivered before a restart (from storage): the first live trade then backfills
+   * everything after it, so a restarted gateway leaves no hole. Ignored when the hole is larger
+   * than maxResumeTrades (reported through onUnfilled instead of fetching for hours).
+   */
+  readonly resumeAfterId?: number | null;
+  readonly maxResumeTrades?: number;
 }
 
 export interface TradeGapFillerStats {
@@ -56,7 +63,10 @@ export class TradeGapFiller {
   private readonly maxAttempts: number;
   private readonly timers: IntegrityTimers;
 
+  private resumeAfter: number | null;
+
   constructor(private readonly opts: TradeGapFillerOptions) {
+    this.resumeAfter = opts.resumeAfterId ?? null;
     this.maxBuffered = opts.maxBuffered ?? integrityDefaults.maxBufferedTrades;
     this.retryDelayMs = opts.retryDelayMs ?? integrityDefaults.retryDelayMs;
     this.maxAttempts = opts.maxAttempts ?? integrityDefaults.maxFetchAttempts;
@@ -75,6 +85,7 @@ export class TradeGapFiller {
       this.opts.emit(t);
       return;
     }
+    if (this.resumeAfter !== null) this.applyResume(id);
     if (this.last !== null && id <= this.last) {
       this.s.duplicatesDropped++;
       return;
@@ -93,6 +104,20 @@ export class TradeGapFiller {
     this.gapOpen = true;
     this.buffer.set(id, t);
     this.fetch(this.last + 1, id - 1, 0);
+  }
+
+  /** First live trade after a restart: continue from the stored id when the hole is fetchable. */
+  private applyResume(firstLiveId: number): void {
+    const after = this.resumeAfter!;
+    this.resumeAfter = null;
+    if (this.last !== null || firstLiveId <= after + 1) return;
+    const missing = firstLiveId - after - 1;
+    if (missing > (this.opts.maxResumeTrades ?? integrityDefaults.maxResumeTrades)) {
+      this.s.gapsUnfilled++;
+      this.opts.onUnfilled?.(after + 1, firstLiveId - 1, new Error(`${missing} trades missed while stopped: more than maxResumeTrades, not fetched`));
+      return;
+    }
+    this.last = after;
   }
 
   /** The live stream reconnected: fetch everything after the last delivered id. */

@@ -43,7 +43,8 @@ export class MetricsRegistry {
           const prev = last.get(key) ?? 0;
           // A part restarted (value went down): count the new total from zero.
           const delta = value >= prev ? value - prev : value;
-          if (delta > 0) this.inc(labels, delta);
+          // A series that has never counted is still shown, at 0 (absent != zero for alerting).
+          if (delta > 0 || !last.has(key)) this.inc(labels, delta);
           last.set(key, value);
         }
       },

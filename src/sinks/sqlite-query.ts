@@ -48,3 +48,16 @@ export function queryTrades(db: Database.Database, q: AggregateQuery): Trade[] {
   const rows = db.prepare(`SELECT * FROM trades WHERE ${parts.join(' AND ')} ORDER BY event_time, trade_id LIMIT ?`).all(...params, queryLimit(q));
   return (rows as Record<string, unknown>[]).map(tradeFromRow);
 }
+
+/**
+ * The last numeric trade id aggregated per (venue, symbol), from the stored 1 s snapshots: where a
+ * restarted gateway resumes so the trades it missed while stopped are backfilled.
+ */
+export function lastSnapshotTradeIds(db: Database.Database): Map<string, number> {
+  const rows = db.prepare(
+    "SELECT venue, symbol, MAX(CAST(last_trade_id AS INTEGER)) AS last FROM snapshots WHERE last_trade_id GLOB '[0-9]*' GROUP BY venue, symbol",
+  ).all() as { venue: string; symbol: string; last: number | null }[];
+  const out = new Map<string, number>();
+  for (const r of rows) if (r.last !== null) out.set(`${r.venue}|${r.symbol}`, r.last);
+  return out;
+}

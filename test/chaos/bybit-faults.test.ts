@@ -6,11 +6,13 @@
  * publicTrade carries no sequence, so trades that never reached the client are recovered from
  * GET /v5/market/recent-trade (the newest 60 spot trades per symbol, as on the venue):
  * - after a reconnect, before the symbol's next live trades (in order);
- * - every 500 ms here (30 s by default) by the periodic reconciliation, which is the only way to
+ * - every 200 ms here (30 s by default) by the periodic reconciliation, which is the only way to
  *   see frames lost inside a live stream (skipped, stopped stream). Those arrive after newer live
  *   trades: tagged source 'backfill' and counted as `late`, which this venue is allowed.
- * An outage longer than the page (60 trades per symbol) still loses the older trades and raises
- * a trade_window_exceeded alert; the rig's rate keeps every scenario inside the page.
+ * More than 60 trades of a symbol between two checks (a 3-10x burst of the generator during an
+ * outage) still loses the older ones: allowed only with a trade_window_exceeded alert for that
+ * symbol, never silently (the table's lost column shows it). The throttle scenario runs without
+ * the periodic check, so the slow socket itself has to deliver.
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { commonScenarios, bybitRestScenarios } from './helpers/scenarios.js';
@@ -25,7 +27,7 @@ describe('chaos: bybit spot against the misbehaving simulator', () => {
 
   for (const s of [...commonScenarios('bybit'), ...bybitRestScenarios()].filter((x) => ONLY === undefined || x.name.includes(ONLY))) {
     it(`${s.name}: no trade lost or duplicated, books equal the simulator's`, async () => {
-      await runScenario(s, { lateAllowed: true });
+      await runScenario(s, { lateAllowed: true, lossOnlyIfReported: true });
     }, SCENARIO_TIMEOUT_MS);
   }
 

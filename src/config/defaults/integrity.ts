@@ -12,12 +12,27 @@ export const DEFAULT_INTEGRITY_RETRY_DELAY_MS = 1_000;
 export const DEFAULT_INTEGRITY_MAX_FETCH_ATTEMPTS = 5;
 /** Snapshot fetches per book sync before giving up until the next delta. */
 export const DEFAULT_INTEGRITY_MAX_SNAPSHOT_ATTEMPTS = 5;
+/**
+ * Trades without a sequence (Bybit UUIDs): every this many ms the recent-trade page of each
+ * stream is fetched and trades the socket never delivered are emitted late (source 'backfill').
+ * It is the only way to see frames lost inside a live stream; 0 turns it off (reconnects still
+ * backfill). One request per symbol per period.
+ */
+export const DEFAULT_INTEGRITY_RECENT_TRADES_RECONCILE_MS = 30_000;
+/** Ids remembered per stream for recent-trade backfill, at least this many times the REST page. */
+export const DEFAULT_INTEGRITY_RECENT_TRADES_WINDOW_PAGES = 4;
+
+/** After a restart, trades missed while stopped are backfilled up to this many per stream. */
+export const DEFAULT_INTEGRITY_MAX_RESUME_TRADES = 200_000;
 
 export const integrityDefaults = {
+  maxResumeTrades: DEFAULT_INTEGRITY_MAX_RESUME_TRADES,
   maxBufferedTrades: DEFAULT_INTEGRITY_MAX_BUFFERED_TRADES,
   maxBufferedDeltas: DEFAULT_INTEGRITY_MAX_BUFFERED_DELTAS,
   dedupWindowItems: DEFAULT_INTEGRITY_DEDUP_WINDOW_ITEMS,
   retryDelayMs: DEFAULT_INTEGRITY_RETRY_DELAY_MS,
   maxFetchAttempts: DEFAULT_INTEGRITY_MAX_FETCH_ATTEMPTS,
   maxSnapshotAttempts: DEFAULT_INTEGRITY_MAX_SNAPSHOT_ATTEMPTS,
+  recentTradesReconcileMs: DEFAULT_INTEGRITY_RECENT_TRADES_RECONCILE_MS,
+  recentTradesWindowPages: DEFAULT_INTEGRITY_RECENT_TRADES_WINDOW_PAGES,
 } as const;

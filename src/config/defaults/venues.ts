@@ -42,6 +42,19 @@ export const DEFAULT_BYBIT_ARGS_PER_REQUEST = 10;
 export const DEFAULT_BYBIT_MAX_STREAMS_PER_CONNECTION = 500;
 export const DEFAULT_BYBIT_MAX_MESSAGES_PER_SECOND = 10;
 export const DEFAULT_BYBIT_RATE_LIMIT_BACKOFF_MS = 60_000;
+/** Instrument category of /v5/market/recent-trade ('spot' | 'linear' | 'inverse'); matches categoryPath. */
+export const DEFAULT_BYBIT_REST_CATEGORY = 'spot';
+/**
+ * Rows asked from /v5/market/recent-trade: the venue caps spot at 60 (default 60) and
+ * linear/inverse at 1000 (default 500). The backfill can recover at most this many trades per
+ * symbol after an outage.
+ */
+export const DEFAULT_BYBIT_RECENT_TRADES_LIMIT = 60;
+/** The same for category linear/inverse (the venue's cap there). */
+export const DEFAULT_BYBIT_RECENT_TRADES_LIMIT_DERIVATIVES = 1000;
+export const DEFAULT_BYBIT_REST_TIMEOUT_MS = 10_000;
+/** Retries of a recent-trade request answered 429/403/retCode 10006 (after the backoff) or 5xx/timeout. */
+export const DEFAULT_BYBIT_REST_MAX_RETRIES = 3;
 
 // US equities (EODHD-style)
 export const DEFAULT_EQUITIES_WS_BASE_URL = 'wss://ws.eodhistoricaldata.com';
@@ -83,6 +96,11 @@ export const venuesDefaults = {
     maxStreamsPerConnection: DEFAULT_BYBIT_MAX_STREAMS_PER_CONNECTION,
     maxMessagesPerSecond: DEFAULT_BYBIT_MAX_MESSAGES_PER_SECOND,
     rateLimitBackoffMs: DEFAULT_BYBIT_RATE_LIMIT_BACKOFF_MS,
+    restCategory: DEFAULT_BYBIT_REST_CATEGORY,
+    recentTradesLimit: DEFAULT_BYBIT_RECENT_TRADES_LIMIT,
+    recentTradesLimitDerivatives: DEFAULT_BYBIT_RECENT_TRADES_LIMIT_DERIVATIVES,
+    restTimeoutMs: DEFAULT_BYBIT_REST_TIMEOUT_MS,
+    restMaxRetries: DEFAULT_BYBIT_REST_MAX_RETRIES,
   },
   equities: {
     wsBaseUrl: DEFAULT_EQUITIES_WS_BASE_URL,

@@ -202,4 +202,16 @@ describe('1 s snapshots on the clock', () => {
     const amended = out.filter((o) => o.kind === 'snapshot' && o.revision === 1);
     expect(amended).toMatchObject([{ startTime: 16_000, high: '9', tradeCount: 2 }]);
   });
+
+  it('amend history stays bounded over thousands of seconds: old ones too old, recent ones still amended', () => {
+    const out: AggregatorOutput[] = [];
+    const agg = new Aggregator({ onOutput: (o) => out.push(o), allowedLatenessMs: 0, amendHistoryMs: 5_000, tickCandleTicks: null, timeCandleIntervalsMs: [] });
+    for (let i = 0; i < 5_000; i++) agg.ingest(trade(1_000 * i + 10, '1', i));
+    expect(agg.symbol('x', 'S')!.snapshots.historySize).toBeLessThanOrEqual(6);
+    agg.ingest(trade(4_993_500, '7', 10_001)); // 6 s back: pruned
+    agg.ingest(trade(4_994_500, '8', 10_002)); // 5 s back: kept
+    agg.ingest(trade(3_000_500, '9', 10_003)); // long gone
+    expect(agg.stats().snapshots).toMatchObject({ late: 3, lateTooOld: 2, lateAmended: 1 });
+    expect(out.filter((o) => o.kind === 'snapshot' && o.revision === 1)).toMatchObject([{ startTime: 4_994_000, high: '8' }]);
+  });
 });

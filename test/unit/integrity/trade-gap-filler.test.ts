@@ -155,3 +155,37 @@ describe('TradeGapFiller', () => {
     }
   });
 });
+
+describe('resume after a restart', () => {
+  const fetchRange: FetchTrades = async (_symbol, from, to) => {
+    await tick();
+    const out: Trade[] = [];
+    for (let id = from; id <= (to ?? from + 999); id++) out.push(trade(id, 'trade'));
+    return out;
+  };
+
+  it('backfills the trades missed while stopped, from the stored id, before the first live one', async () => {
+    const got: number[] = [];
+    const f = new TradeGapFiller({ symbol: 'BTCUSDT', source: 'trade', fetchTrades: fetchRange, emit: (t) => got.push(t.seq!), timers: immediateTimers, resumeAfterId: 100 });
+    f.push(trade(106, 'trade'));
+    f.push(trade(107, 'trade'));
+    await f.idle();
+    expect(got).toEqual([101, 102, 103, 104, 105, 106, 107]);
+  });
+
+  it('reports a hole larger than maxResumeTrades as unfilled instead of fetching it, and goes on live', async () => {
+    const got: number[] = [];
+    const unfilled: [number, number | null][] = [];
+    const fetchTrades = vi.fn(fetchRange);
+    const f = new TradeGapFiller({
+      symbol: 'BTCUSDT', source: 'trade', fetchTrades, emit: (t) => got.push(t.seq!), timers: immediateTimers,
+      resumeAfterId: 100, maxResumeTrades: 3, onUnfilled: (a, b) => unfilled.push([a, b]),
+    });
+    f.push(trade(110, 'trade'));
+    f.push(trade(111, 'trade'));
+    await f.idle();
+    expect(got).toEqual([110, 111]);
+    expect(unfilled).toEqual([[101, 109]]);
+    expect(fetchTrades).not.toHaveBeenCalled();
+  });
+});
