@@ -121,6 +121,8 @@ export const serverSchema = section({
   maxMemoryBytes: posInt(SV.maxMemoryBytes),
   maxChannelsPerClient: posInt(SV.maxChannelsPerClient),
   maxIncomingMessagesPerSec: posInt(SV.maxIncomingMessagesPerSec),
+  maxIncomingPayloadBytes: posInt(SV.maxIncomingPayloadBytes),
+  maxSocketBufferedBytes: posInt(SV.maxSocketBufferedBytes),
   maxQueueMessages: posInt(SV.maxQueueMessages),
   maxQueueBytes: posInt(SV.maxQueueBytes),
   slowConsumerCloseMs: posInt(SV.slowConsumerCloseMs),

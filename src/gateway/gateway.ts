@@ -141,6 +141,7 @@ export class Gateway {
       maxConnections: c.server.maxConnections, maxEventLoopLagMs: c.server.maxEventLoopLagMs,
       maxMemoryBytes: c.server.maxMemoryBytes, maxChannelsPerClient: c.server.maxChannelsPerClient,
       maxIncomingMessagesPerSec: c.server.maxIncomingMessagesPerSec, maxQueueMessages: c.server.maxQueueMessages,
+      maxIncomingPayloadBytes: c.server.maxIncomingPayloadBytes, maxSocketBufferedBytes: c.server.maxSocketBufferedBytes,
       maxQueueBytes: c.server.maxQueueBytes, slowConsumerCloseMs: c.server.slowConsumerCloseMs,
       heartbeatIntervalMs: c.server.heartbeatIntervalMs, cleanupIntervalMs: c.server.cleanupIntervalMs,
       idleTimeoutMs: c.server.idleTimeoutMs, ringCapacityMessages: c.server.ringCapacityMessages,

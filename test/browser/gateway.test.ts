@@ -12,7 +12,7 @@ import type { Page } from 'playwright-core';
 import { startDemo, type Demo } from '../../src/gateway/index.js';
 import { HAVE_CHROMIUM, openBrowser, SKIP_REASON, type BrowserSession } from './browser.js';
 import { attr, count, text, waitForAttr, waitUntil } from './page-helpers.js';
-import { listening, TcpProxy } from './tcp-proxy.js';
+import { listening, TcpProxy } from '../helpers/tcp-proxy.js';
 
 const PG_PORT = 5432;
 const PG_URL = `postgres://postgres@127.0.0.1:${PG_PORT}/test`;

@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import postgres from 'postgres';
 import { startSimulator, type Simulator } from '../../simulator/index.js';
-import { TcpProxy } from './e2e-helpers/tcp-proxy.js';
+import { TcpProxy } from '../helpers/tcp-proxy.js';
 import { chaosConfigInput } from './e2e-helpers/chaos-gateway.js';
 import { compareSeconds, countBySecond } from './e2e-helpers/accounting.js';
 import { getJson, readSqlite, tempDir, waitFor } from '../integration/gateway/helpers.js';

@@ -14,7 +14,7 @@ import { startGateway, type Gateway } from '../../src/gateway/gateway.js';
 import { TickgateClient } from '../../src/server/client.js';
 import type { DataMessage } from '../../src/server/protocol.js';
 import type { Trade } from '../../src/model/events.js';
-import { TcpProxy } from './e2e-helpers/tcp-proxy.js';
+import { TcpProxy } from '../helpers/tcp-proxy.js';
 import { compareSeconds, countBySecond, percentile, TradeTap } from './e2e-helpers/accounting.js';
 import { SlowClient } from './e2e-helpers/slow-client.js';
 import { chaosConfig } from './e2e-helpers/chaos-gateway.js';

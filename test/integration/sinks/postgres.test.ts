@@ -9,7 +9,7 @@ import { queryPgCandles, queryPgSnapshots, queryPgTrades } from '../../../src/si
 import { SupervisedSink } from '../../../src/sinks/supervised-sink.js';
 import type { SinkRecord } from '../../../src/sinks/sink.js';
 import { mixed, snapshot, tickCandle, timeCandle, trade } from '../../unit/sinks/helpers/records.js';
-import { TcpProxy, waitFor } from './helpers/tcp-proxy.js';
+import { TcpProxy, waitFor } from '../../helpers/tcp-proxy.js';
 import { PG_PORT, pgUrl, requireService, uniqueName } from './helpers/services.js';
 
 let admin: postgres.Sql;
