@@ -39,10 +39,10 @@ const caseArb = (maxStepMs: number, maxJitterBackMs: number): fc.Arbitrary<Case>
 
 /** Every trade folded into an independent per-trade TimeWindowFold per symbol (the old way). */
 class PerTradeFolds {
-  readonly out: Candle[] = [];
   private readonly folds = new Map<string, { fold: TimeWindowFold; scales: SymbolScales; offset: number }>();
 
-  constructor(private readonly c: Case, private readonly ms: number, private readonly name: string) {}
+  /** `out` may be shared: then it holds every interval's candles in emission order. */
+  constructor(private readonly c: Case, private readonly ms: number, private readonly name: string, readonly out: Candle[] = []) {}
 
   add(t: Trade): void {
     let s = this.folds.get(t.symbol);
@@ -93,21 +93,24 @@ describe('time candles derived from closed 1 s buckets', () => {
   it('equal a per-trade fold output for output (order, revisions, late counts) under amend/drop, lateness, clock ticks, flushes and market sessions', () => {
     fc.assert(fc.property(caseArb(9000, 150_000), (c) => {
       const out: AggregatorOutput[] = [];
-      const intervals = [1000, 5000, 60_000];
+      const intervals = [1000, 1500, 5000, 60_000]; // 1500 ms is not whole seconds: folds every trade
       const calendars = c.sessions ? { v: closedSevenOfTwenty } : undefined;
       const agg = new Aggregator({ onOutput: (o) => out.push(o), tickCandleTicks: null, timeCandleIntervalsMs: intervals, allowedLatenessMs: c.lateness, latePolicy: c.policy, amendHistoryMs: c.historyMs, calendars });
-      const ref5 = new PerTradeFolds(c, 5000, '5s');
-      const ref60 = new PerTradeFolds(c, 60_000, '1m');
-      const refs = [ref5, ref60].map((r) => ({ ingest: (t: Trade) => r.add(t), onClock: (n: number) => r.onClock(n), flush: () => r.flush() }));
+      // One shared output in configured order, like the per-trade folds of every interval used to emit.
+      const all: Candle[] = [];
+      const ref1500 = new PerTradeFolds(c, 1500, '1500ms', all);
+      const ref5 = new PerTradeFolds(c, 5000, '5s', all);
+      const ref60 = new PerTradeFolds(c, 60_000, '1m', all);
+      const refs = [ref1500, ref5, ref60].map((r) => ({ ingest: (t: Trade) => r.add(t), onClock: (n: number) => r.onClock(n), flush: () => r.flush() }));
       drive(c, [{ ingest: (t) => agg.ingest(t), onClock: (n) => agg.onClock(n), flush: () => agg.flush() }, ...refs]);
-      for (const [r, name] of [[ref5, '5s'], [ref60, '1m']] as const) {
-        const got = out.filter((o): o is Candle => o.kind === 'candle' && o.interval === name);
-        expect(got).toEqual(r.out);
+      // Per symbol (flush and the clock visit symbols in their own order).
+      for (const symbol of ['AAA', 'BBB']) {
+        expect(out.filter((o): o is Candle => o.kind === 'candle' && o.interval !== '1s' && o.symbol === symbol)).toEqual(all.filter((x) => x.symbol === symbol));
       }
       const st = agg.stats().timeCandles;
-      const a = ref5.stats();
-      const b = ref60.stats();
-      expect(st).toEqual({ emitted: a.emitted + b.emitted, emptyEmitted: 0, late: a.late + b.late, lateAmended: a.lateAmended + b.lateAmended, lateDropped: a.lateDropped + b.lateDropped, lateTooOld: a.lateTooOld + b.lateTooOld });
+      const sum: TimeWindowStats = { emitted: 0, emptyEmitted: 0, late: 0, lateAmended: 0, lateDropped: 0, lateTooOld: 0 };
+      for (const r of [ref1500, ref5, ref60]) for (const [k, v] of Object.entries(r.stats()) as [keyof TimeWindowStats, number][]) sum[k] += v;
+      expect(st).toEqual(sum);
     }), { numRuns: 400 });
   });
 

@@ -58,6 +58,20 @@ describe('aggregation of the recorded Binance BTCUSDT trades', () => {
     expect(snaps.reduce((n, s) => n + s.tradeCount, 0)).toBe(trades.length);
   });
 
+  it('1 s and 1 m time candles (the 1 m ones folded from closed seconds) equal the naive reference per window', () => {
+    const out: AggregatorOutput[] = [];
+    const agg = new Aggregator({ onOutput: (o) => out.push(o), timeCandleIntervalsMs: [1000, 60_000], tickCandleTicks: null, allowedLatenessMs: 1000 });
+    for (const t of trades) agg.ingest(t);
+    agg.flush();
+    for (const [iv, name] of [[1000, '1s'], [60_000, '1m']] as const) {
+      const ref = groupBy(trades, (t) => Math.floor(t.eventTime / iv) * iv);
+      const got = out.filter((o): o is Candle => o.kind === 'candle' && o.interval === name);
+      expect(got.map((c) => c.startTime)).toEqual([...ref.keys()].sort((a, b) => a - b));
+      for (const c of got) compare(c, byTimeKey(ref.get(c.startTime)!));
+      expect(got.reduce((n, c) => n + c.tradeCount, 0)).toBe(trades.length);
+    }
+  });
+
   it('100-tick candles equal the naive reference chunk by chunk', () => {
     const out: AggregatorOutput[] = [];
     const agg = new Aggregator({ onOutput: (o) => out.push(o), timeCandleIntervalsMs: [], tickCandleTicks: 100 });
