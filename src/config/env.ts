@@ -21,6 +21,7 @@ export const ENV_SHORTCUTS: Readonly<Record<string, string>> = {
   TICKGATE_BINANCE_WS_URL: 'venues.binance.wsBaseUrl',
   TICKGATE_BINANCE_REST_URL: 'venues.binance.restBaseUrl',
   TICKGATE_BYBIT_WS_URL: 'venues.bybit.wsBaseUrl',
+  TICKGATE_BYBIT_REST_URL: 'venues.bybit.restBaseUrl',
   TICKGATE_EQUITIES_WS_URL: 'venues.equities.wsBaseUrl',
   TICKGATE_EQUITIES_API_TOKEN: 'venues.equities.apiToken',
 };

@@ -95,6 +95,8 @@ export const integritySchema = section({
   maxFetchAttempts: posInt(I.maxFetchAttempts),
   maxSnapshotAttempts: posInt(I.maxSnapshotAttempts),
   maxResumeTrades: ms(I.maxResumeTrades),
+  /** Venues without trade sequence (Bybit): compare with the recent-trades page this often; 0 = only on reconnect. */
+  recentTradesReconcileMs: ms(I.recentTradesReconcileMs),
 });
 
 export const storageSchema = section({
@@ -151,6 +153,8 @@ export const venuesSchema = section({
     wsBaseUrl: url(V.bybit.wsBaseUrl),
     categoryPath: z.string().startsWith('/').default(V.bybit.categoryPath),
     restBaseUrl: url(V.bybit.restBaseUrl),
+    /** Page of the recent-trades endpoint used to backfill (the venue allows 60 on spot, 1000 on derivatives). */
+    recentTradesLimit: z.number().int().min(1).max(1000).default(V.bybit.recentTradesLimit),
     symbols,
     streams: z.array(z.enum(['publicTrade', 'orderbook.50', 'tickers', 'allLiquidation'])).nonempty()
       .default(['publicTrade', 'orderbook.50']),

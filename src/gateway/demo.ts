@@ -53,7 +53,7 @@ export async function startDemo(opts: DemoOptions = {}): Promise<Demo> {
     marketHours: { skip: true },
     venues: {
       binance: { enabled: true, wsBaseUrl: `ws://${base}/binance`, restBaseUrl: `http://${base}/binance`, symbols: [...crypto], streams: ['trade', 'bookTicker', 'depth'] },
-      bybit: { enabled: true, wsBaseUrl: `ws://${base}/bybit`, categoryPath: '/v5/public/spot', symbols: [...crypto], streams: ['publicTrade', 'orderbook.50'] },
+      bybit: { enabled: true, wsBaseUrl: `ws://${base}/bybit`, restBaseUrl: `http://${base}/bybit`, categoryPath: '/v5/public/spot', symbols: [...crypto], streams: ['publicTrade', 'orderbook.50'] },
       equities: { enabled: equities.length > 0, wsBaseUrl: `ws://${base}/equities`, path: '/ws', apiToken: 'demo', symbols: [...equities] },
     },
     sinks: [`sqlite:${join(dataDir, 'tickgate.db')}`, ...(opts.extraSinks ?? [])],

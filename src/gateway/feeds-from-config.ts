@@ -41,6 +41,7 @@ export function feedsFromConfig(config: TickgateConfig, logger: Logger): FeedDef
     retryDelayMs: config.integrity.retryDelayMs,
     maxFetchAttempts: config.integrity.maxFetchAttempts,
     maxSnapshotAttempts: config.integrity.maxSnapshotAttempts,
+    recentTradesReconcileMs: config.integrity.recentTradesReconcileMs,
   };
 
   const b = config.venues.binance;
@@ -74,7 +75,10 @@ export function feedsFromConfig(config: TickgateConfig, logger: Logger): FeedDef
     const topics = y.symbols.flatMap((s) => y.streams.map((k) => bybitTopic(s, k as BybitTopicKind)));
     // publicTrade has no sequence: reconnects (and a periodic check) backfill from the newest-trades page.
     const category = /\/v5\/public\/([a-z]+)/.exec(y.categoryPath)?.[1] ?? 'spot';
-    const rest = new BybitRest({ restBaseUrl: y.restBaseUrl, category, logger: logger.child({ venue: 'bybit', part: 'rest' }) });
+    const rest = new BybitRest({
+      restBaseUrl: y.restBaseUrl, category, recentTradesLimit: y.recentTradesLimit,
+      logger: logger.child({ venue: 'bybit', part: 'rest' }),
+    });
     feeds.push({
       venue: 'bybit',
       protocol: bybitProtocol({ wsBaseUrl: y.wsBaseUrl, categoryPath: y.categoryPath }),

@@ -2,9 +2,11 @@
  * Loss repair for one trade stream without a sequence (Bybit publicTrade: execIds, no ids to see a
  * gap by). The only repair source is the venue's page of its most recent trades, so:
  * - live trades are deduplicated by tradeId against a window that covers several REST pages;
- * - on a reconnect (or a periodic reconciliation, or an explicit check) the page is fetched; while
- *   it is in flight live trades of the stream are buffered (bounded), then the page's trades not
- *   yet delivered and the buffered live ones are released in venue time order, each exactly once;
+ * - on a reconnect (or an explicit check) the page is fetched; while it is in flight live trades
+ *   of the stream are buffered (bounded), then the page's trades not yet delivered and the
+ *   buffered live ones are released in venue time order, each exactly once;
+ * - the periodic reconciliation fetches the same page but does not hold live trades back (no
+ *   latency spike every period); a reconnect during it supersedes it at once;
  * - a backfilled trade older than one already delivered is emitted late (counted in `late`):
  *   without a sequence a frame lost inside a live stream is only seen afterwards;
  * - a full page that shares no trade with what was delivered may not reach back to the outage:
@@ -14,7 +16,7 @@ import type { Trade } from '../model/events.js';
 import { integrityDefaults } from '../config/defaults/integrity.js';
 import { realTimers, type IntegrityTimers } from './timers.js';
 
-/** The venue's newest trades of a symbol (any order) and the page size that was asked for. */
+/** The venue's newest trades of a symbol, newest first (Bybit's order), and the page size asked for. */
 export interface RecentTradesPage {
   readonly trades: readonly Trade[];
   readonly limit: number;
@@ -78,6 +80,11 @@ export class RecentTradeBackfill {
   private firstTime: number | null = null;
   private newestTime = -Infinity;
   private busy = false;
+  /** The running fetch holds live trades back (reconnect/requested, not reconcile). */
+  private holdLive = false;
+  private current: RecentCheckReason | null = null;
+  /** Bumped per fetch: the answer of a superseded fetch is ignored. */
+  private epoch = 0;
   private pending: RecentCheckReason | null = null;
   private closed = false;
   private timer: unknown = null;
@@ -107,7 +114,7 @@ export class RecentTradeBackfill {
       this.s.duplicatesDropped++;
       return;
     }
-    if (this.busy) {
+    if (this.busy && this.holdLive) {
       if (this.buffer.has(t.tradeId)) this.s.duplicatesDropped++;
       else if (this.buffer.size >= this.maxBuffered) this.s.overflowDropped++; // the next check refetches it if still in the page
       else this.buffer.set(t.tradeId, t);
@@ -119,6 +126,13 @@ export class RecentTradeBackfill {
   /** Fetch the recent-trade page and emit what was missed. No-op before the stream's first trade. */
   check(reason: RecentCheckReason): void {
     if (this.closed || this.firstTime === null) return;
+    if (this.busy && this.current === 'reconcile' && reason !== 'reconcile') {
+      // Live trades must be held from now on: restart as the stronger check.
+      if (this.timer !== null) this.timers.clearTimeout(this.timer);
+      this.timer = null;
+      this.fetch(reason, 0);
+      return;
+    }
     if (this.busy) {
       // A reconnect outranks a reconciliation queued behind the running fetch.
       if (this.pending === null || reason === 'reconnect') this.pending = reason;
@@ -152,7 +166,10 @@ export class RecentTradeBackfill {
   }
 
   private fetch(reason: RecentCheckReason, attempt: number): void {
+    const epoch = ++this.epoch;
     this.busy = true;
+    this.current = reason;
+    this.holdLive = reason !== 'reconcile';
     const fetcher = this.opts.fetchRecent;
     if (fetcher === undefined) {
       this.fail(new Error('no recent-trades fetcher configured'));
@@ -166,9 +183,9 @@ export class RecentTradeBackfill {
       p = Promise.reject(err);
     }
     p.then(
-      (page) => { if (!this.closed) this.merge(page, reason); },
+      (page) => { if (!this.closed && epoch === this.epoch) this.merge(page, reason); },
       (err: unknown) => {
-        if (this.closed) return;
+        if (this.closed || epoch !== this.epoch) return;
         this.s.fetchFailures++;
         if (attempt + 1 >= this.maxAttempts) {
           this.fail(err);
@@ -176,7 +193,7 @@ export class RecentTradeBackfill {
         }
         this.timer = this.timers.setTimeout(() => {
           this.timer = null;
-          if (!this.closed) this.fetch(reason, attempt + 1);
+          if (!this.closed && epoch === this.epoch) this.fetch(reason, attempt + 1);
         }, this.retryDelayMs);
       },
     );
@@ -188,9 +205,13 @@ export class RecentTradeBackfill {
     if (want > this.seen.max) this.seen.max = want;
     const first = this.firstTime!;
     const rows = page.trades.filter((r) => r.symbol === this.opts.symbol && r.eventTime >= first);
-    // Oldest first; rows of the same ms keep the venue's order (pages come newest first).
-    const ordered = page.trades.length > 1 && page.trades[0]!.eventTime > page.trades[page.trades.length - 1]!.eventTime ? rows.slice().reverse() : rows.slice();
-    const overlaps = ordered.some((r) => this.seen.has(r.tradeId));
+    // Oldest first, in the venue's order (also within a ms).
+    const ordered = rows.slice().reverse();
+    // A page row before one already delivered is late even within the same ms (page = venue order).
+    let lastSeenAt = -1;
+    ordered.forEach((r, i) => { if (this.seen.has(r.tradeId)) lastSeenAt = i; });
+    const pageIndex = new Map(ordered.map((r, i) => [r.tradeId, i]));
+    const overlaps = lastSeenAt >= 0;
     const fromPage = new Set<string>();
     const union: Trade[] = [];
     for (const r of ordered) {
@@ -210,7 +231,7 @@ export class RecentTradeBackfill {
       if (!this.buffer.has(t.tradeId)) {
         recovered++;
         this.s.tradesBackfilled++;
-        if (t.eventTime < this.newestTime) this.s.late++;
+        if (t.eventTime < this.newestTime || (pageIndex.get(t.tradeId) ?? Infinity) < lastSeenAt) this.s.late++;
       }
       this.deliver(t);
     }
@@ -236,6 +257,8 @@ export class RecentTradeBackfill {
 
   private finish(): void {
     this.busy = false;
+    this.holdLive = false;
+    this.current = null;
     const next = this.pending;
     this.pending = null;
     if (next !== null && !this.closed) {

@@ -11,3 +11,4 @@ export * from './bybit/decode.js';
 export * from './equities/rules.js';
 export * from './equities/decode.js';
 export { plainDecimal } from './equities/number-text.js';
+export * from './bybit/rest.js';

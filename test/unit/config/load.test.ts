@@ -88,7 +88,7 @@ describe('env shortcuts', () => {
       TICKGATE_PORT: '9000', TICKGATE_HOST: '127.0.0.1', TICKGATE_TOKEN: 'abcdefgh12', TICKGATE_LOG_LEVEL: 'debug',
       TICKGATE_LOG_FILE: '/tmp/x.log', TICKGATE_SINKS: 'sqlite:./a.db,jsonl:./out', TICKGATE_SPOOL_DIR: '/tmp/spool',
       TICKGATE_SKIP_MARKET_HOURS: 'true', TICKGATE_BINANCE_WS_URL: 'ws://127.0.0.1:1/binance',
-      TICKGATE_BINANCE_REST_URL: 'http://127.0.0.1:1/binance', TICKGATE_BYBIT_WS_URL: 'ws://127.0.0.1:1/bybit',
+      TICKGATE_BINANCE_REST_URL: 'http://127.0.0.1:1/binance', TICKGATE_BYBIT_WS_URL: 'ws://127.0.0.1:1/bybit', TICKGATE_BYBIT_REST_URL: 'http://127.0.0.1:1/bybit',
       TICKGATE_EQUITIES_WS_URL: 'ws://127.0.0.1:1/equities', TICKGATE_EQUITIES_API_TOKEN: 'tok',
     };
     expect(Object.keys(samples).sort()).toEqual(Object.keys(ENV_SHORTCUTS).sort());

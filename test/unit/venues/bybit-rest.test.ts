@@ -91,3 +91,30 @@ describe('BybitRest', () => {
     await expect(rest.recentTrades('BTCUSDT')).rejects.toMatchObject({ code: 'E_REST_TIMEOUT' });
   });
 });
+
+describe('BybitRest against the simulator (/bybit/v5/market/recent-trade)', () => {
+  it('serves every generated trade (published or not) newest first, caps spot at 60, honours rest-error', async () => {
+    const { startSimulator } = await import('../../../simulator/index.js');
+    const sim = await startSimulator({ rate: 0, seed: 3, symbols: ['BTCUSDT'] });
+    try {
+      const base = `http://127.0.0.1:${sim.port}/bybit`;
+      sim.faults.inject({ kind: 'skip', venue: 'bybit', stream: 'publicTrade', count: 2 });
+      sim.generate(100, { venue: 'bybit', symbol: 'BTCUSDT' });
+      const truth = sim.truth.trades('bybit', 'BTCUSDT');
+      expect(truth.length).toBeGreaterThan(60);
+      const spot = await new BybitRest({ restBaseUrl: base }).recentTrades('BTCUSDT');
+      expect(spot.map((t) => Number(t.tradeId))).toEqual(truth.slice(-60).map((t) => t.id).reverse());
+      expect(spot[0]).toMatchObject({ price: truth.at(-1)!.price, size: truth.at(-1)!.qty, eventTime: truth.at(-1)!.timeMs, symbol: 'BTCUSDT', source: 'backfill' });
+      const linear = await new BybitRest({ restBaseUrl: base, category: 'linear', recentTradesLimit: 80 }).recentTrades('BTCUSDT');
+      expect(linear.length).toBe(80);
+      await expect(new BybitRest({ restBaseUrl: base }).recentTrades('NOPE')).rejects.toMatchObject({ code: 'E_REST_VENUE' });
+      sim.faults.inject({ kind: 'rest-error', venue: 'bybit', status: 429, retryAfterS: 1, path: '/v5/market/recent-trade', count: 1 });
+      const sleeps: number[] = [];
+      const rest = new BybitRest({ restBaseUrl: base, sleep: async (ms) => { sleeps.push(ms); } });
+      expect((await rest.recentTrades('BTCUSDT')).length).toBe(60);
+      expect(sleeps).toEqual([1_000]);
+    } finally {
+      await sim.close();
+    }
+  });
+});
