@@ -16,6 +16,7 @@ import type { Trade } from '../src/model/events.js';
 import { toScaled } from '../src/model/decimal.js';
 import { Aggregator } from '../src/aggregate/aggregator.js';
 import { computeOrderFlow } from '../src/aggregate/enrich/order-flow.js';
+import { BINANCE_FRAMES } from '../test/helpers/shared-data.js';
 
 const GENERATED = 400_000;
 const REPEATS = 4;
@@ -42,7 +43,7 @@ function generated(n: number): Trade[] {
 
 function recorded(minTrades: number): Trade[] {
   const base: Trade[] = [];
-  for (const line of gunzipSync(readFileSync('/work/shared/data/binance-spot/btcusdt-20240808.frames.gz')).toString('utf8').split('\n')) {
+  for (const line of gunzipSync(readFileSync(BINANCE_FRAMES)).toString('utf8').split('\n')) {
     if (!line.includes('@trade')) continue;
     const sp = line.indexOf(' ');
     const d = (JSON.parse(line.slice(sp + 1)) as { data: { t: number; p: string; q: string; T: number; m: boolean; s: string } }).data;

@@ -11,13 +11,14 @@ import { BinanceDecoder } from '../src/venues/binance/decode.js';
 import { BybitDecoder } from '../src/venues/bybit/decode.js';
 import { EquitiesDecoder } from '../src/venues/equities/decode.js';
 import type { FrameDecoder } from '../src/venues/decode-result.js';
+import { BINANCE_FRAMES } from '../test/helpers/shared-data.js';
 
 /** Each side runs ROUNDS short rounds, alternating, so machine noise hits both alike. */
 const ROUND_MS = 400;
 const ROUNDS = 5;
 
 function recordedBinance(): string[] {
-  const text = gunzipSync(readFileSync('/work/shared/data/binance-spot/btcusdt-20240808.frames.gz')).toString('utf8');
+  const text = gunzipSync(readFileSync(BINANCE_FRAMES)).toString('utf8');
   return text.split('\n').filter((l) => l.length > 0).map((l) => l.slice(l.indexOf(' ') + 1));
 }
 

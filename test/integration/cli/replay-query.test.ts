@@ -4,8 +4,9 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runCli } from './cli-helpers.js';
 import { readSqlite, tempDir } from '../gateway/helpers.js';
+import { BINANCE_SPOT_DIR } from '../../helpers/shared-data.js';
 
-const DATA = '/work/shared/data/binance-spot';
+const DATA = BINANCE_SPOT_DIR;
 const FRAMES = join(DATA, 'btcusdt-20240808.frames.gz');
 const SNAPSHOT = join(DATA, 'btcusdt-20240808.depth-snapshot.json');
 const tmp = tempDir('cli-replay');

@@ -4,8 +4,9 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openRecordedLines, startSimulator, type Simulator } from '../../../simulator/index.js';
 import { record, type Recorder } from './helpers.js';
+import { BINANCE_FRAMES } from '../../helpers/shared-data.js';
 
-const REAL = '/work/shared/data/binance-spot/btcusdt-20240808.frames.gz';
+const REAL = BINANCE_FRAMES;
 
 describe('simulator: replay of recorded frames', () => {
   let sim: Simulator | null = null;

@@ -5,8 +5,9 @@ import type { Candle, Snapshot1s } from '../../../src/model/aggregates.js';
 import type { Trade } from '../../../src/model/events.js';
 import { Aggregator, type AggregatorOutput } from '../../../src/aggregate/aggregator.js';
 import { byTimeKey, expectVwapClose, groupBy, refOhlcv, view } from './reference.js';
+import { BINANCE_FRAMES } from '../../helpers/shared-data.js';
 
-const FILE = '/work/shared/data/binance-spot/btcusdt-20240808.frames.gz';
+const FILE = BINANCE_FRAMES;
 
 /** Tiny local decoder for @trade frames (the venue decoders are built elsewhere). */
 export function recordedTrades(): Trade[] {

@@ -12,8 +12,9 @@ import { decodeDepthSnapshot } from '../../../src/venues/binance/rest-decode.js'
 import { FeedIntegrity } from '../../../src/integrity/feed-integrity.js';
 import { SequenceTracker } from '../../../src/integrity/sequence-tracker.js';
 import type { BookTicker, MarketEvent, Trade } from '../../../src/model/events.js';
+import { BINANCE_SPOT_DIR } from '../../helpers/shared-data.js';
 
-const DIR = '/work/shared/data/binance-spot';
+const DIR = BINANCE_SPOT_DIR;
 const lines = gunzipSync(readFileSync(`${DIR}/btcusdt-20240808.frames.gz`)).toString('utf8').split('\n').filter((l) => l.length > 0);
 const snapFile = JSON.parse(readFileSync(`${DIR}/btcusdt-20240808.depth-snapshot.json`, 'utf8')) as { receivedAtMs: number; body: unknown };
 
