@@ -48,6 +48,8 @@ export const DEFAULT_WEB_DIR = [resolve(here, '../../web'), resolve(here, '../..
 
 /** How often the status object is published on the `status` channel. */
 const STATUS_INTERVAL_MS = 1_000;
+/** Rates in the status object are measured over at least this interval. */
+const STATUS_MIN_INTERVAL_MS = 1_000;
 /** How often equities feeds check their market calendar. */
 const MARKET_HOURS_CHECK_MS = 30_000;
 
@@ -71,6 +73,7 @@ export class Gateway {
   private stopFlush: (() => void) | null = null;
   private aggregates = { snapshots: 0, candles: 0 };
   private lastStatus: GatewayStatus | null = null;
+  private rateBase: GatewayStatus | null = null;
   private stopping: Promise<void> | null = null;
 
   constructor(readonly config: TickgateConfig, opts: GatewayOptions = {}) {
@@ -239,9 +242,15 @@ export class Gateway {
     return this.server ? `http://${this.server.url.replace(/^\w+:\/\//, '').replace(/\/ws$/, '')}` : null;
   }
 
+  /**
+   * The status object, fresh at every call. Rates are measured against a base at least
+   * STATUS_MIN_INTERVAL_MS old, so several readers calling at once do not see noise.
+   */
   status(): GatewayStatus {
-    this.lastStatus = buildStatus(this, this.lastStatus, this.aggregates, this.definitions);
-    return this.lastStatus;
+    const s = buildStatus(this, this.rateBase, this.lastStatus, this.aggregates, this.definitions);
+    if (this.rateBase === null || s.time - this.rateBase.time >= STATUS_MIN_INTERVAL_MS) this.rateBase = s;
+    this.lastStatus = s;
+    return s;
   }
 
   readiness(): Readiness {

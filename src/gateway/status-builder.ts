@@ -42,9 +42,13 @@ function connectionStatus(g: Gateway, d: ConnectionDetails, now: number, staleSt
   };
 }
 
+/** Rates over less than this are too noisy: the previous build's rates are kept. */
+const MIN_RATE_INTERVAL_S = 0.5;
+
 export function buildStatus(
   g: Gateway,
   prev: GatewayStatus | null,
+  last: GatewayStatus | null,
   aggregates: { snapshots: number; candles: number },
   definitions: readonly FeedDefinition[],
 ): GatewayStatus {
@@ -57,10 +61,12 @@ export function buildStatus(
     const i = feed.integrity.stats();
     for (const s of feed.staleStreams()) stale.add(s);
     const p = prev?.venues.find((v) => v.venue === venue);
+    const l = last?.venues.find((v) => v.venue === venue);
+    const measured = p !== undefined && dt >= MIN_RATE_INTERVAL_S;
     venues.push({
       venue, framesTotal: f.frames, eventsTotal: f.events,
-      framesPerSec: p && dt > 0 ? Math.max(0, (f.frames - p.framesTotal) / dt) : 0,
-      eventsPerSec: p && dt > 0 ? Math.max(0, (f.events - p.eventsTotal) / dt) : 0,
+      framesPerSec: measured ? Math.max(0, (f.frames - p.framesTotal) / dt) : l?.framesPerSec ?? 0,
+      eventsPerSec: measured ? Math.max(0, (f.events - p.eventsTotal) / dt) : l?.eventsPerSec ?? 0,
       malformedFrames: f.malformed, gapsDetected: i.gapsDetected, gapsFilled: i.gapsFilled,
       tradesBackfilled: i.tradesBackfilled, bookResyncs: i.bookResyncs, duplicatesDropped: i.duplicatesDropped,
     });
