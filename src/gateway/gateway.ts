@@ -23,6 +23,8 @@ import { parseSinkSpec } from '../sinks/spec.js';
 import { createSupervisedSink } from '../sinks/create-sink.js';
 import { SinkSet } from '../sinks/sink-set.js';
 import { lastSnapshotTradeIds, openSqliteForQuery } from '../sinks/sqlite-query.js';
+import { pgLastSnapshotTradeIds } from '../sinks/postgres-query.js';
+import postgres from 'postgres';
 import type { SinkRecord } from '../sinks/sink.js';
 import { DownstreamServer } from '../server/server.js';
 import type { MarketEvent } from '../model/events.js';
@@ -68,6 +70,8 @@ export class Gateway {
   private readonly definitions: FeedDefinition[];
   private readonly privateFeeds: PrivateFeed[];
   private readonly tradeStreamVenues = new Set<string>();
+  /** "venue|SYMBOL" -> last stored trade id: where trade streams resume after a restart. */
+  private readonly resume = new Map<string, number>();
   private readonly calendars: Record<string, MarketCalendar> = {};
   private timers: NodeJS.Timeout[] = [];
   private stopFlush: (() => void) | null = null;
@@ -164,7 +168,8 @@ export class Gateway {
     }) : null;
 
     this.definitions = feedsFromConfig(c, this.log);
-    const resume = resumePoints(c.sinks, this.log);
+    const resume = this.resume;
+    for (const [k, v] of resumePoints(c.sinks, this.log)) resume.set(k, v);
     if (c.venues.binance.enabled && c.venues.binance.streams.includes('trade')) this.tradeStreamVenues.add('binance');
     for (const def of this.definitions) {
       this.feeds.set(def.venue, new VenueFeed({
@@ -227,6 +232,7 @@ export class Gateway {
     this.every(STATUS_INTERVAL_MS, () => this.publishStatus());
     this.every(this.config.log.healthLineIntervalMs, () => this.healthLine());
     this.every(MARKET_HOURS_CHECK_MS, () => this.gateMarketHours());
+    if (this.resume.size === 0) await this.loadPostgresResume();
     for (const def of this.definitions) {
       if (def.marketHours && !this.marketOpen(def.venue)) {
         this.log.info({ venue: def.venue }, 'market closed: feed not opened (use --skip-market-hours to override)');
@@ -278,6 +284,21 @@ export class Gateway {
     await this.sinks.close(this.config.storage.closeTimeoutMs);
     if (this.server) await this.server.stop();
     this.log.info({}, 'gateway stopped');
+  }
+
+  /** Without a SQLite sink, resume points come from the first PostgreSQL sink (bounded wait). */
+  private async loadPostgresResume(): Promise<void> {
+    const spec = this.config.sinks.map((t) => parseSinkSpec(t)).find((x) => x.kind === 'postgres');
+    if (spec === undefined || spec.kind !== 'postgres') return;
+    const sql = postgres(spec.url, { max: 1, connect_timeout: 5, idle_timeout: 1, onnotice: () => undefined });
+    try {
+      for (const [k, v] of await pgLastSnapshotTradeIds(sql, spec.schema)) this.resume.set(k, v);
+      if (this.resume.size > 0) this.log.info({ streams: this.resume.size, sink: 'postgres' }, 'resuming trade streams after the last stored trade');
+    } catch (err) {
+      this.log.warn({ err: (err as Error).message, sink: 'postgres' }, 'cannot read resume points; trades missed while stopped are not backfilled');
+    } finally {
+      await sql.end({ timeout: 1 }).catch(() => undefined);
+    }
   }
 
   /** Resolves when every consumer queue is empty and idle, or after timeoutMs. */

@@ -39,3 +39,15 @@ export async function queryPgCandles(sql: postgres.Sql, schema: string, q: Aggre
 export async function queryPgTrades(sql: postgres.Sql, schema: string, q: AggregateQuery): Promise<Trade[]> {
   return (await select(sql, schema, 'trades', q, 'event_time', false)).map(tradeFromRow);
 }
+
+/** Same as lastSnapshotTradeIds (sqlite-query.ts), from a PostgreSQL schema; empty when it has no snapshots table yet. */
+export async function pgLastSnapshotTradeIds(sql: postgres.Sql, schema: string): Promise<Map<string, number>> {
+  const exists = await sql.unsafe('SELECT to_regclass($1) AS t', [`${quoteIdent(schema)}.snapshots`]);
+  if (!exists[0]?.t) return new Map();
+  const rows = await sql.unsafe(
+    `SELECT venue, symbol, MAX(last_trade_id::numeric)::text AS last FROM ${quoteIdent(schema)}.snapshots WHERE last_trade_id ~ '^[0-9]+$' GROUP BY venue, symbol`,
+  );
+  const out = new Map<string, number>();
+  for (const r of rows as unknown as { venue: string; symbol: string; last: string | null }[]) if (r.last !== null) out.set(`${r.venue}|${r.symbol}`, Number(r.last));
+  return out;
+}

@@ -55,7 +55,7 @@ export function queryTrades(db: Database.Database, q: AggregateQuery): Trade[] {
  */
 export function lastSnapshotTradeIds(db: Database.Database): Map<string, number> {
   const rows = db.prepare(
-    "SELECT venue, symbol, MAX(CAST(last_trade_id AS INTEGER)) AS last FROM snapshots WHERE last_trade_id GLOB '[0-9]*' GROUP BY venue, symbol",
+    "SELECT venue, symbol, MAX(CAST(last_trade_id AS INTEGER)) AS last FROM snapshots WHERE last_trade_id <> '' AND last_trade_id NOT GLOB '*[^0-9]*' GROUP BY venue, symbol",
   ).all() as { venue: string; symbol: string; last: number | null }[];
   const out = new Map<string, number>();
   for (const r of rows) if (r.last !== null) out.set(`${r.venue}|${r.symbol}`, r.last);
