@@ -77,6 +77,7 @@ export function buildStatus(
     dropped: c.dropped.total - c.dropped.conflated, conflated: c.dropped.conflated, timeouts: c.timeouts,
   }));
   const srv = g.server?.stats();
+  const sinkStats = g.sinks.stats();
   const r = readiness(g);
   return {
     time: now,
@@ -89,7 +90,7 @@ export function buildStatus(
     handlerTimeouts: consumers.reduce((a, c) => a + c.timeouts, 0),
     eventLoopLagP99Ms: p.lag?.p99Ms ?? 0,
     sinks: g.sinks.health().map((h) => {
-      const st = g.sinks.stats()[h.sink];
+      const st = sinkStats[h.sink];
       return {
         name: h.sink, state: h.state, spoolRows: h.spool.rows, spoolBytes: h.spool.bytes,
         written: st?.writtenRecords ?? 0, lastError: h.lastError ? `${h.lastError.code}: ${h.lastError.message}` : null,

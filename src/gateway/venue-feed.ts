@@ -53,7 +53,6 @@ const MALFORMED_LOG_INTERVAL_MS = 10_000;
 export class VenueFeed {
   readonly integrity: FeedIntegrity;
   private readonly log: Logger;
-  private readonly decoders = new Map<Connection, FrameDecoder>();
   /** "<connection key>|<stream>" of streams reported stale and not yet recovered. */
   private readonly stale = new Set<string>();
   private connections: Connection[] = [];
@@ -128,7 +127,13 @@ export class VenueFeed {
   /** Wires one connection; called by the manager before its first socket opens. */
   private attach(conn: Connection): void {
     const decoder = this.opts.decoder();
-    this.decoders.set(conn, decoder);
+    // A connection whose first handshake failed is closed and replaced by the next attempt's:
+    // drop its stale marks so retries do not accumulate them.
+    conn.on('state', (t) => {
+      if (t.to !== 'closed') return;
+      const key = `${conn.stats().key}|`;
+      for (const s of this.stale) if (s.startsWith(key)) this.stale.delete(s);
+    });
     conn.on('frame', (text, meta) => {
       this.frames++;
       const r = decoder.decode(text, meta.receiveTime);
@@ -147,7 +152,7 @@ export class VenueFeed {
   /** Unsubscribes and resubscribes the symbol's book streams, so the venue sends a fresh snapshot. */
   private resubscribeBook(symbol: string): void {
     if (this.stopped) return;
-    for (const conn of this.decoders.keys()) {
+    for (const conn of this.connections) {
       if (conn.state === 'closed') continue;
       const streams = conn.streams().filter((s) => isBookStream(s) && symbolOfStream(s) === symbol);
       if (streams.length === 0) continue;
@@ -176,15 +181,6 @@ export class VenueFeed {
 
   staleStreams(): ReadonlySet<string> {
     return this.stale;
-  }
-
-  decodeStats(): { frames: number; events: number; malformed: number } {
-    let frames = 0, events = 0, malformed = 0;
-    for (const d of this.decoders.values()) {
-      const s = d.stats();
-      frames += s.frames; events += s.events; malformed += s.malformed;
-    }
-    return { frames, events, malformed };
   }
 
   stats(): VenueFeedStats {

@@ -8,7 +8,6 @@ import type { Trade } from '../../model/events.js';
 import { TickgateError } from '../../model/errors.js';
 import { venuesDefaults } from '../../config/defaults/venues.js';
 import { redactUrl, silentLogger, type Logger } from '../../observability/logger.js';
-import type { RecentTradesPage } from '../../integrity/recent-trade-backfill.js';
 import { retryAfterMs } from '../close-policy.js';
 import { bybitRetOf, decodeRecentTrades } from './rest-decode.js';
 
@@ -79,8 +78,8 @@ export class BybitRest {
     return rows;
   }
 
-  /** Recent-trades fetcher for FeedIntegrity (FetchRecentTrades shape). */
-  readonly fetchRecentTrades = async (symbol: string): Promise<RecentTradesPage> => ({ trades: await this.recentTrades(symbol), limit: this.recentTradesLimit });
+  /** Recent-trades fetcher for FeedIntegrity: the newest trades, newest first, and the page size asked for. */
+  readonly fetchRecentTrades = async (symbol: string): Promise<{ readonly trades: readonly Trade[]; readonly limit: number }> => ({ trades: await this.recentTrades(symbol), limit: this.recentTradesLimit });
 
   stats(): typeof this.counters {
     return { ...this.counters };
