@@ -131,8 +131,44 @@ export interface BalanceUpdate extends EventBase {
   readonly delta: DecimalString;
 }
 
+/**
+ * In-band marker from integrity, ordered with the stream's trades: 'behind' when a trade stream
+ * stops being known whole (connection lost, backfill started), 'whole' when it has caught up
+ * again (every id up to the live one delivered, or the hole declared by a TradeGap). Lossless
+ * consumers (the aggregator) hold clock-driven window closing while a stream is behind, so a
+ * backfill lands in its windows on time instead of as late amendments.
+ */
+export interface StreamState extends EventBase {
+  readonly type: 'stream_state';
+  /** Trade stream ("trade", "aggTrade", ...). */
+  readonly source: string;
+  readonly state: 'behind' | 'whole';
+  /** Why: "disconnected", "gap", "reconnect", "resume", "caught_up", "declared_gap". */
+  readonly reason: string;
+}
+
+/**
+ * A declared, unrecoverable hole in a trade stream (ids fromId..toId will never be delivered):
+ * beyond maxResumeTrades, outside the venue's history window, or backfill attempts exhausted.
+ * Emitted in order with the trades; stored as a gap record and announced downstream.
+ */
+export interface TradeGap extends EventBase {
+  readonly type: 'trade_gap';
+  readonly source: string;
+  /** First missing id. */
+  readonly fromId: number;
+  /** Last missing id; null when unknown (up to whatever came next). */
+  readonly toId: number | null;
+  /** Stable code: "max_resume_exceeded", "history_window_exceeded", "backfill_failed", "no_fetcher". */
+  readonly reason: string;
+  /** Human-readable detail (error message), never a secret. */
+  readonly detail: string;
+}
+
 export type MarketEvent =
   | Trade
+  | StreamState
+  | TradeGap
   | BookTicker
   | Kline
   | BookSnapshot
