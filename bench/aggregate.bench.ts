@@ -16,7 +16,7 @@ import type { Trade } from '../src/model/events.js';
 import { toScaled } from '../src/model/decimal.js';
 import { Aggregator } from '../src/aggregate/aggregator.js';
 import { computeOrderFlow } from '../src/aggregate/enrich/order-flow.js';
-import { BINANCE_FRAMES } from '../test/helpers/shared-data.js';
+import { BINANCE_FRAMES } from '../test/helpers/recorded-data.js';
 
 const GENERATED = 400_000;
 const REPEATS = 4;

@@ -21,7 +21,7 @@ import { Connection } from '../src/connection/connection.js';
 import type { FrameClass, VenueProtocol } from '../src/connection/protocol.js';
 import { report, withRatio } from './report.js';
 
-const FRAMES_FILE = new URL('../../shared/data/binance-spot/btcusdt-20240808.frames.gz', import.meta.url);
+const FRAMES_FILE = new URL('../test/fixtures/recorded/binance-spot/btcusdt-20240808.frames.gz', import.meta.url);
 const ROUNDS = 3;
 const RUNS = 5;
 

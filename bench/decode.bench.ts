@@ -1,6 +1,6 @@
 /**
  * Decode throughput per venue (frames/s on one core) next to bare JSON.parse of the same frames
- * in the same run. Binance: the 41,248 recorded frames in /work/shared/data; Bybit and equities:
+ * in the same run. Binance: the 41,248 recorded frames in test/fixtures/recorded; Bybit and equities:
  * generated frames in their documented formats.
  * Run: node --import tsx bench/decode.bench.ts
  */
@@ -11,7 +11,7 @@ import { BinanceDecoder } from '../src/venues/binance/decode.js';
 import { BybitDecoder } from '../src/venues/bybit/decode.js';
 import { EquitiesDecoder } from '../src/venues/equities/decode.js';
 import type { FrameDecoder } from '../src/venues/decode-result.js';
-import { BINANCE_FRAMES } from '../test/helpers/shared-data.js';
+import { BINANCE_FRAMES } from '../test/helpers/recorded-data.js';
 
 /** Each side runs ROUNDS short rounds, alternating, so machine noise hits both alike. */
 const ROUND_MS = 400;

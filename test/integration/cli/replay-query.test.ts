@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runCli } from './cli-helpers.js';
 import { readSqlite, tempDir } from '../gateway/helpers.js';
-import { BINANCE_SPOT_DIR } from '../../helpers/shared-data.js';
+import { BINANCE_SPOT_DIR } from '../../helpers/recorded-data.js';
 
 const DATA = BINANCE_SPOT_DIR;
 const FRAMES = join(DATA, 'btcusdt-20240808.frames.gz');

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openRecordedLines, startSimulator, type Simulator } from '../../../simulator/index.js';
 import { record, type Recorder } from './helpers.js';
-import { BINANCE_FRAMES } from '../../helpers/shared-data.js';
+import { BINANCE_FRAMES } from '../../helpers/recorded-data.js';
 
 const REAL = BINANCE_FRAMES;
 

@@ -5,7 +5,7 @@ import type { Candle, Snapshot1s } from '../../../src/model/aggregates.js';
 import type { Trade } from '../../../src/model/events.js';
 import { Aggregator, type AggregatorOutput } from '../../../src/aggregate/aggregator.js';
 import { byTimeKey, expectVwapClose, groupBy, refOhlcv, view } from './reference.js';
-import { BINANCE_FRAMES } from '../../helpers/shared-data.js';
+import { BINANCE_FRAMES } from '../../helpers/recorded-data.js';
 
 const FILE = BINANCE_FRAMES;
 

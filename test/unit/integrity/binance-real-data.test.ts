@@ -12,7 +12,7 @@ import { decodeDepthSnapshot } from '../../../src/venues/binance/rest-decode.js'
 import { FeedIntegrity } from '../../../src/integrity/feed-integrity.js';
 import { SequenceTracker } from '../../../src/integrity/sequence-tracker.js';
 import type { BookTicker, MarketEvent, Trade } from '../../../src/model/events.js';
-import { BINANCE_SPOT_DIR } from '../../helpers/shared-data.js';
+import { BINANCE_SPOT_DIR } from '../../helpers/recorded-data.js';
 
 const DIR = BINANCE_SPOT_DIR;
 const lines = gunzipSync(readFileSync(`${DIR}/btcusdt-20240808.frames.gz`)).toString('utf8').split('\n').filter((l) => l.length > 0);

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { BinanceDecoder, decodeBinanceFrame } from '../../../src/venues/binance/decode.js';
 import { decodeAggTradeRows, decodeDepthSnapshot, decodeExchangeInfo, decodeHistoricalTradeRows } from '../../../src/venues/binance/rest-decode.js';
 
-// Real lines from /work/shared/data/binance-spot/btcusdt-20240808.frames.gz
+// Real lines from test/fixtures/recorded/binance-spot/btcusdt-20240808.frames.gz
 const REAL_TRADE_SELL = '{"stream":"btcusdt@trade","data":{"e":"trade","E":1723161255343,"s":"BTCUSDT","t":3735683259,"p":"61837.63000000","q":"0.02000000","T":1723161255342,"m":true,"M":true}}';
 const REAL_TRADE_BUY = '{"stream":"btcusdt@trade","data":{"e":"trade","E":1723161255857,"s":"BTCUSDT","t":3735683305,"p":"61828.02000000","q":"0.00810000","T":1723161255856,"m":false,"M":true}}';
 const REAL_BOOK_TICKER = '{"stream":"btcusdt@bookTicker","data":{"u":50093239212,"s":"BTCUSDT","b":"61837.63000000","B":"3.78826000","a":"61837.64000000","A":"1.54698000"}}';
