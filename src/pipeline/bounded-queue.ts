@@ -3,8 +3,11 @@
  * - 'drop-oldest': the oldest item is dropped (counted) to make room;
  * - 'conflate-by-key': an item replaces the queued item with the same key in place (counted as
  *   conflated); a new key on a full queue drops the oldest (counted);
- * - 'spill': the new item is handed to the injected spill function (lossless; counted as
- *   spilled); a spill function that throws is the only way to lose it, counted as spillFailed.
+ * - 'spill': the OLDEST queued item is handed to the injected spill function and the new item
+ *   is queued (lossless; counted as spilled). Spilling the head, never the newcomer, keeps
+ *   arrival order across both paths: everything spilled precedes everything still queued, and
+ *   everything already shifted precedes everything spilled. A spill function that throws is the
+ *   only way to lose an item, counted as spillFailed.
  */
 export type FullQueuePolicy = 'drop-oldest' | 'conflate-by-key' | 'spill';
 
@@ -66,12 +69,9 @@ export class BoundedQueue<T> {
       }
     }
     if (this.count === this.opts.capacity) {
-      if (this.opts.policy === 'spill') {
-        this.spill(item);
-        return;
-      }
-      this.shift();
-      this.drops.dropOldest++;
+      const oldest = this.shift() as T;
+      if (this.opts.policy === 'spill') this.spill(oldest);
+      else this.drops.dropOldest++;
     }
     const slot: Slot<T> = { item, key };
     this.slots[(this.head + this.count) % this.opts.capacity] = slot;

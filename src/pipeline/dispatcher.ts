@@ -1,9 +1,15 @@
 /**
  * Hands events to consumers without ever waiting for one. publish() is synchronous: it pushes
  * into each consumer's bounded queue (policy on full: drop-oldest, conflate-by-key or spill) and
- * wakes its drain loop. Each consumer drains on its own async loop; a handler call that exceeds
- * its timeout is abandoned for that event (counted, warned with consumer and symbol at most once
- * per interval) and the loop moves on, so one hung consumer never stalls another or the socket.
+ * wakes its drain loop. Each consumer drains on its own async loop, so one hung consumer never
+ * stalls another or the socket.
+ *
+ * Isolation: at most `concurrency` calls of one consumer run at once (default 1). A call that
+ * exceeds its timeout is abandoned for that event (counted, warned at most once per interval) but
+ * keeps its slot until it settles: JavaScript cannot cancel a promise, so starting another call
+ * would only pile up pending work. While any abandoned call is still running the consumer is
+ * unhealthy (stats `healthy: false`, one warn line); when they have all settled it is healthy
+ * again (one info line). Meanwhile its queue absorbs new events under its own policy.
  *
  * Sync handlers cannot be preempted: whatever they burn, they burn on the event loop (their
  * per-call sync time is measured and reported to the lag monitor). CPU-heavy handlers belong on
@@ -13,7 +19,8 @@
 import { performance } from 'node:perf_hooks';
 import { silentLogger, type Logger } from '../observability/logger.js';
 import {
-  DEFAULT_ERROR_LOG_INTERVAL_MS, DEFAULT_HANDLER_TIMEOUT_MS, DEFAULT_MAX_QUEUE_ITEMS, DEFAULT_TIMEOUT_WARN_INTERVAL_MS,
+  DEFAULT_CONSUMER_CONCURRENCY, DEFAULT_ERROR_LOG_INTERVAL_MS, DEFAULT_HANDLER_TIMEOUT_MS, DEFAULT_MAX_QUEUE_ITEMS,
+  DEFAULT_SLOW_SYNC_HANDLER_MS, DEFAULT_TIMEOUT_WARN_INTERVAL_MS,
 } from '../config/defaults/pipeline.js';
 import { ConfigError } from '../model/errors.js';
 import { BoundedQueue, type FullQueuePolicy, type QueueDrops } from './bounded-queue.js';
@@ -41,7 +48,10 @@ export interface ConsumerSpec<E extends Dispatchable> {
   /** Lossless overflow target for policy 'spill' (e.g. the sink spool). */
   readonly spill?: (event: E) => void;
   readonly timeoutMs?: number;
-  /** Handler calls in flight at once (default 1: in order). Useful for worker consumers. */
+  /**
+   * Handler calls running at once, abandoned (timed-out) calls included (default
+   * DEFAULT_CONSUMER_CONCURRENCY = 1: in order). Raise it for worker consumers.
+   */
   readonly concurrency?: number;
 }
 
@@ -54,11 +64,23 @@ export interface ConsumerStats {
   processed: number;
   dropped: QueueDrops & { total: number };
   spilled: number;
+  /** Calls abandoned at their timeout (each one event). */
   timeouts: number;
   errors: number;
+  /** Calls running and still awaited (not abandoned). */
   inFlight: number;
+  /** Abandoned calls still running: they hold a concurrency slot until they settle. */
+  abandonedInFlight: number;
+  /** Abandoned calls that settled later (their result was ignored). */
+  abandonedSettled: number;
+  /** False while an abandoned call is still running (the consumer is hung). */
+  healthy: boolean;
+  /** Times the consumer became unhealthy. */
+  hungEpisodes: number;
   /** Longest synchronous part of one handler call (blocks the event loop), ms. */
   maxSyncMs: number;
+  /** Synchronous handler calls longer than slowSyncHandlerMs (belong on the worker pool). */
+  slowSyncCalls: number;
 }
 
 export interface DispatcherOptions {
@@ -67,8 +89,12 @@ export interface DispatcherOptions {
   readonly now?: () => number;
   readonly defaultTimeoutMs?: number;
   readonly defaultMaxQueueItems?: number;
+  /** Concurrency of consumers that do not set their own. */
+  readonly defaultConcurrency?: number;
   readonly timeoutWarnIntervalMs?: number;
   readonly errorLogIntervalMs?: number;
+  /** A sync handler call longer than this is counted and warned (rate-limited like timeouts). */
+  readonly slowSyncHandlerMs?: number;
 }
 
 /** Give the event loop (socket reads, timers) a turn after this much continuous draining. */
@@ -81,8 +107,15 @@ class Consumer<E extends Dispatchable> {
   processed = 0;
   timeouts = 0;
   errors = 0;
-  inFlight = 0;
+  /** Every running call, abandoned ones included: the concurrency bound applies to this. */
+  running = 0;
+  abandonedInFlight = 0;
+  abandonedSettled = 0;
+  hungEpisodes = 0;
+  hungSince: number | null = null;
   maxSyncMs = 0;
+  slowSyncCalls = 0;
+  lastSlowSyncWarnAt = -Infinity;
   current: string | null = null;
   wake: (() => void) | null = null;
   lastTimeoutWarnAt = -Infinity;
@@ -92,11 +125,11 @@ class Consumer<E extends Dispatchable> {
   constructor(
     readonly spec: ConsumerSpec<E>,
     readonly run: (event: E, signal: AbortSignal | undefined) => void | Promise<unknown>,
-    defaults: { timeoutMs: number; maxQueueItems: number },
+    defaults: { timeoutMs: number; maxQueueItems: number; concurrency: number },
     onSpillError: (err: unknown, e: E) => void,
   ) {
     this.timeoutMs = spec.timeoutMs ?? defaults.timeoutMs;
-    this.concurrency = spec.concurrency ?? 1;
+    this.concurrency = spec.concurrency ?? defaults.concurrency;
     if (!Number.isInteger(this.concurrency) || this.concurrency < 1) throw new ConfigError(`consumer "${spec.name}" concurrency must be a positive integer`, { consumer: spec.name });
     this.queue = new BoundedQueue<E>({
       capacity: spec.maxQueueItems ?? defaults.maxQueueItems,
@@ -135,6 +168,7 @@ export class Dispatcher<E extends Dispatchable> {
     const c = new Consumer<E>(spec, run, {
       timeoutMs: this.opts.defaultTimeoutMs ?? DEFAULT_HANDLER_TIMEOUT_MS,
       maxQueueItems: this.opts.defaultMaxQueueItems ?? DEFAULT_MAX_QUEUE_ITEMS,
+      concurrency: this.opts.defaultConcurrency ?? DEFAULT_CONSUMER_CONCURRENCY,
     }, (err, e) => this.logger.error({ err, consumer: spec.name, symbol: e.symbol }, 'spill failed: event lost'));
     this.consumers.set(spec.name, c);
     this.list.push(c);
@@ -161,7 +195,12 @@ export class Dispatcher<E extends Dispatchable> {
 
   /** Names of consumers inside a handler call right now. */
   running(): string[] {
-    return this.list.filter((c) => c.inFlight > 0).map((c) => c.spec.name);
+    return this.list.filter((c) => c.running > 0).map((c) => c.spec.name);
+  }
+
+  /** Names of consumers with an abandoned call still running. */
+  unhealthy(): string[] {
+    return this.list.filter((c) => c.abandonedInFlight > 0).map((c) => c.spec.name);
   }
 
   /** The heaviest synchronous handler call since the last call of this method (for the lag monitor). */
@@ -179,7 +218,9 @@ export class Dispatcher<E extends Dispatchable> {
         queueDepth: q.size, maxQueueDepth: q.maxDepth, capacity: q.capacity, policy: c.spec.policy, enqueued: q.pushed,
         processed: c.processed,
         dropped: { ...q.drops, total: q.drops.dropOldest + q.drops.conflated + q.drops.spillFailed },
-        spilled: q.spilled, timeouts: c.timeouts, errors: c.errors, inFlight: c.inFlight, maxSyncMs: c.maxSyncMs,
+        spilled: q.spilled, timeouts: c.timeouts, errors: c.errors, inFlight: c.running - c.abandonedInFlight,
+        abandonedInFlight: c.abandonedInFlight, abandonedSettled: c.abandonedSettled, healthy: c.abandonedInFlight === 0,
+        hungEpisodes: c.hungEpisodes, maxSyncMs: c.maxSyncMs, slowSyncCalls: c.slowSyncCalls,
       };
     }
     return { published: this.published, consumers, pool: this.opts.pool?.stats() ?? null };
@@ -201,17 +242,13 @@ export class Dispatcher<E extends Dispatchable> {
   private async drain(c: Consumer<E>): Promise<void> {
     let sliceStart = performance.now();
     while (!this.closed) {
-      if (c.inFlight >= c.concurrency || c.queue.size === 0) {
+      // The bound counts abandoned calls too: a hung handler gets no new call until it settles.
+      if (c.running >= c.concurrency || c.queue.size === 0) {
         await new Promise<void>((resolve) => { c.wake = resolve; });
         sliceStart = performance.now();
         continue;
       }
-      const event = c.queue.shift() as E;
-      const pending = this.start(c, event);
-      if (pending !== null) {
-        if (c.concurrency === 1) await pending;
-        else void pending;
-      }
+      this.start(c, c.queue.shift() as E);
       if (performance.now() - sliceStart > YIELD_AFTER_MS) {
         await new Promise<void>((resolve) => setImmediate(resolve));
         sliceStart = performance.now();
@@ -219,9 +256,9 @@ export class Dispatcher<E extends Dispatchable> {
     }
   }
 
-  /** Start one handler call; returns a promise when it is async (settles on result or timeout). */
-  private start(c: Consumer<E>, event: E): Promise<void> | null {
-    c.inFlight++;
+  /** Start one handler call. Its slot is released (done) only when the call really ends. */
+  private start(c: Consumer<E>, event: E): void {
+    c.running++;
     c.current = event.symbol ?? null;
     const abort = c.spec.worker ? new AbortController() : undefined;
     const t0 = performance.now();
@@ -232,59 +269,78 @@ export class Dispatcher<E extends Dispatchable> {
       this.noteSync(c, event, t0);
       this.fail(c, event, err);
       this.done(c);
-      return null;
+      return;
     }
     this.noteSync(c, event, t0);
     if (!isThenable(result)) {
       c.processed++;
       this.done(c);
-      return null;
+      return;
     }
-    return new Promise<void>((resolve) => {
-      let settled = false;
-      const timer = setTimeout(() => {
-        if (settled) return;
-        settled = true;
-        abort?.abort(new HandlerTimeoutError(c.spec.name, event.symbol ?? null, c.timeoutMs));
-        this.timedOut(c, event);
-        this.done(c);
-        resolve();
-      }, c.timeoutMs);
-      result.then(
-        () => {
-          if (settled) return;
-          settled = true;
-          clearTimeout(timer);
-          c.processed++;
-          this.done(c);
-          resolve();
-        },
-        (err: unknown) => {
-          if (settled) return; // already counted as a timeout; a late rejection is not news
-          settled = true;
-          clearTimeout(timer);
-          this.fail(c, event, err);
-          this.done(c);
-          resolve();
-        },
-      );
-    });
+    let abandoned = false;
+    const timer = setTimeout(() => {
+      abandoned = true;
+      // A worker task is ended by piscina on abort, so its slot comes back at once.
+      abort?.abort(new HandlerTimeoutError(c.spec.name, event.symbol ?? null, c.timeoutMs));
+      this.timedOut(c, event);
+      if (c.abandonedInFlight++ === 0) this.hung(c, event);
+    }, c.timeoutMs);
+    const settle = (err: unknown, failed: boolean): void => {
+      if (abandoned) {
+        // Already counted as a timeout; a late result or rejection is not news.
+        c.abandonedSettled++;
+        if (--c.abandonedInFlight === 0) this.recovered(c);
+      } else {
+        clearTimeout(timer);
+        if (failed) this.fail(c, event, err);
+        else c.processed++;
+      }
+      this.done(c);
+    };
+    result.then(() => settle(undefined, false), (err: unknown) => settle(err, true));
   }
 
   private noteSync(c: Consumer<E>, event: E, t0: number): void {
     const ms = performance.now() - t0;
     if (ms > c.maxSyncMs) c.maxSyncMs = ms;
+    if (ms > (this.opts.slowSyncHandlerMs ?? DEFAULT_SLOW_SYNC_HANDLER_MS)) {
+      c.slowSyncCalls++;
+      const now = this.now();
+      if (now - c.lastSlowSyncWarnAt >= (this.opts.timeoutWarnIntervalMs ?? DEFAULT_TIMEOUT_WARN_INTERVAL_MS)) {
+        c.lastSlowSyncWarnAt = now;
+        this.logger.warn({
+          consumer: c.spec.name, symbol: event.symbol ?? null, syncMs: Math.round(ms), slowSyncCalls: c.slowSyncCalls,
+        }, 'synchronous handler blocked the event loop; declare CPU-heavy work as a worker consumer');
+      }
+    }
     if (this.slowest === null || ms > this.slowest.ms) this.slowest = { consumer: c.spec.name, symbol: event.symbol ?? null, ms };
   }
 
   private done(c: Consumer<E>): void {
-    c.inFlight--;
-    if (c.inFlight === 0) c.current = null;
+    c.running--;
+    if (c.running === 0) c.current = null;
     const wake = c.wake;
-    if (wake !== null && c.inFlight < c.concurrency) {
+    if (wake !== null && c.running < c.concurrency) {
       c.wake = null;
       wake();
     }
+  }
+
+  private hung(c: Consumer<E>, event: E): void {
+    c.hungEpisodes++;
+    c.hungSince = this.now();
+    this.logger.warn({
+      consumer: c.spec.name, symbol: event.symbol ?? null, timeoutMs: c.timeoutMs,
+      concurrency: c.concurrency, queueDepth: c.queue.size, policy: c.spec.policy,
+    }, 'consumer unhealthy: an abandoned call is still running; no new call starts until it settles');
+  }
+
+  private recovered(c: Consumer<E>): void {
+    const since = c.hungSince;
+    c.hungSince = null;
+    this.logger.info({
+      consumer: c.spec.name, hungMs: since === null ? null : this.now() - since, abandonedSettled: c.abandonedSettled,
+    }, 'consumer healthy again: abandoned calls settled');
   }
 
   private timedOut(c: Consumer<E>, event: E): void {

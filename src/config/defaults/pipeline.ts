@@ -4,6 +4,14 @@
 export const DEFAULT_MAX_QUEUE_ITEMS = 10_000;
 /** A handler call longer than this is abandoned for that event and counted as a timeout. */
 export const DEFAULT_HANDLER_TIMEOUT_MS = 3_000;
+/**
+ * Handler calls of one consumer running at once. 1 keeps a consumer's events in order; a call
+ * abandoned at its timeout still occupies its slot until it settles, so a hung handler never has
+ * more than this many calls outstanding and its queue (with its full-queue policy) absorbs the rest.
+ */
+export const DEFAULT_CONSUMER_CONCURRENCY = 1;
+/** A synchronous handler call longer than this blocked the loop: warned (rate-limited) and counted. */
+export const DEFAULT_SLOW_SYNC_HANDLER_MS = 50;
 /** At most one timeout warning per consumer per this interval (the counter stays exact). */
 export const DEFAULT_TIMEOUT_WARN_INTERVAL_MS = 10_000;
 /** At most one handler-error log per consumer per this interval. */

@@ -51,6 +51,9 @@ describe('worker pool (real piscina)', () => {
     await waitFor(() => d.stats().consumers.cpu!.timeouts === 1 && d.stats().consumers.cpu2!.processed === 1, 10_000);
     expect(results).toEqual([0, 1]);
     expect(d.stats().pool).toMatchObject({ aborted: 1, completed: 1 });
+    // piscina ended the hung thread on abort, so the abandoned call settled and freed its slot.
+    await waitFor(() => d.stats().consumers.cpu!.healthy, 5_000);
+    expect(d.stats().consumers.cpu).toMatchObject({ abandonedSettled: 1, abandonedInFlight: 0, hungEpisodes: 1 });
     d.close();
   });
 
