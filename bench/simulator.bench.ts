@@ -1,98 +1,115 @@
 /**
- * Simulator throughput: trade frames/s one loopback client receives from the simulator
- * (generated, pre-framed batches) vs the same client fed by a bare `ws` server sending one
- * constant frame as fast as it drains (ratio). Also: generator events/s with no subscriber.
+ * Simulator ceiling to one client: the simulator runs in a child process generating mixed
+ * Binance data (trade + bookTicker + depth@100ms) on SIM_SYMBOLS symbols, one client in this
+ * process subscribed to every stream. The rate is stepped up; a stage counts when the
+ * simulator produced its target and the client got every frame queued for it. Baseline in the
+ * same run: the same client reading a bare `ws` server (child process) that sends
+ * pre-serialized frames as fast as the client drains. Also: generator events/s without
+ * subscribers, in-process. Run: node --import tsx bench/simulator.bench.ts
  */
-import { WebSocket, WebSocketServer } from 'ws';
+import WebSocket from 'ws';
 import { startSimulator } from '../simulator/index.js';
+import { manySymbols, setRate, simStats, sleep, startBareWsChild, startSimChild } from './helpers/sim-child.js';
 import { report, withRatio } from './report.js';
 
-const MEASURE_MS = 4000;
+const SYMBOLS = manySymbols(Number(process.env.SIM_SYMBOLS ?? 500));
+/** Generated events/s per stage (one event = a book change or a taker order of 1-4 trades). */
+const STAGES = (process.env.SIM_STAGES ?? '25000,50000,100000,150000,200000,300000').split(',').map(Number);
+const STAGE_MS = Number(process.env.SIM_STAGE_MS ?? 3_000);
 const WARMUP_MS = 500;
+const DRAIN_MS = 1_500;
 
-function tick(): Promise<void> {
-  return new Promise((r) => setImmediate(r));
-}
-
-/** Count frames a client receives during MEASURE_MS after WARMUP_MS while `pump` runs. */
-async function measure(url: string, pump: (stop: () => boolean, client: WebSocket) => Promise<void>): Promise<number> {
-  const ws = new WebSocket(url, { perMessageDeflate: false });
+async function connect(url: string): Promise<WebSocket> {
+  const ws = new WebSocket(url, { perMessageDeflate: false, maxPayload: 1 << 20 });
   await new Promise<void>((res, rej) => {
     ws.once('open', () => res());
     ws.once('error', rej);
   });
-  let frames = 0;
+  return ws;
+}
+
+interface Stage { target: number; eventsPerS: number; framesPerS: number; framesQueued: number; received: number; kept: boolean }
+
+async function simulatorCeiling(): Promise<{ stages: Stage[]; best: Stage | undefined; truthBytes: number }> {
+  const sim = await startSimChild({ symbols: SYMBOLS, maxStreams: SYMBOLS.length * 3 + 10 });
+  const ws = await connect(`ws://127.0.0.1:${sim.port}/binance/ws`);
+  const streams = SYMBOLS.flatMap((s) => [`${s.toLowerCase()}@trade`, `${s.toLowerCase()}@bookTicker`, `${s.toLowerCase()}@depth@100ms`]);
+  const ack = new Promise((r) => ws.once('message', r));
+  ws.send(JSON.stringify({ method: 'SUBSCRIBE', params: streams, id: 1 }));
+  await ack;
+  let received = 0;
   ws.on('message', () => {
-    frames++;
+    received++;
   });
-  let stopped = false;
-  const pumping = pump(() => stopped, ws);
-  await new Promise((r) => setTimeout(r, WARMUP_MS));
-  const f0 = frames;
-  const t0 = performance.now();
-  await new Promise((r) => setTimeout(r, MEASURE_MS));
-  const rate = ((frames - f0) * 1000) / (performance.now() - t0);
-  stopped = true;
-  await pumping;
+  const stages: Stage[] = [];
+  for (const target of STAGES) {
+    // Totals from an idle, drained start to a drained end; the rate from a window inside.
+    const s0 = await simStats(sim.port);
+    const r0 = received;
+    await setRate(sim.port, target);
+    await sleep(WARMUP_MS);
+    const w0 = await simStats(sim.port);
+    const rw = received;
+    const t0 = performance.now();
+    await sleep(STAGE_MS);
+    const s1 = await simStats(sim.port);
+    const r1 = received;
+    const secs = (performance.now() - t0) / 1000;
+    await setRate(sim.port, 0);
+    await sleep(DRAIN_MS);
+    const s2 = await simStats(sim.port);
+    const hub = (s: typeof s0): number => s.hubs.binance?.framesQueued ?? 0;
+    const eventsPerS = (s1.generator.events - w0.generator.events) / secs;
+    const framesQueued = hub(s2) - hub(s0);
+    const got = received - r0;
+    const dropped = (s2.hubs.binance?.slowConsumersDropped ?? 0) > 0;
+    const st: Stage = { target, eventsPerS: Math.round(eventsPerS), framesPerS: Math.round((r1 - rw) / secs), framesQueued, received: got, kept: !dropped && got === framesQueued && eventsPerS >= 0.95 * target };
+    stages.push(st);
+    report({ bench: 'simulator.stage', metric: 'frames_per_s_one_client', value: st.framesPerS, unit: 'frames/s', targetEventsPerS: target, eventsPerS: st.eventsPerS, framesQueued, received: got, keptUp: st.kept, symbols: SYMBOLS.length });
+    if (!st.kept) break;
+  }
+  const truthBytes = (await simStats(sim.port)).truth.bytes;
   ws.terminate();
+  await sim.stop();
+  const kept = stages.filter((s) => s.kept);
+  return { stages, best: kept.sort((a, b) => b.framesPerS - a.framesPerS)[0], truthBytes };
+}
+
+async function bareCeiling(): Promise<number> {
+  const bare = await startBareWsChild();
+  const ws = await connect(`ws://127.0.0.1:${bare.port}`);
+  let n = 0;
+  ws.on('message', () => {
+    n++;
+  });
+  await sleep(WARMUP_MS);
+  const n0 = n;
+  const t0 = performance.now();
+  await sleep(STAGE_MS);
+  const rate = ((n - n0) * 1000) / (performance.now() - t0);
+  ws.terminate();
+  await bare.stop();
   return rate;
 }
 
-async function simulatorRate(): Promise<{ framesPerS: number; generatorEventsPerS: number }> {
-  const sim = await startSimulator({ rate: 0, symbols: ['BTCUSDT'] });
-  // Generator speed alone (no subscribers: no frames built, truth still recorded).
-  const g0 = performance.now();
+async function generatorOnly(): Promise<number> {
+  const sim = await startSimulator({ rate: 0, symbols: SYMBOLS, venues: ['binance'], randomBursts: false });
+  const t0 = performance.now();
   const before = sim.stats().generator.events;
-  while (performance.now() - g0 < 1000) sim.generate(5000, { venue: 'binance', symbol: 'BTCUSDT' });
-  const generatorEventsPerS = ((sim.stats().generator.events - before) * 1000) / (performance.now() - g0);
-  const hubBytes = (): number => {
-    const hubs = sim.stats().hubs as Record<string, { bytesWritten: number }>;
-    return hubs.binance?.bytesWritten ?? 0;
-  };
-  let written = 0;
-  const framesPerS = await measure(`${sim.urls.binanceWs}/btcusdt@trade`, async (stop, client) => {
-    let received = 0;
-    client.on('message', (d: Buffer) => {
-      received += d.length + 2;
-    });
-    while (!stop()) {
-      // Keep at most ~4 MB in flight so we measure delivery, not buffering.
-      written = hubBytes();
-      if (written - received < 4 * 1024 * 1024) sim.generate(2000, { venue: 'binance', symbol: 'BTCUSDT' });
-      await tick();
-    }
-  });
+  while (performance.now() - t0 < 1500) sim.generate(5000, { venue: 'binance' });
+  const rate = ((sim.stats().generator.events - before) * 1000) / (performance.now() - t0);
   await sim.close();
-  return { framesPerS, generatorEventsPerS };
-}
-
-async function bareWsRate(frame: string): Promise<number> {
-  const wss = new WebSocketServer({ host: '127.0.0.1', port: 0, perMessageDeflate: false });
-  await new Promise<void>((r) => wss.once('listening', () => r()));
-  const addr = wss.address();
-  const port = typeof addr === 'object' && addr !== null ? addr.port : 0;
-  let stopFlag = false;
-  wss.on('connection', (sock) => {
-    void (async () => {
-      while (!stopFlag && sock.readyState === WebSocket.OPEN) {
-        if (sock.bufferedAmount < 4 * 1024 * 1024) for (let i = 0; i < 2000; i++) sock.send(frame);
-        await tick();
-      }
-    })();
-  });
-  const rate = await measure(`ws://127.0.0.1:${port}`, async (stop) => {
-    while (!stop()) await new Promise((r) => setTimeout(r, 20));
-    stopFlag = true;
-  });
-  await new Promise<void>((r) => wss.close(() => r()));
   return rate;
 }
 
-const frame = '{"e":"trade","E":1723161255343,"s":"BTCUSDT","t":3735683259,"p":"61837.63000000","q":"0.02000000","T":1723161255342,"m":true,"M":true}';
-const sim = await simulatorRate();
-const bare = await bareWsRate(frame);
+const ceiling = await simulatorCeiling();
+const bare = await bareCeiling();
+const best = ceiling.best;
 report(withRatio({
-  bench: 'simulator.frames', metric: 'frames_per_s_one_client', value: Math.round(sim.framesPerS), unit: 'frames/s',
-  baseline: Math.round(bare), baselineName: 'bare ws server, constant frame',
+  bench: 'simulator.frames', metric: 'frames_per_s_one_client', value: best?.framesPerS ?? 0, unit: 'frames/s',
+  baseline: Math.round(bare), baselineName: 'bare ws server (child process), pre-serialized frames, same client',
+  eventsPerS: best?.eventsPerS ?? 0, symbols: SYMBOLS.length, streams: 'trade+bookTicker+depth@100ms per symbol',
+  highestStageTried: ceiling.stages[ceiling.stages.length - 1]?.target, truthBytes: ceiling.truthBytes,
+  note: 'simulator and client are separate processes on the same 2 shared cores',
 }));
-report({ bench: 'simulator.generator', metric: 'events_per_s_no_subscriber', value: Math.round(sim.generatorEventsPerS), unit: 'events/s' });
+report({ bench: 'simulator.generator', metric: 'events_per_s_no_subscriber', value: Math.round(await generatorOnly()), unit: 'events/s', symbols: SYMBOLS.length });

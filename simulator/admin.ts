@@ -7,7 +7,8 @@ import { FaultSpecError, VENUES, type VenueId } from './faults.js';
 import type { MarketHoursMode } from './equities/ws.js';
 import type { UserEventType } from './binance/user-data.js';
 import { readBody, sendJson } from './server.js';
-import type { Simulator } from './simulator.js';
+import { HistoryError, type Simulator } from './simulator.js';
+import { RateProfileError, type RateProfile } from './generator.js';
 
 function isVenue(v: string): v is VenueId {
   return (VENUES as readonly string[]).includes(v);
@@ -92,6 +93,29 @@ export function adminHandler(sim: Simulator) {
         }
         return sendJson(res, 200, { active: sim.replayActive() });
       }
+      if (a === 'history' && method === 'POST') {
+        const body = (await jsonBody(req)) as { venue?: unknown; symbol?: unknown; trades?: unknown; fromMs?: unknown };
+        if (typeof body.symbol !== 'string' || typeof body.trades !== 'number') return sendJson(res, 400, { error: 'symbol (string) and trades (number) are required' });
+        if (body.venue !== undefined && body.venue !== 'binance' && body.venue !== 'binance-futures') return sendJson(res, 400, { error: 'venue must be binance | binance-futures' });
+        return sendJson(res, 200, sim.generateHistory({
+          symbol: body.symbol, trades: body.trades, ...(body.venue !== undefined ? { venue: body.venue } : {}), ...(typeof body.fromMs === 'number' ? { fromMs: body.fromMs } : {}),
+        }));
+      }
+      if (a === 'rate-profile') {
+        if (method === 'DELETE') {
+          sim.setRateProfile(null);
+          return sendJson(res, 200, { profile: null });
+        }
+        if (method === 'POST') {
+          const body = (await jsonBody(req)) as RateProfile;
+          sim.setRateProfile(body);
+          return sendJson(res, 200, { profile: body });
+        }
+      }
+      if (a === 'summary' && b !== undefined && c !== undefined && method === 'GET') {
+        if (!isVenue(b)) return sendJson(res, 400, { error: `unknown venue ${b}` });
+        return sendJson(res, 200, sim.truth.summary(b, c) ?? null);
+      }
       if (a === 'generate' && method === 'POST') {
         const body = (await jsonBody(req)) as { count?: unknown; venue?: unknown; symbol?: unknown; rate?: unknown };
         if (typeof body.rate === 'number') sim.setRate(body.rate);
@@ -101,7 +125,7 @@ export function adminHandler(sim: Simulator) {
       }
       sendJson(res, 404, { error: `unknown admin route ${method} ${url.pathname}` });
     } catch (err) {
-      if (err instanceof FaultSpecError || err instanceof SyntaxError) return sendJson(res, 400, { error: err.message });
+      if (err instanceof FaultSpecError || err instanceof SyntaxError || err instanceof HistoryError || err instanceof RateProfileError) return sendJson(res, 400, { error: err.message });
       throw err;
     }
   };

@@ -1,9 +1,12 @@
 /**
  * Ground truth: every trade and book update the simulator produced, per venue and symbol, with
  * how many times each was published on its stream (0 = skipped by a fault, 2 = repeated), so a
- * test can account for each one: delivered, lost, duplicated. Bounded rings per symbol.
+ * test can account for each one: delivered, lost, duplicated. Bounded columnar rings per symbol
+ * (trade-ring.ts) plus running counts; the Binance REST history reads the same rings.
  */
 import type { VenueId } from './faults.js';
+import { C_FIRST, C_LAST, C_PREV, C_PUB, C_TIME as D_TIME, DepthRing } from './depth-ring.js';
+import { TradeRing, type TradeCodec, type TradeSummary } from './trade-ring.js';
 
 export interface TruthTrade {
   /** Trade id (Binance t, Bybit i as a number, equities: a per-symbol sequence). */
@@ -37,26 +40,6 @@ export interface TruthBook {
 
 export type BookProvider = (venue: VenueId, symbol: string) => TruthBook | null;
 
-class Ring<T> {
-  private items: T[] = [];
-  dropped = 0;
-  constructor(private readonly cap: number) {}
-  push(item: T): void {
-    this.items.push(item);
-    if (this.items.length > this.cap * 1.25) {
-      const drop = this.items.length - this.cap;
-      this.items.splice(0, drop);
-      this.dropped += drop;
-    }
-  }
-  all(): readonly T[] {
-    return this.items;
-  }
-  last(): T | undefined {
-    return this.items[this.items.length - 1];
-  }
-}
-
 export interface TradeQuery {
   readonly fromId?: number;
   readonly toId?: number;
@@ -64,63 +47,92 @@ export interface TradeQuery {
 }
 
 export class GroundTruth {
-  private readonly tradeRings = new Map<string, Ring<TruthTrade>>();
-  private readonly depthRings = new Map<string, Ring<TruthDepthUpdate>>();
+  private readonly tradeRings = new Map<string, TradeRing>();
+  private readonly depthRings = new Map<string, DepthRing>();
   private bookProvider: BookProvider = () => null;
   private counts = { trades: 0, depthUpdates: 0 };
 
+  /** `capPerSymbol`: trades (and depth events) held per (venue, symbol); older ones are evicted. */
   constructor(private readonly capPerSymbol: number) {}
 
   setBookProvider(provider: BookProvider): void {
     this.bookProvider = provider;
   }
 
-  private ring<T>(map: Map<string, Ring<T>>, venue: VenueId, symbol: string): Ring<T> {
-    // Hot path: the venues record with upper-case symbols; try the exact key before normalising.
-    const key = `${venue}:${symbol}`;
-    let r = map.get(key);
-    if (r) return r;
-    const norm = `${venue}:${symbol.toUpperCase()}`;
-    r = map.get(norm);
+  private key(venue: VenueId, symbol: string): string {
+    return `${venue}:${symbol.toUpperCase()}`;
+  }
+
+  /**
+   * The trade ring of a symbol, created on first use; with a codec it records integer units
+   * (recordUnits), which is what the venues' hot paths and REST history use.
+   */
+  tradeRing(venue: VenueId, symbol: string, codec: TradeCodec | null = null): TradeRing {
+    const key = this.key(venue, symbol);
+    let r = this.tradeRings.get(key);
     if (!r) {
-      r = new Ring<T>(this.capPerSymbol);
-      map.set(norm, r);
+      r = new TradeRing(this.capPerSymbol, codec);
+      this.tradeRings.set(key, r);
     }
     return r;
   }
 
+  /** Fast path for venues holding the ring: one trade in integer units. */
+  recordTradeUnits(ring: TradeRing, id: number, aggId: number | null, priceUnits: number, qtyUnits: number, timeMs: number, buyerMaker: boolean | null, published: number): void {
+    ring.recordUnits(id, aggId, priceUnits, qtyUnits, timeMs, buyerMaker, published);
+    this.counts.trades++;
+  }
+
   recordTrade(venue: VenueId, symbol: string, trade: TruthTrade): TruthTrade {
-    this.ring(this.tradeRings, venue, symbol).push(trade);
+    this.tradeRing(venue, symbol).record(trade);
     this.counts.trades++;
     return trade;
   }
 
   recordDepth(venue: VenueId, symbol: string, update: TruthDepthUpdate): TruthDepthUpdate {
-    this.ring(this.depthRings, venue, symbol).push(update);
+    const key = this.key(venue, symbol);
+    let r = this.depthRings.get(key);
+    if (!r) {
+      r = new DepthRing(this.capPerSymbol);
+      this.depthRings.set(key, r);
+    }
+    r.record(update);
     this.counts.depthUpdates++;
     return update;
   }
 
   /** Trades of a symbol oldest first (copies), optionally an id range [fromId, toId]. */
   trades(venue: VenueId, symbol: string, q: TradeQuery = {}): TruthTrade[] {
-    const all = this.ring(this.tradeRings, venue, symbol).all();
+    const r = this.tradeRings.get(this.key(venue, symbol));
+    if (!r) return [];
     const out: TruthTrade[] = [];
-    for (const t of all) {
-      if (q.fromId !== undefined && t.id < q.fromId) continue;
+    for (let i = q.fromId !== undefined ? r.indexOfId(q.fromId) : 0; i < r.size; i++) {
+      const t = r.row(i);
       if (q.toId !== undefined && t.id > q.toId) break;
-      out.push({ ...t });
+      out.push(t);
       if (q.limit !== undefined && out.length >= q.limit) break;
     }
     return out;
   }
 
   lastTrade(venue: VenueId, symbol: string): TruthTrade | undefined {
-    const t = this.ring(this.tradeRings, venue, symbol).last();
-    return t ? { ...t } : undefined;
+    return this.tradeRings.get(this.key(venue, symbol))?.last();
+  }
+
+  /** Counts over every trade ever recorded for a symbol (evicted ones too) and the held window. */
+  summary(venue: VenueId, symbol: string): TradeSummary | undefined {
+    return this.tradeRings.get(this.key(venue, symbol))?.summary();
   }
 
   depthUpdates(venue: VenueId, symbol: string): TruthDepthUpdate[] {
-    return this.ring(this.depthRings, venue, symbol).all().map((u) => ({ ...u }));
+    const r = this.depthRings.get(this.key(venue, symbol));
+    if (!r) return [];
+    const out: TruthDepthUpdate[] = [];
+    for (let i = 0; i < r.size; i++) {
+      const prev = r.col(C_PREV, i);
+      out.push({ firstId: r.col(C_FIRST, i), lastId: r.col(C_LAST, i), prevLastId: Number.isNaN(prev) ? null : prev, timeMs: r.col(D_TIME, i), published: r.col(C_PUB, i) });
+    }
+    return out;
   }
 
   /** The simulator's own exact current book (what a correct client's book must equal). */
@@ -131,11 +143,15 @@ export class GroundTruth {
   /** Symbols with recorded trades per venue. */
   symbols(venue: VenueId): string[] {
     const out: string[] = [];
-    for (const key of this.tradeRings.keys()) if (key.startsWith(`${venue}:`)) out.push(key.slice(venue.length + 1));
+    for (const [key, r] of this.tradeRings) if (key.startsWith(`${venue}:`) && r.size > 0) out.push(key.slice(venue.length + 1));
     return out.sort();
   }
 
-  stats(): { trades: number; depthUpdates: number } {
-    return { ...this.counts };
+  /** Totals, and the bytes the rings hold (bounded by cap x symbols). */
+  stats(): { trades: number; depthUpdates: number; rings: number; bytes: number } {
+    let bytes = 0;
+    for (const r of this.tradeRings.values()) bytes += r.bytes();
+    for (const r of this.depthRings.values()) bytes += r.bytes();
+    return { ...this.counts, rings: this.tradeRings.size + this.depthRings.size, bytes };
   }
 }

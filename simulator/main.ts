@@ -1,6 +1,7 @@
 /**
  * Runnable entry: `node --import tsx simulator/main.ts --port 9100 --seed 7 --rate 500 --symbols BTCUSDT,AAPL`.
- * Prints the URLs (one JSON line) and runs until SIGINT/SIGTERM.
+ * Load flags: --venues binance[,bybit..] --random-bursts on|off --max-streams N
+ * --history-trades-per-symbol N --tick-ms N. Prints the URLs (one JSON line) and runs until SIGINT/SIGTERM.
  */
 import { parseArgs } from 'node:util';
 import { startSimulator } from './index.js';
@@ -12,6 +13,11 @@ const { values } = parseArgs({
     rate: { type: 'string' },
     symbols: { type: 'string' },
     'market-hours': { type: 'string' },
+    venues: { type: 'string' },
+    'history-trades-per-symbol': { type: 'string' },
+    'max-streams': { type: 'string' },
+    'random-bursts': { type: 'string' },
+    'tick-ms': { type: 'string' },
   },
   strict: true,
 });
@@ -32,7 +38,27 @@ if (mh !== undefined && mh !== 'real' && mh !== 'always-open' && mh !== 'always-
   process.exit(2);
 }
 
+const VENUE_IDS = ['binance', 'binance-futures', 'bybit', 'equities'] as const;
+const venues = values.venues?.split(',').map((v) => v.trim()).filter((v) => v.length > 0);
+if (venues?.some((v) => !(VENUE_IDS as readonly string[]).includes(v))) {
+  process.stderr.write(`--venues takes a list of ${VENUE_IDS.join(' | ')}\n`);
+  process.exit(2);
+}
+const bursts = values['random-bursts'];
+if (bursts !== undefined && bursts !== 'on' && bursts !== 'off') {
+  process.stderr.write('--random-bursts must be on | off\n');
+  process.exit(2);
+}
+const maxStreams = int('max-streams', values['max-streams']);
+const history = int('history-trades-per-symbol', values['history-trades-per-symbol']);
+const tickMs = int('tick-ms', values['tick-ms']);
+
 const sim = await startSimulator({
+  ...(venues !== undefined ? { venues: venues as (typeof VENUE_IDS)[number][] } : {}),
+  ...(bursts !== undefined ? { randomBursts: bursts === 'on' } : {}),
+  ...(maxStreams !== undefined ? { binance: { maxStreams } } : {}),
+  ...(history !== undefined ? { historyTradesPerSymbol: history } : {}),
+  ...(tickMs !== undefined ? { tickMs } : {}),
   port: int('port', values.port) ?? 0,
   ...(values.seed !== undefined ? { seed: int('seed', values.seed) } : {}),
   ...(values.rate !== undefined ? { rate: int('rate', values.rate) } : {}),

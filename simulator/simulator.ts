@@ -12,7 +12,7 @@ import { BinanceWs } from './binance/ws.js';
 import { BybitVenue } from './bybit/ws.js';
 import { EquitiesVenue, type MarketHoursMode } from './equities/ws.js';
 import { FaultController, type ActiveFault, type VenueId } from './faults.js';
-import { Generator } from './generator.js';
+import { Generator, type RateProfile } from './generator.js';
 import { GroundTruth } from './ground-truth.js';
 import { Replayer, type ReplayOptions, type ReplayResult } from './replay.js';
 import { SimServer } from './server.js';
@@ -44,6 +44,18 @@ export interface SimulatorOptions {
   readonly bybit?: Partial<{ pingTimeoutMs: number; bookIntervalMs: number; tickersIntervalMs: number }>;
   readonly equities?: Partial<{ token: string; authCloseCode: number }>;
   readonly truthMaxRecordsPerSymbol?: number;
+  /**
+   * Trades held per (venue, symbol): ground truth and the Binance REST history are the same
+   * ring, so this is also the venue's history window (older ids are no longer served).
+   * Default truthMaxRecordsPerSymbol.
+   */
+  readonly historyTradesPerSymbol?: number;
+  /** Venues the generator drives (default all); the rate is spread over their symbols only. */
+  readonly venues?: readonly VenueId[];
+  /** A rate schedule instead of the flat `rate` (bursts on purpose, no random ones). */
+  readonly rateProfile?: RateProfile;
+  /** Random 3-10x bursts on the flat rate (default true). */
+  readonly randomBursts?: boolean;
   readonly maxBufferedBytes?: number;
   readonly restartDownMs?: number;
 }
@@ -94,7 +106,7 @@ export class Simulator {
     const crypto = cryptos.length > 0 ? cryptos : [...D.cryptoSymbols];
     const equity = stocks.length > 0 ? stocks : [...D.equitySymbols];
     this.faults = new FaultController(this.now);
-    this.truth = new GroundTruth(opts.truthMaxRecordsPerSymbol ?? D.truthMaxRecordsPerSymbol);
+    this.truth = new GroundTruth(opts.historyTradesPerSymbol ?? opts.truthMaxRecordsPerSymbol ?? D.truthMaxRecordsPerSymbol);
     const maxBufferedBytes = opts.maxBufferedBytes ?? D.maxBufferedBytes;
     const hub = (venue: VenueId, envelope: boolean): StreamHub => new StreamHub({ venue, faults: this.faults, now: this.now, envelope, maxBufferedBytes });
     const bo = { ...pickBinance(), ...opts.binance };
@@ -144,11 +156,15 @@ export class Simulator {
       this.equities.dropAll();
     });
 
-    this.generator = new Generator({ seed, rate: opts.rate ?? D.rateEventsPerS, tickMs: opts.tickMs ?? D.tickMs, now: this.now, afterBatch: () => this.flush() });
-    for (const s of this.binance.markets.keys()) this.generator.addLane({ venue: 'binance', symbol: s, step: () => this.binance.step(s) });
-    for (const s of this.futures.markets.keys()) this.generator.addLane({ venue: 'binance-futures', symbol: s, step: () => this.futures.step(s) });
-    for (const s of this.bybit.markets.keys()) this.generator.addLane({ venue: 'bybit', symbol: s, step: () => this.bybit.step(s) });
-    for (const s of this.equities.symbols) this.generator.addLane({ venue: 'equities', symbol: s, step: () => this.equities.step(s) });
+    this.generator = new Generator({
+      seed, rate: opts.rate ?? D.rateEventsPerS, tickMs: opts.tickMs ?? D.tickMs, now: this.now, afterBatch: () => this.flush(),
+      randomBursts: opts.randomBursts ?? true, ...(opts.rateProfile ? { profile: opts.rateProfile } : {}),
+    });
+    const drives = (v: VenueId): boolean => opts.venues === undefined || opts.venues.includes(v);
+    if (drives('binance')) for (const s of this.binance.markets.keys()) this.generator.addLane({ venue: 'binance', symbol: s, step: () => this.binance.step(s) });
+    if (drives('binance-futures')) for (const s of this.futures.markets.keys()) this.generator.addLane({ venue: 'binance-futures', symbol: s, step: () => this.futures.step(s) });
+    if (drives('bybit')) for (const s of this.bybit.markets.keys()) this.generator.addLane({ venue: 'bybit', symbol: s, step: () => this.bybit.step(s) });
+    if (drives('equities')) for (const s of this.equities.symbols) this.generator.addLane({ venue: 'equities', symbol: s, step: () => this.equities.step(s) });
 
     this.faults.onInject('close', (f) => this.applyClose(f));
     this.faults.onInject('restart', (f) => {
@@ -222,8 +238,44 @@ export class Simulator {
     this.flush();
   }
 
+  /** A flat rate of generated events/s (ends a rate profile). */
   setRate(rate: number): void {
     this.generator.setRate(rate);
+  }
+
+  /** Follow a rate profile from now; null returns to the flat rate. */
+  setRateProfile(profile: RateProfile | null): void {
+    this.generator.setProfile(profile);
+  }
+
+  /**
+   * Make `trades` Binance trades on one symbol now, without waiting real time: an outage's
+   * worth of history (1.2M trades in seconds). Trades are recorded in ground truth and the REST
+   * history like any other and published to whoever is subscribed (a disconnected gateway gets
+   * none). Their times spread evenly from `fromMs` (default: the symbol's last trade time) to
+   * now, so per-symbol times never go backwards.
+   */
+  generateHistory(opts: HistoryOptions): HistoryResult {
+    const venue = opts.venue ?? 'binance';
+    const v = venue === 'binance' ? this.binance : venue === 'binance-futures' ? this.futures : null;
+    const symbol = opts.symbol.toUpperCase();
+    if (!v || !v.markets.has(symbol)) throw new HistoryError(`no ${venue} market ${symbol} to generate history on`);
+    if (!Number.isInteger(opts.trades) || opts.trades < 1) throw new HistoryError(`trades must be a positive integer, got ${opts.trades}`);
+    const t0 = performance.now();
+    const now = this.now();
+    const last = this.truth.lastTrade(venue, symbol);
+    const fromMs = Math.min(now, Math.max(opts.fromMs ?? last?.timeMs ?? now, last?.timeMs ?? -Infinity));
+    const firstId = (last?.id ?? -1) + 1;
+    let made = 0;
+    let steps = 0;
+    while (made < opts.trades) {
+      made += v.step(symbol, fromMs + Math.floor(((now - fromMs) * made) / opts.trades));
+      // Flush now and then: a subscriber that is still connected must not get one 300 MB write.
+      if (++steps % HISTORY_FLUSH_STEPS === 0) this.flush();
+    }
+    this.flush();
+    const lastId = this.truth.lastTrade(venue, symbol)?.id ?? -1;
+    return { venue, symbol, trades: made, firstId: last ? firstId : lastId - made + 1, lastId, fromMs, toMs: now, ms: performance.now() - t0 };
   }
 
   get marketHours(): MarketHoursMode {
@@ -296,6 +348,37 @@ export class Simulator {
     this.bybit.close();
     this.equities.close();
     await this.server.close();
+  }
+}
+
+/** Steps between hub flushes during generateHistory. */
+const HISTORY_FLUSH_STEPS = 5_000;
+
+export interface HistoryOptions {
+  readonly venue?: 'binance' | 'binance-futures';
+  readonly symbol: string;
+  /** At least this many trades (a taker order may add up to 3 more). */
+  readonly trades: number;
+  readonly fromMs?: number;
+}
+
+export interface HistoryResult {
+  readonly venue: string;
+  readonly symbol: string;
+  readonly trades: number;
+  readonly firstId: number;
+  readonly lastId: number;
+  readonly fromMs: number;
+  readonly toMs: number;
+  /** Wall time the generation took. */
+  readonly ms: number;
+}
+
+export class HistoryError extends Error {
+  readonly code = 'E_SIM_HISTORY';
+  constructor(message: string) {
+    super(message);
+    this.name = 'HistoryError';
   }
 }
 

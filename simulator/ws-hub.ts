@@ -10,14 +10,16 @@ import type { FaultController, VenueId } from './faults.js';
 
 /** Build an unmasked, final, text WebSocket frame (RFC 6455 5.2). */
 export function wsTextFrame(text: string): Buffer {
-  const payload = Buffer.from(text, 'utf8');
-  return wsFrame(payload, 0x1);
-}
-
-export function wsFrame(payload: Buffer, opcode: number): Buffer {
-  const len = payload.length;
+  // One allocation (small ones come from Node's pool) and one native write: this runs per frame.
+  const len = Buffer.byteLength(text, 'utf8');
   const headerLen = len < 126 ? 2 : len < 65_536 ? 4 : 10;
   const out = Buffer.allocUnsafe(headerLen + len);
+  writeHeader(out, 0x1, len);
+  out.write(text, headerLen, len, 'utf8');
+  return out;
+}
+
+function writeHeader(out: Buffer, opcode: number, len: number): void {
   out[0] = 0x80 | opcode;
   if (len < 126) out[1] = len;
   else if (len < 65_536) {
@@ -28,6 +30,13 @@ export function wsFrame(payload: Buffer, opcode: number): Buffer {
     out.writeUInt32BE(Math.floor(len / 2 ** 32), 2);
     out.writeUInt32BE(len >>> 0, 6);
   }
+}
+
+export function wsFrame(payload: Buffer, opcode: number): Buffer {
+  const len = payload.length;
+  const headerLen = len < 126 ? 2 : len < 65_536 ? 4 : 10;
+  const out = Buffer.allocUnsafe(headerLen + len);
+  writeHeader(out, opcode, len);
   payload.copy(out, headerLen);
   return out;
 }

@@ -5,12 +5,33 @@ import { formatUnits } from '../symbols.js';
 /** Binance spot prints every price and size with 8 decimals ("61837.63000000"). */
 const D = 8;
 
+/** Distinct printed values cached per symbol (prices walk a narrow band; sizes repeat). */
+const TEXT_CACHE_MAX = 8192;
+
 export function px(m: SymbolMarket, units: number): string {
-  return formatUnits(units, m.spec.priceScale, D);
+  let t = m.pxText.get(units);
+  if (t === undefined) {
+    if (m.pxText.size >= TEXT_CACHE_MAX) m.pxText.clear();
+    t = formatUnits(units, m.spec.priceScale, D);
+    m.pxText.set(units, t);
+  }
+  return t;
 }
 
 export function qty(m: SymbolMarket, units: number): string {
-  return formatUnits(units, m.spec.qtyScale, D);
+  let t = m.qtyText.get(units);
+  if (t === undefined) {
+    if (m.qtyText.size >= TEXT_CACHE_MAX) m.qtyText.clear();
+    t = formatUnits(units, m.spec.qtyScale, D);
+    m.qtyText.set(units, t);
+  }
+  return t;
+}
+
+/** quoteQty of one trade: exact, as a number while the product is a safe integer. */
+export function quoteOf(m: SymbolMarket, priceUnits: number, qtyUnits: number): string {
+  const p = priceUnits * qtyUnits;
+  return Number.isSafeInteger(p) ? quoteText(m, p) : quoteText(m, BigInt(priceUnits) * BigInt(qtyUnits));
 }
 
 export function tradeText(m: SymbolMarket, t: SimTrade, eventMs: number): string {
@@ -21,17 +42,14 @@ export function aggTradeText(m: SymbolMarket, a: SimAggTrade, eventMs: number): 
   return `{"e":"aggTrade","E":${eventMs},"s":"${m.spec.symbol}","a":${a.a},"p":"${px(m, a.price)}","q":"${qty(m, a.qty)}","f":${a.firstId},"l":${a.lastId},"T":${a.timeMs},"m":${a.buyerMaker},"M":true}`;
 }
 
-/** REST /api/v3/aggTrades item (no e/E/s). */
-export function aggTradeRest(m: SymbolMarket, a: SimAggTrade): Record<string, string | number | boolean> {
-  return { a: a.a, p: px(m, a.price), q: qty(m, a.qty), f: a.firstId, l: a.lastId, T: a.timeMs, m: a.buyerMaker, M: true };
+/** REST /api/v3/aggTrades item text (no e/E/s), field order as Binance sends it. */
+export function aggTradeRestText(m: SymbolMarket, a: number, priceUnits: number, qtyUnits: number, firstId: number, lastId: number, timeMs: number, buyerMaker: boolean): string {
+  return `{"a":${a},"p":"${px(m, priceUnits)}","q":"${qty(m, qtyUnits)}","f":${firstId},"l":${lastId},"T":${timeMs},"m":${buyerMaker},"M":true}`;
 }
 
-/** REST /api/v3/trades and /historicalTrades item; quoteQty is exact (bigint price x qty). */
-export function tradeRest(m: SymbolMarket, t: SimTrade): Record<string, string | number | boolean> {
-  return {
-    id: t.id, price: px(m, t.price), qty: qty(m, t.qty), quoteQty: quoteText(m, BigInt(t.price) * BigInt(t.qty)),
-    time: t.timeMs, isBuyerMaker: t.buyerMaker, isBestMatch: true,
-  };
+/** REST /api/v3/trades and /historicalTrades item text; quoteQty is exact. */
+export function tradeRestText(m: SymbolMarket, id: number, priceUnits: number, qtyUnits: number, timeMs: number, buyerMaker: boolean): string {
+  return `{"id":${id},"price":"${px(m, priceUnits)}","qty":"${qty(m, qtyUnits)}","quoteQty":"${quoteOf(m, priceUnits, qtyUnits)}","time":${timeMs},"isBuyerMaker":${buyerMaker},"isBestMatch":true}`;
 }
 
 export function bookTickerText(m: SymbolMarket): string {
@@ -112,7 +130,7 @@ export class KlineState {
   }
 }
 
-function quoteText(m: SymbolMarket, v: bigint): string {
+function quoteText(m: SymbolMarket, v: bigint | number): string {
   const scale = m.spec.priceScale + m.spec.qtyScale;
   const s = v.toString().padStart(scale + 1, '0');
   const intPart = s.slice(0, s.length - scale);

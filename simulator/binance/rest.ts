@@ -2,12 +2,15 @@
  * Binance REST: /api/v3/depth, /api/v3/aggTrades, /api/v3/exchangeInfo, /api/v3/userDataStream
  * (spot) and /fapi/v1/depth (futures). Request weight per minute with X-MBX-USED-WEIGHT-1M,
  * 429 + Retry-After over the limit, 418 (ban) after repeated 429s, and rest-error faults.
+ * Trade history is the venue's ground-truth ring (bounded: `historyTradesPerSymbol`); asking for
+ * ids older than it holds answers from the oldest held id, as Binance does past its window.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { FaultController } from '../faults.js';
-import { sendJson } from '../server.js';
+import { sendJson, sendJsonText } from '../server.js';
 import { formatUnits } from '../symbols.js';
-import { aggTradeRest, depthSnapshotBody, tradeRest } from './frames.js';
+import { C_AGG, C_ID, C_PRICE, C_QTY, C_TIME, type TradeRing } from '../trade-ring.js';
+import { aggTradeRestText, depthSnapshotBody, tradeRestText } from './frames.js';
 import type { UserDataStreams } from './user-data.js';
 import type { BinanceVenue } from './venue.js';
 
@@ -136,30 +139,63 @@ export class BinanceRest {
     if (!m) return this.bad(res, -1121, 'Invalid symbol.', headers);
     const limit = Number(q.get('limit') ?? 500);
     if (!Number.isInteger(limit) || limit < 1 || limit > 1000) return this.bad(res, -1100, "Illegal characters found in parameter 'limit'; legal range is '1-1000'.", headers);
-    const hist = m.aggHistory();
-    const first = hist[0];
-    let items = [] as typeof hist[number][];
+    const ring = this.venue.ring(m.spec.symbol);
     const fromIdText = q.get('fromId');
     const start = q.get('startTime');
     const end = q.get('endTime');
+    const out: string[] = [];
+    // An aggregate whose first trades were evicted is not served (its f would be wrong).
+    const whole = (i: number): number => (i === 0 && ring.size > 0 && ring.col(C_AGG, 0) === ring.evictedAggId ? this.skipAgg(ring, 0) : i);
     if (fromIdText !== null) {
       const fromId = Number(fromIdText);
       if (!Number.isInteger(fromId) || fromId < 0) return this.bad(res, -1100, "Illegal characters found in parameter 'fromId'.", headers);
-      if (first) {
-        const idx = Math.max(0, fromId - first.a);
-        items = hist.slice(idx, idx + limit).filter((a) => (start === null || a.timeMs >= Number(start)) && (end === null || a.timeMs <= Number(end)));
+      const s = start === null ? -Infinity : Number(start);
+      const e = end === null ? Infinity : Number(end);
+      for (let i = whole(ring.indexOfAgg(fromId)), n = 0; i < ring.size && n < limit; n++) {
+        const t = ring.col(C_TIME, i);
+        const next = this.skipAgg(ring, i);
+        if (t >= s && t <= e) out.push(this.aggText(m, ring, i, next));
+        i = next;
       }
     } else if (start !== null || end !== null) {
       const s = start === null ? Number(end) - 3_600_000 : Number(start);
       const e = end === null ? s + 3_600_000 : Number(end);
       if (e - s > 3_600_000) return this.bad(res, -1127, 'More than 1 hours between startTime and endTime.', headers);
-      for (const a of hist) {
-        if (a.timeMs < s) continue;
-        if (a.timeMs > e || items.length >= limit) break;
-        items.push(a);
+      for (let i = whole(ring.indexOfTime(s)); i < ring.size && out.length < limit && ring.col(C_TIME, i) <= e;) {
+        const next = this.skipAgg(ring, i);
+        out.push(this.aggText(m, ring, i, next));
+        i = next;
       }
-    } else items = hist.slice(Math.max(0, hist.length - limit));
-    sendJson(res, 200, items.map((a) => aggTradeRest(m, a)), headers);
+    } else {
+      // The newest `limit` aggregates, oldest first.
+      let i = ring.size;
+      const starts: number[] = [];
+      while (i > 0 && starts.length < limit) {
+        const a = ring.col(C_AGG, i - 1);
+        while (i > 0 && ring.col(C_AGG, i - 1) === a) i--;
+        if (i === 0 && a === ring.evictedAggId) break;
+        starts.push(i);
+      }
+      for (let k = starts.length - 1; k >= 0; k--) {
+        const at = starts[k] as number;
+        out.push(this.aggText(m, ring, at, this.skipAgg(ring, at)));
+      }
+    }
+    sendJsonText(res, 200, `[${out.join(',')}]`, headers);
+  }
+
+  /** Logical index after the aggregate starting at i. */
+  private skipAgg(ring: TradeRing, i: number): number {
+    const a = ring.col(C_AGG, i);
+    let j = i + 1;
+    while (j < ring.size && ring.col(C_AGG, j) === a) j++;
+    return j;
+  }
+
+  private aggText(m: NonNullable<ReturnType<BinanceVenue['market']>>, ring: TradeRing, from: number, to: number): string {
+    let qtyUnits = 0;
+    for (let i = from; i < to; i++) qtyUnits += ring.col(C_QTY, i);
+    return aggTradeRestText(m, ring.col(C_AGG, from), ring.col(C_PRICE, from), qtyUnits, ring.col(C_ID, from), ring.col(C_ID, to - 1), ring.col(C_TIME, from), ring.buyerMakerAt(from) === true);
   }
 
   /** Recent trades, or from a trade id (historicalTrades): exact trade-id backfill. */
@@ -168,17 +204,18 @@ export class BinanceRest {
     if (!m) return this.bad(res, -1121, 'Invalid symbol.', headers);
     const limit = Number(q.get('limit') ?? 500);
     if (!Number.isInteger(limit) || limit < 1 || limit > 1000) return this.bad(res, -1100, "Illegal characters found in parameter 'limit'; legal range is '1-1000'.", headers);
-    const hist = m.tradeHistory();
+    const ring = this.venue.ring(m.spec.symbol);
     const fromIdText = path === '/api/v3/historicalTrades' ? q.get('fromId') : null;
-    let items: typeof hist[number][];
+    let from: number;
     if (fromIdText !== null) {
       const fromId = Number(fromIdText);
       if (!Number.isInteger(fromId) || fromId < 0) return this.bad(res, -1100, "Illegal characters found in parameter 'fromId'.", headers);
-      const firstId = hist[0]?.id ?? 0;
-      const idx = Math.max(0, fromId - firstId);
-      items = hist.slice(idx, idx + limit);
-    } else items = hist.slice(Math.max(0, hist.length - limit));
-    sendJson(res, 200, items.map((t) => tradeRest(m, t)), headers);
+      from = ring.indexOfId(fromId);
+    } else from = Math.max(0, ring.size - limit);
+    const to = Math.min(ring.size, from + limit);
+    const out: string[] = [];
+    for (let i = from; i < to; i++) out.push(tradeRestText(m, ring.col(C_ID, i), ring.col(C_PRICE, i), ring.col(C_QTY, i), ring.col(C_TIME, i), ring.buyerMakerAt(i) === true));
+    sendJsonText(res, 200, `[${out.join(',')}]`, headers);
   }
 
   private exchangeInfo(): unknown {

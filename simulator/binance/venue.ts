@@ -6,6 +6,7 @@
  */
 import type { VenueId } from '../faults.js';
 import type { GroundTruth, TruthBook } from '../ground-truth.js';
+import type { TradeRing } from '../trade-ring.js';
 import { SymbolMarket } from '../market.js';
 import { cryptoSpec } from '../symbols.js';
 import type { StreamHub } from '../ws-hub.js';
@@ -29,6 +30,7 @@ export class BinanceVenue {
   readonly markets = new Map<string, SymbolMarket>();
   private readonly klines = new Map<string, KlineState>();
   private readonly lastDepthU = new Map<string, number>();
+  private readonly rings = new Map<string, TradeRing>();
   readonly hub: StreamHub;
   private readonly truth: GroundTruth;
   private readonly now: () => number;
@@ -53,6 +55,7 @@ export class BinanceVenue {
       this.markets.set(spec.symbol, m);
       this.klines.set(spec.symbol, new KlineState());
       this.lastDepthU.set(spec.symbol, m.updateId);
+      this.rings.set(spec.symbol, opts.truth.tradeRing(opts.venue, spec.symbol, { price: (u) => px(m, u), qty: (u) => qty(m, u) }));
       i++;
     }
   }
@@ -61,20 +64,24 @@ export class BinanceVenue {
     return this.markets.get(symbol.toUpperCase());
   }
 
-  /** One generated step on a symbol. */
-  step(symbol: string): void {
+  /** The symbol's ground-truth trade ring, which is also its REST trade history. */
+  ring(symbol: string): TradeRing {
+    return this.rings.get(symbol.toUpperCase()) ?? this.truth.tradeRing(this.venue, symbol);
+  }
+
+  /** One generated step on a symbol; `atMs` sets the event time (history generation). Returns trades made. */
+  step(symbol: string, atMs?: number): number {
     const m = this.markets.get(symbol);
-    if (!m || this.replaying) return;
-    const now = this.now();
+    if (!m || this.replaying) return 0;
+    const now = atMs ?? this.now();
     const r = m.step(now);
     const names = this.streamNames(symbol);
     const hub = this.hub;
     const k = this.klines.get(symbol);
+    const ring = this.rings.get(symbol) as TradeRing;
     for (const t of r.trades) {
       const published = hub.publish(names.trade, () => tradeText(m, t, now), { symbol, sequenced: true });
-      this.truth.recordTrade(this.venue, symbol, {
-        id: t.id, aggId: t.aggId, price: px(m, t.price), qty: qty(m, t.qty), timeMs: t.timeMs, buyerMaker: t.buyerMaker, published,
-      });
+      this.truth.recordTradeUnits(ring, t.id, t.aggId, t.price, t.qty, t.timeMs, t.buyerMaker, published);
       k?.add(t);
     }
     if (r.agg) {
@@ -86,6 +93,7 @@ export class BinanceVenue {
       const liq = m.liquidation(now);
       hub.publish('!forceOrder@arr', () => forceOrderText(m, liq, now), { symbol });
     }
+    return r.trades.length;
   }
 
   private readonly names = new Map<string, { trade: string; aggTrade: string; bookTicker: string }>();
