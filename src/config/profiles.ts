@@ -13,7 +13,7 @@ export const PROFILES: Readonly<Record<ProfileName, PlainObject>> = {
   },
   production: {
     log: { level: 'warn' },
-    connection: { breakerFailureThreshold: 5, breakerRecoveryMs: 60_000 },
+    connection: { breakerFailureThreshold: 5, breakerMaxRecoveryMs: 60_000 },
     storage: { spoolFsync: 'always' },
   },
 };

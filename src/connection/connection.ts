@@ -12,7 +12,7 @@ import { redactUrl, silentLogger } from '../observability/logger.js';
 import type { TickgateError } from '../model/errors.js';
 import type { VenueProtocol } from './protocol.js';
 import { Backoff } from './backoff.js';
-import { CircuitBreaker } from './breaker.js';
+import { CircuitBreaker, breakerSettingsOf } from './breaker.js';
 import { TypedEmitter } from './emitter.js';
 import { ConnectionError, policyOf } from './errors.js';
 import { ConnectionMetadata } from './metadata.js';
@@ -94,7 +94,7 @@ export class Connection extends TypedEmitter<ConnectionEvents> {
     const breakers = new Map<string, CircuitBreaker>();
     this.breakerFor = init.breakerFor ?? ((host) => {
       let b = breakers.get(host);
-      if (!b) breakers.set(host, (b = new CircuitBreaker(host, { failureThreshold: o.breakerFailureThreshold, recoveryMs: o.breakerRecoveryMs }, this.now)));
+      if (!b) breakers.set(host, (b = new CircuitBreaker(host, breakerSettingsOf(o), this.now)));
       return b;
     });
     const limiter = new TokenBucket(o.connectAttemptsPerWindow, o.connectAttemptWindowMs, this.now);
@@ -269,7 +269,8 @@ export class Connection extends TypedEmitter<ConnectionEvents> {
         return;
       }
       const backoffMs = this.backoff.next();
-      delayMs = policy.action === 'rate_limited' ? Math.max(backoffMs, policy.retryAfterMs) : backoffMs;
+      // An open breaker spaces the next attempt by its own (growing) open time; backoff on top would stretch the outage.
+      delayMs = policy.action === 'rate_limited' ? Math.max(backoffMs, policy.retryAfterMs) : breaker.state === 'open' ? 0 : backoffMs;
       this.ensure('reconnecting', `${err.code}: ${policy.reason}; retry in ${delayMs} ms`);
     }
   }

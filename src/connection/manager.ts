@@ -8,7 +8,7 @@
 import type { Logger } from '../observability/logger.js';
 import { silentLogger } from '../observability/logger.js';
 import type { VenueProtocol } from './protocol.js';
-import { CircuitBreaker, type BreakerStats } from './breaker.js';
+import { CircuitBreaker, breakerSettingsOf, type BreakerStats } from './breaker.js';
 import { Connection, type ConnectionDetails, type ConnectionInit } from './connection.js';
 import { ConnectionError } from './errors.js';
 import { resolveConnectionOptions, type ConnectionOptions } from './options.js';
@@ -174,7 +174,7 @@ export class ConnectionManager {
   private breakerFor(host: string): CircuitBreaker {
     let b = this.breakers.get(host);
     if (!b) {
-      b = new CircuitBreaker(host, { failureThreshold: this.options.breakerFailureThreshold, recoveryMs: this.options.breakerRecoveryMs }, this.now);
+      b = new CircuitBreaker(host, breakerSettingsOf(this.options), this.now);
       b.onStateChange((state, reason) => this.log.warn({ host, state, reason }, 'circuit breaker'));
       this.breakers.set(host, b);
     }

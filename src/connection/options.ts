@@ -16,6 +16,9 @@ export interface ConnectionOptions {
   readonly backoffResetAfterMs: number;
   readonly breakerFailureThreshold: number;
   readonly breakerRecoveryMs: number;
+  readonly breakerRecoveryMultiplier: number;
+  readonly breakerMaxRecoveryMs: number;
+  readonly breakerResetAfterMs: number;
   readonly connectAttemptsPerWindow: number;
   readonly connectAttemptWindowMs: number;
   readonly maxMessagesPerSecond: number;
@@ -41,10 +44,10 @@ const POSITIVE: readonly (keyof ConnectionOptions)[] = [
   'heartbeatTimeoutMs', 'staleAfterMs', 'streamStaleAfterMs', 'reconnectBaseDelayMs', 'reconnectMaxDelayMs',
   'breakerFailureThreshold', 'connectAttemptsPerWindow', 'connectAttemptWindowMs', 'maxMessagesPerSecond',
   'metadataRingSize', 'metadataMaxAgeMs', 'cleanupIntervalMs', 'networkCheckAttempts', 'networkCheckTotalMs',
-  'networkCheckConnectTimeoutMs', 'maxPayloadBytes',
+  'networkCheckConnectTimeoutMs', 'maxPayloadBytes', 'breakerRecoveryMultiplier',
 ];
 const NON_NEGATIVE: readonly (keyof ConnectionOptions)[] = [
-  'backoffResetAfterMs', 'breakerRecoveryMs', 'rotationMarginMs', 'rotationOverlapMs', 'rotationRetryDelayMs', 'preLiveBufferFrames',
+  'backoffResetAfterMs', 'breakerRecoveryMs', 'breakerMaxRecoveryMs', 'breakerResetAfterMs', 'rotationMarginMs', 'rotationOverlapMs', 'rotationRetryDelayMs', 'preLiveBufferFrames',
 ];
 
 /** Merges over the defaults; unknown keys and bad values are rejected (ConfigError names the key). */
@@ -63,6 +66,12 @@ export function resolveConnectionOptions(partial: Partial<ConnectionOptions> = {
   }
   if (o.reconnectMaxDelayMs < o.reconnectBaseDelayMs) {
     throw new ConfigError(`reconnectMaxDelayMs (${o.reconnectMaxDelayMs}) must be >= reconnectBaseDelayMs (${o.reconnectBaseDelayMs})`, { key: 'reconnectMaxDelayMs' });
+  }
+  if (o.breakerMaxRecoveryMs < o.breakerRecoveryMs) {
+    throw new ConfigError(`breakerMaxRecoveryMs (${o.breakerMaxRecoveryMs}) must be >= breakerRecoveryMs (${o.breakerRecoveryMs})`, { key: 'breakerMaxRecoveryMs' });
+  }
+  if (o.breakerRecoveryMultiplier < 1) {
+    throw new ConfigError(`breakerRecoveryMultiplier must be >= 1, got ${o.breakerRecoveryMultiplier}`, { key: 'breakerRecoveryMultiplier' });
   }
   if (o.connectTimeoutScheduleMs !== null && (o.connectTimeoutScheduleMs.length === 0 || o.connectTimeoutScheduleMs.some((v) => !(v > 0)))) {
     throw new ConfigError('connectTimeoutScheduleMs must be null or a non-empty list of positive numbers', { key: 'connectTimeoutScheduleMs' });

@@ -1,6 +1,6 @@
 /**
  * Defaults of the upstream connection (src/connection/). Every timing carries its unit in its name.
- * Staging profiles override a few (breakerFailureThreshold 3, breakerRecoveryMs 15 000).
+ * Profiles override a few (staging: breakerFailureThreshold 3, breakerRecoveryMs 15 000).
  */
 
 /** TCP + TLS + WebSocket upgrade of one attempt. */
@@ -27,8 +27,17 @@ export const DEFAULT_RECONNECT_MAX_DELAY_MS = 30_000;
 export const DEFAULT_BACKOFF_RESET_AFTER_MS = 60_000;
 /** Consecutive failed attempts on one host that open its breaker. */
 export const DEFAULT_BREAKER_FAILURE_THRESHOLD = 5;
-/** How long an open breaker stays open before one half-open probe. */
-export const DEFAULT_BREAKER_RECOVERY_MS = 60_000;
+/**
+ * Open time of a breaker's first open (then one half-open probe). Short on purpose: a fixed 60 s
+ * turned a 40 s venue outage into 68 s without data; consecutive opens grow it (below).
+ */
+export const DEFAULT_BREAKER_RECOVERY_MS = 3_000;
+/** Each consecutive open lasts this many times the previous one... */
+export const DEFAULT_BREAKER_RECOVERY_MULTIPLIER = 1.5;
+/** ...up to this cap (the former fixed open time). */
+export const DEFAULT_BREAKER_MAX_RECOVERY_MS = 60_000;
+/** After a successful attempt and this long without a failed one, the next open starts short again. */
+export const DEFAULT_BREAKER_RESET_AFTER_MS = 60_000;
 /** Connection attempts allowed per host per window (token bucket). */
 export const DEFAULT_CONNECT_ATTEMPTS_PER_WINDOW = 300;
 export const DEFAULT_CONNECT_ATTEMPT_WINDOW_MS = 300_000;
@@ -82,6 +91,9 @@ export const connectionDefaults = {
   backoffResetAfterMs: DEFAULT_BACKOFF_RESET_AFTER_MS,
   breakerFailureThreshold: DEFAULT_BREAKER_FAILURE_THRESHOLD,
   breakerRecoveryMs: DEFAULT_BREAKER_RECOVERY_MS,
+  breakerRecoveryMultiplier: DEFAULT_BREAKER_RECOVERY_MULTIPLIER,
+  breakerMaxRecoveryMs: DEFAULT_BREAKER_MAX_RECOVERY_MS,
+  breakerResetAfterMs: DEFAULT_BREAKER_RESET_AFTER_MS,
   connectAttemptsPerWindow: DEFAULT_CONNECT_ATTEMPTS_PER_WINDOW,
   connectAttemptWindowMs: DEFAULT_CONNECT_ATTEMPT_WINDOW_MS,
   maxMessagesPerSecond: DEFAULT_MAX_MESSAGES_PER_SECOND,

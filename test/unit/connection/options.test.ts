@@ -8,7 +8,7 @@ describe('resolveConnectionOptions', () => {
     expect(o).toMatchObject({
       connectTimeoutMs: 10_000, handshakeTimeoutMs: 15_000, pingTimeoutMs: 5_000, closeTimeoutMs: 10_000,
       heartbeatIntervalMs: 15_000, heartbeatTimeoutMs: 45_000, reconnectBaseDelayMs: 500, reconnectMaxDelayMs: 30_000,
-      breakerFailureThreshold: 5, breakerRecoveryMs: 60_000, connectAttemptsPerWindow: 300, connectAttemptWindowMs: 300_000,
+      breakerFailureThreshold: 5, breakerRecoveryMs: 3_000, breakerRecoveryMultiplier: 1.5, breakerMaxRecoveryMs: 60_000, breakerResetAfterMs: 60_000, connectAttemptsPerWindow: 300, connectAttemptWindowMs: 300_000,
       maxMessagesPerSecond: 5, connectTimeoutScheduleMs: null,
     });
     expect(o).toEqual(connectionDefaults);
