@@ -9,13 +9,15 @@
  * never round). Output decimals are canonical (trailing zeros trimmed).
  */
 import type { Candle, Enrichment, Snapshot1s } from '../model/aggregates.js';
-import type { MarketEvent, Trade } from '../model/events.js';
+import type { MarketEvent, StreamState, Trade, TradeGap } from '../model/events.js';
 import { silentLogger, type Logger } from '../observability/logger.js';
 import { aggregateDefaults } from '../config/defaults/aggregate.js';
 import { effectiveCalendar, type MarketCalendar } from './market-hours.js';
 import { SymbolAggregator } from './symbol-aggregator.js';
 import type { LatePolicy, TimeWindowStats } from './time-window-fold.js';
 import type { OrderFlowInput } from './enrich/order-flow.js';
+import type { AggregateSeed } from './resume-seed.js';
+import type { StreamHoldStats } from './stream-hold.js';
 
 /** A raw trade passed on for storage (only with storeRawTrades). */
 export interface RawTradeOutput {
@@ -54,6 +56,8 @@ export interface AggregatorOptions {
   /** Starting scales per "venue:SYMBOL" (e.g. from exchangeInfo). */
   readonly scales?: Readonly<Record<string, { readonly priceScale: number; readonly sizeScale: number }>>;
   readonly enrichment?: EnrichmentSource | null;
+  /** Longest clock hold of a behind stream before it is released and counted. */
+  readonly streamHoldMaxMs?: number;
   readonly logger?: Logger;
 }
 
@@ -64,6 +68,13 @@ export interface AggregatorStats {
   invalidTrades: number;
   futureTrades: number;
   outputErrors: number;
+  /** stream_state / trade_gap markers received. */
+  markers: number;
+  /** Symbols whose clock is held right now. */
+  held: number;
+  holds: StreamHoldStats;
+  /** Trades skipped after a restart because stored output already covered them (per fold kind). */
+  resumeSkipped: { time: number; tick: number; volume: number };
   snapshots: TimeWindowStats;
   timeCandles: TimeWindowStats;
 }
@@ -87,6 +98,7 @@ export class Aggregator {
   private ignoredEvents = 0;
   private invalidTrades = 0;
   private outputErrors = 0;
+  private markers = 0;
   private lastInvalidLogAt = -Infinity;
 
   constructor(private readonly opts: AggregatorOptions) {
@@ -96,7 +108,8 @@ export class Aggregator {
   /** Any market event; only trades are aggregated. Never throws. */
   ingest(event: MarketEvent): void {
     if (event.type !== 'trade') {
-      this.ignoredEvents++;
+      if (event.type === 'stream_state' || event.type === 'trade_gap') this.marker(event);
+      else this.ignoredEvents++;
       return;
     }
     let agg = this.lastAgg;
@@ -117,6 +130,26 @@ export class Aggregator {
       return;
     }
     if (this.opts.storeRawTrades) this.output({ kind: 'trade', trade: event });
+  }
+
+  /**
+   * In-band integrity markers, in order with the trades: 'behind' holds the symbol's clock,
+   * 'whole' or a declared TradeGap releases it (nothing more is coming for the hole).
+   */
+  private marker(e: StreamState | TradeGap): void {
+    this.markers++;
+    const hold = this.symbolState(e.venue, e.symbol).hold;
+    if (e.type === 'trade_gap') hold.releaseAll();
+    else if (e.state === 'behind') hold.hold(e.source);
+    else hold.whole(e.source);
+  }
+
+  /**
+   * Seed a symbol from storage before its first trade (restart; see SymbolAggregator.seed).
+   * Returns the trade id after which its stream must resume, or null (nothing to resume).
+   */
+  seed(seed: AggregateSeed): number | null {
+    return this.symbolState(seed.venue, seed.symbol).seed(seed);
   }
 
   /** Wall-clock tick from the edge: closes quiet seconds and candles. */
@@ -166,10 +199,19 @@ export class Aggregator {
     const zero = (): TimeWindowStats => ({ emitted: 0, emptyEmitted: 0, late: 0, lateAmended: 0, lateDropped: 0, lateTooOld: 0 });
     const s: AggregatorStats = {
       symbols: this.symbols.size, trades: 0, ignoredEvents: this.ignoredEvents, invalidTrades: this.invalidTrades,
-      futureTrades: 0, outputErrors: this.outputErrors, snapshots: zero(), timeCandles: zero(),
+      futureTrades: 0, outputErrors: this.outputErrors, markers: this.markers, held: 0,
+      holds: { started: 0, released: 0, expired: 0 }, resumeSkipped: { time: 0, tick: 0, volume: 0 },
+      snapshots: zero(), timeCandles: zero(),
     };
     for (const agg of this.symbols.values()) {
       s.trades += agg.trades;
+      if (agg.hold.held) s.held++;
+      s.holds.started += agg.hold.stats.started;
+      s.holds.released += agg.hold.stats.released;
+      s.holds.expired += agg.hold.stats.expired;
+      s.resumeSkipped.time += agg.timeResume.skipped;
+      s.resumeSkipped.tick += agg.tickCandles?.resume.skipped ?? 0;
+      s.resumeSkipped.volume += agg.volumeBars?.resume.skipped ?? 0;
       s.futureTrades += agg.futureTrades;
       const late = agg.lateStats();
       addStats(s.snapshots, late.snapshots);
@@ -198,6 +240,7 @@ export class Aggregator {
       flowBinsItems: Math.ceil((o.enrichWindowMs ?? d.enrichWindowMs) / 1000) + 1,
       session: calendar ? effectiveCalendar(calendar, o.skipMarketHours ?? false) : null,
       scales: o.scales?.[key],
+      streamHoldMaxMs: o.streamHoldMaxMs ?? d.streamHoldMaxMs,
     }, {
       snapshot: (s) => this.output(s),
       candle: (c) => this.output(c),

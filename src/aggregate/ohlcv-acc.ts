@@ -63,6 +63,11 @@ export function parseTrade(trade: Trade, scales: SymbolScales, out: ParsedTrade)
   return out;
 }
 
+function seqOf(id: string | null): number {
+  const n = id === null ? NaN : Number(id);
+  return Number.isSafeInteger(n) ? n : 0;
+}
+
 export class OhlcvAcc {
   priceScale: number;
   sizeScale: number;
@@ -183,6 +188,30 @@ export class OhlcvAcc {
     this.notional.addSum(b.notional);
     this.buyVolume.addSum(b.buyVolume);
     this.sellVolume.addSum(b.sellVolume);
+  }
+
+  /**
+   * Restore a bucket from a stored row (restart): prices at this bucket's price scale, sizes at
+   * its size scale. Order keys are the lower bounds of what the row allows (its window start, the
+   * first and last trade ids): every later trade of the stream is later in (time, seq), so the
+   * open and close it decides are those of an uninterrupted fold.
+   */
+  restore(r: { open: Scaled; high: Scaled; low: Scaled; close: Scaled; count: number; volume: Scaled; notional: Scaled; buyVolume: Scaled; sellVolume: Scaled; firstTradeId: string | null; lastTradeId: string | null; revision: number }): void {
+    if (r.count === 0) {
+      this.carry = r.close;
+    } else {
+      this.open = r.open; this.high = r.high; this.low = r.low; this.close = r.close;
+      this.firstTradeId = r.firstTradeId; this.lastTradeId = r.lastTradeId;
+      this.openTime = this.closeTime = this.startTime;
+      this.openSeq = seqOf(r.firstTradeId);
+      this.closeSeq = seqOf(r.lastTradeId);
+      this.count = r.count;
+      this.volume.add(r.volume);
+      this.notional.add(r.notional);
+      this.buyVolume.add(r.buyVolume);
+      this.sellVolume.add(r.sellVolume);
+    }
+    this.revision = r.revision;
   }
 
   /** Scales only grow: multiply every stored value by the difference, exactly. */

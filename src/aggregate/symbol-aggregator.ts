@@ -5,13 +5,16 @@
  */
 import type { Candle, Enrichment, Snapshot1s } from '../model/aggregates.js';
 import type { Trade } from '../model/events.js';
-import { newParsedTrade, parseTrade, type ParsedTrade, type SymbolScales } from './ohlcv-acc.js';
+import { newParsedTrade, OhlcvAcc, parseTrade, type ParsedTrade, type SymbolScales } from './ohlcv-acc.js';
 import { candleOf, snapshotOf } from './outputs.js';
 import { RingBuffer } from './ring-buffer.js';
 import { TickCandleFold } from './tick-candles.js';
 import { TimeWindowFold, type LatePolicy, type SessionGate, type TimeWindowStats } from './time-window-fold.js';
 import { VolumeBarFold } from './volume-bars.js';
 import type { FlowBin } from './enrich/order-flow.js';
+import { accFromStored, numericId, type AggregateSeed } from './resume-seed.js';
+import { ResumeCursor } from './resume-cursor.js';
+import { StreamHold } from './stream-hold.js';
 
 export interface SymbolAggregatorConfig {
   readonly allowedLatenessMs: number;
@@ -27,6 +30,8 @@ export interface SymbolAggregatorConfig {
   readonly flowBinsItems: number;
   readonly session: SessionGate | null;
   readonly scales?: { readonly priceScale: number; readonly sizeScale: number };
+  /** A clock hold (stream behind) not released within this is released and counted. */
+  readonly streamHoldMaxMs: number;
 }
 
 export interface SymbolAggregatorSinks {
@@ -61,6 +66,11 @@ export class SymbolAggregator {
   readonly volumeBars: VolumeBarFold | null;
   readonly recentTrades: RingBuffer<Trade>;
   readonly flowBins: RingBuffer<FlowBin>;
+  /** Time folds (1 s and coarser) after a restart: trades already in stored seconds are skipped. */
+  readonly timeResume = new ResumeCursor();
+  /** While a trade stream of this symbol is behind, the wall clock closes no window. */
+  readonly hold: StreamHold;
+  private readonly intervalsMs: readonly number[];
   /** receiveTime - eventTime of the newest trade: maps the wall clock onto venue time. */
   private clockOffsetMs = 0;
   private readonly maxFutureSkewMs: number;
@@ -73,9 +83,11 @@ export class SymbolAggregator {
     readonly venue: string,
     readonly symbol: string,
     cfg: SymbolAggregatorConfig,
-    sinks: SymbolAggregatorSinks,
+    private readonly sinks: SymbolAggregatorSinks,
   ) {
     this.maxFutureSkewMs = cfg.maxFutureSkewMs;
+    this.hold = new StreamHold(cfg.streamHoldMaxMs);
+    this.intervalsMs = cfg.timeCandleIntervalsMs.filter((ms) => ms !== 1000);
     this.scales = { priceScale: cfg.scales?.priceScale ?? 0, sizeScale: cfg.scales?.sizeScale ?? 0 };
     this.scratch = newParsedTrade({} as Trade);
     const base = { allowedLatenessMs: cfg.allowedLatenessMs, latePolicy: cfg.latePolicy, historyMs: cfg.amendHistoryMs };
@@ -151,6 +163,13 @@ export class SymbolAggregator {
     this.trades++;
     this.clockOffsetMs = trade.receiveTime - trade.eventTime;
     this.recentTrades.push(trade);
+    if (this.timeResume.skips(trade.seq)) {
+      // Already in the stored seconds and time candles; the tick folds may still need it.
+      this.tickCandles?.add(t);
+      this.volumeBars?.add(t);
+      return true;
+    }
+    this.hold.onTrade();
     const time = trade.eventTime;
     const folds = this.timeFolds;
     // A derived fold needs its first cursor before the 1 s fold can hand it a closed second.
@@ -172,10 +191,55 @@ export class SymbolAggregator {
 
   /** Wall clock tick: quiet windows close once venue time (estimated) minus lateness passes them. */
   onClock(nowMs: number): void {
+    // A stream that is behind (outage, backfill, restart) gets no invented empty windows: its
+    // trades close them by event time as they arrive.
+    if (this.hold.blocks(nowMs)) return;
     const venueNow = nowMs - this.clockOffsetMs;
     const snapCut = venueNow - this.snapshots.opts.allowedLatenessMs;
     this.snapshots.advanceTo(Math.max(snapCut, this.snapshots.watermark));
     for (const f of this.timeFolds) f.advanceTo(Math.max(venueNow - f.opts.allowedLatenessMs, f.watermark));
+  }
+
+  /**
+   * Resume from storage before the first trade (see AggregateSeed): the 1 s fold continues after
+   * the newest stored second (its close carried into quiet seconds, the stored seconds amendable),
+   * each whole-second time fold's current window is rebuilt from its stored seconds and emitted
+   * later above its stored revision, tick candles and volume bars continue after their newest
+   * stored one. The clock is held until the first new trade (or a 'whole' marker), so an outage
+   * the backfill will fill is not emitted as empty seconds first.
+   * Returns the trade id after which the stream must resume (the minimum any fold needs), or null.
+   */
+  seed(seed: AggregateSeed): number | null {
+    if (this.trades > 0 || seed.seconds.length === 0) return null;
+    const rows = seed.seconds;
+    const newest = rows[rows.length - 1]!;
+    const lastId = Math.max(...[...rows, ...(seed.lastNonEmpty ? [seed.lastNonEmpty] : [])].map((r) => numericId(r.lastTradeId) ?? -1));
+    const seconds = rows.map((r) => accFromStored(r, r.startTime, r.startTime + 1000, this.scales));
+    this.snapshots.seed(newest.startTime + 1000, seconds, null);
+    // A kill can land between a second's snapshot and its 1 s candle: emit the candle again.
+    const oneSecond = this.timeCandles.find((tc) => tc.fold === null);
+    if (oneSecond && !newest.empty && !seed.timeCandles.some((c) => c.interval === '1s' && c.startTime === newest.startTime && c.revision >= newest.revision)) {
+      this.sinks.candle(candleOf(seconds[seconds.length - 1]!.fields(this.venue, this.symbol), '1s', 'time', newest.startTime, newest.startTime + 1000));
+    }
+    for (let i = 0; i < this.timeFolds.length; i++) {
+      const ms = this.intervalsMs[i]!;
+      const fold = this.timeFolds[i]!;
+      if (ms % 1000 !== 0) continue; // not derivable from seconds: starts afresh (documented)
+      const start = newest.startTime - (((newest.startTime % ms) + ms) % ms);
+      const interval = this.timeCandles.find((tc) => tc.fold === fold)!.interval;
+      const stored = seed.timeCandles.find((c) => c.interval === interval && c.startTime === start);
+      const acc = new OhlcvAcc(start, start + ms, this.scales);
+      for (let k = 0; k < rows.length; k++) if (rows[k]!.startTime >= start && !rows[k]!.empty) acc.merge(seconds[k]!);
+      acc.revision = stored ? stored.revision + 1 : 0;
+      fold.seed(start, [], acc);
+    }
+    let resume = lastId >= 0 ? this.timeResume.cover(lastId) : null;
+    const first = seed.firstNonEmpty?.firstTradeId ?? null;
+    const ticks = this.tickCandles ? this.tickCandles.seed(seed.tickCandles.find((c) => c.interval === this.tickCandles!.interval) ?? null, first) : null;
+    const bars = this.volumeBars ? this.volumeBars.seed(seed.tickCandles.find((c) => c.interval === this.volumeBars!.interval) ?? null, first) : null;
+    for (const id of [ticks, bars]) if (id !== null && (resume === null || id < resume)) resume = id;
+    this.hold.hold('restart');
+    return resume;
   }
 
   /** Close every open window (shutdown, end of replay). Partial tick candles/bars stay pending. */

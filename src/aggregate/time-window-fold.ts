@@ -118,6 +118,29 @@ export class TimeWindowFold {
   }
 
   /**
+   * Resume after a restart from stored windows: `emitted` (oldest first) were already emitted
+   * and stay amendable in history (a later trade of theirs re-emits them with revision+1);
+   * `open` is the window at `cursor`, rebuilt and not yet emitted (its revision set above the
+   * stored one); the next window to emit is `cursor`. Only before the first trade.
+   */
+  seed(cursor: number, emitted: readonly OhlcvAcc[], open: OhlcvAcc | null): void {
+    if (this.cursor !== undefined) throw new Error('seed() after the fold started');
+    this.cursor = cursor;
+    for (const acc of emitted) {
+      const last = acc.lastPrice();
+      if (last !== null) {
+        this.lastClose = last;
+        this.lastCloseScale = acc.priceScale;
+      }
+      if (this.opts.latePolicy === 'amend' && acc.startTime < cursor && !this.history.has(acc.startTime)) {
+        this.history.set(acc.startTime, acc);
+        this.historyStarts.push(acc.startTime);
+      }
+    }
+    if (open !== null && open.count > 0 && open.startTime >= cursor) this.open.set(open.startTime, open);
+  }
+
+  /**
    * Derived folds: a trade that went into the finer fold's open window is not added here (its
    * closed bucket arrives through addBucket) but still moves this fold's watermark, exactly
    * as add() would.

@@ -10,6 +10,8 @@ import { parsed, parseScaled, upscale, type Scaled } from './exact.js';
 import { OhlcvAcc, type ParsedTrade, type SymbolScales } from './ohlcv-acc.js';
 import { candleOf } from './outputs.js';
 import { RingBuffer } from './ring-buffer.js';
+import { numericId } from './resume-seed.js';
+import { ResumeCursor } from './resume-cursor.js';
 
 export class VolumeBarFold {
   private acc: OhlcvAcc | null = null;
@@ -17,6 +19,8 @@ export class VolumeBarFold {
   private thresholdScale: number;
   readonly interval: string;
   readonly recent: RingBuffer<Candle>;
+  /** After a restart: trades already in stored bars are skipped; a stored partial is rebuilt. */
+  readonly resume = new ResumeCursor();
 
   constructor(
     private readonly venue: string,
@@ -35,9 +39,24 @@ export class VolumeBarFold {
     this.recent = new RingBuffer<Candle>(historyItems);
   }
 
+  /** Same as TickCandleFold.seed: complete when its volume reached the threshold. */
+  seed(last: Candle | null, firstStoredTradeId: string | null): number | null {
+    if (last === null) return this.resume.rebuild(firstStoredTradeId, -1);
+    const v = parseScaled(last.volume);
+    const vs = parsed.scale;
+    const k = Math.max(vs, this.thresholdScale);
+    const complete = BigInt(upscale(v, k - vs)) >= BigInt(upscale(this.threshold, k - this.thresholdScale));
+    if (complete) return this.resume.cover(numericId(last.lastTradeId));
+    return this.resume.rebuild(last.firstTradeId, last.revision);
+  }
+
   add(t: ParsedTrade): void {
+    if (this.resume.skips(t.trade.seq)) return;
     let acc = this.acc;
-    if (acc === null) acc = this.acc = new OhlcvAcc(t.trade.eventTime, t.trade.eventTime, this.scales);
+    if (acc === null) {
+      acc = this.acc = new OhlcvAcc(t.trade.eventTime, t.trade.eventTime, this.scales);
+      acc.revision = this.resume.revisionFor(t.trade.tradeId);
+    }
     acc.addNext(t);
     if (acc.sizeScale !== this.thresholdScale) {
       // Only the symbol scale grows, and it started >= the threshold's scale.

@@ -35,6 +35,23 @@ export const DEFAULT_ENRICH_FRESHNESS_MS = 2_000;
 export const DEFAULT_ENRICH_TIMEOUT_MS = 900;
 /** Enrichment results kept per symbol. */
 export const DEFAULT_ENRICH_RESULTS_KEPT = 10;
+/**
+ * Longest clock hold of a symbol whose trade stream is behind (integrity's 'behind' marker, or a
+ * restart until its first new trade): beyond it the hold is released and counted (a 'whole'
+ * marker that never came). Longer than a backfill of a long outage; while held, quiet seconds
+ * are not emitted (trades still close windows by event time).
+ */
+export const DEFAULT_STREAM_HOLD_MAX_MS = 15 * 60_000;
+/**
+ * At start, resume state is read after the resume sink (first SQLite, else PostgreSQL) has
+ * replayed its spool; waited for at most this long, then read as it is (logged).
+ */
+export const DEFAULT_RESUME_SPOOL_WAIT_MS = 30_000;
+/**
+ * A tick candle or volume bar whose stored partial would need more than this many trades before
+ * the time folds' resume point is not rebuilt (it restarts at the resume point, logged).
+ */
+export const DEFAULT_RESUME_MAX_REBUILD_TRADES = 100_000;
 /** Equities session, America/New_York wall time. */
 export const DEFAULT_EQUITIES_TIME_ZONE = 'America/New_York';
 export const DEFAULT_EQUITIES_OPEN_HHMM = '09:30';
@@ -51,6 +68,9 @@ export const aggregateDefaults = {
   volumeBarSize: DEFAULT_VOLUME_BAR_SIZE,
   recentTradesItems: DEFAULT_RECENT_TRADES_ITEMS,
   storeRawTrades: DEFAULT_STORE_RAW_TRADES,
+  streamHoldMaxMs: DEFAULT_STREAM_HOLD_MAX_MS,
+  resumeSpoolWaitMs: DEFAULT_RESUME_SPOOL_WAIT_MS,
+  resumeMaxRebuildTrades: DEFAULT_RESUME_MAX_REBUILD_TRADES,
   flushTickMs: DEFAULT_FLUSH_TICK_MS,
   enrichWindowMs: DEFAULT_ENRICH_WINDOW_MS,
   enrichIntervalMs: DEFAULT_ENRICH_INTERVAL_MS,
