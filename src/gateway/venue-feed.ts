@@ -130,6 +130,9 @@ export class VenueFeed {
     // A connection whose first handshake failed is closed and replaced by the next attempt's:
     // drop its stale marks so retries do not accumulate them.
     conn.on('state', (t) => {
+      // The socket was lost (not a deliberate stop): numbered trade streams are behind until the
+      // reconnect's backfill catches up (an in-band StreamState, so the aggregator holds windows).
+      if (t.from === 'connected' && (t.to === 'reconnecting' || t.to === 'error')) this.integrity.onDisconnect(conn.streams());
       if (t.to !== 'closed') return;
       const key = `${conn.stats().key}|`;
       for (const s of this.stale) if (s.startsWith(key)) this.stale.delete(s);

@@ -1,8 +1,9 @@
 /**
  * The integrity stage for one venue: decoded events in, gap-free, deduplicated, in-order events
- * out. Holds no socket: the lead feeds it decoder output (push), tells it about reconnects
- * (onReconnect) and injects the REST fetchers. Per stream:
- * - trades with a numeric seq: TradeGapFiller (gap -> backfill exactly the missing ids);
+ * out. Holds no socket: the lead feeds it decoder output (push), tells it about disconnects and
+ * reconnects (onDisconnect, onReconnect) and injects the REST fetchers. Per stream:
+ * - trades with a numeric seq: TradeGapFiller (gap -> streamed backfill of exactly the missing
+ *   ids; in-band StreamState markers and TradeGap declarations in order with the trades);
  * - trades without one (Bybit execIds): RecentTradeBackfill when a recent-trades fetcher is
  *   given (reconnect/periodic page fetch, dedup on tradeId), else a dedup window on tradeId;
  * - book snapshots/deltas: BookSync (venue continuity rules; per-symbol resync);
@@ -22,7 +23,8 @@ import { TradeGapFiller, type FetchTrades, type TradeGapFillerStats } from './tr
 import { RecentTradeBackfill, type FetchRecentTrades } from './recent-trade-backfill.js';
 
 export type IntegrityAlert =
-  | { readonly kind: 'trade_gap_unfilled'; readonly symbol: string; readonly source: string; readonly fromId: number; readonly toId: number | null; readonly error: string }
+  /** A declared hole (the TradeGap event went out in order with the trades); reason as TradeGap.reason. */
+  | { readonly kind: 'trade_gap_unfilled'; readonly symbol: string; readonly source: string; readonly fromId: number; readonly toId: number | null; readonly reason: string; readonly error: string }
   | { readonly kind: 'book_sync_failed'; readonly symbol: string; readonly error: string }
   /** A recent-trades page shared nothing with what was delivered: trades older than it are lost. */
   | { readonly kind: 'trade_window_exceeded'; readonly symbol: string; readonly source: string; readonly recovered: number; readonly oldestPageTime: number; readonly lastDeliveredTime: number }
@@ -50,9 +52,13 @@ export interface FeedIntegrityOptions {
   readonly dedupWindowItems?: number;
   readonly retryDelayMs?: number;
   readonly maxFetchAttempts?: number;
+  /** A running trade backfill logs its progress at most this often. */
+  readonly backfillProgressLogIntervalMs?: number;
   readonly maxSnapshotAttempts?: number;
   readonly timers?: IntegrityTimers;
   readonly logger?: Logger;
+  /** Clock for backfill rates and marker receive times (tests). */
+  readonly now?: () => number;
 }
 
 export interface IntegrityStats {
@@ -72,7 +78,23 @@ export interface IntegrityStats {
   readonly bookResyncs: number;
   readonly bookSnapshots: number;
   readonly bufferedTrades: number;
+  /** Most live trades one stream held at once during a backfill (bounded by maxBufferedTrades). */
+  readonly peakBufferedTrades: number;
   readonly overflowDropped: number;
+  /** Numbered trade streams with a backfill running now. */
+  readonly backfillsInProgress: number;
+  /** Ids those backfills still have to deliver, where the end is known. */
+  readonly backfillIdsRemaining: number;
+  /** Rows received in backfill pages (including ones the live stream also delivered). */
+  readonly backfillTradesFetched: number;
+  readonly backfillPages: number;
+  /** Fetch rate of the running backfills (0 when none runs). */
+  readonly backfillTradesPerSec: number;
+  /** Holes declared unrecoverable (TradeGap events) and the ids in them (where the end is known). */
+  readonly tradeGapsDeclared: number;
+  readonly tradeIdsDeclaredMissing: number;
+  /** Numbered trade streams currently behind (between StreamState 'behind' and 'whole'). */
+  readonly streamsBehind: number;
   /** Raw live sequence as received (before repair). */
   readonly live: SequenceStats;
 }
@@ -162,6 +184,17 @@ export class FeedIntegrity {
     }
   }
 
+  /**
+   * A connection carrying these streams went down (scope as in onReconnect): their numbered trade
+   * streams are marked behind (StreamState, in order) until reconnected and caught up.
+   */
+  onDisconnect(scope?: string | readonly string[]): void {
+    const symbols = scope === undefined ? undefined : new Set((typeof scope === 'string' ? [scope] : scope).map(symbolOfStream));
+    for (const [key, filler] of this.trades) {
+      if (symbols === undefined || symbols.has(key.slice(0, key.indexOf('|')))) filler.onDisconnect();
+    }
+  }
+
   /** Fetch the recent-trades page of one symbol's unsequenced trade streams now (a suspected loss). */
   checkRecentTrades(symbol: string): void {
     for (const [key, r] of this.recent) if (key.slice(0, key.indexOf('|')) === symbol) r.check('requested');
@@ -188,11 +221,17 @@ export class FeedIntegrity {
   }
 
   stats(): IntegrityStats {
-    const t: TradeGapFillerStats = { gapsDetected: 0, gapsFilled: 0, reconnectBackfills: 0, gapsUnfilled: 0, tradesBackfilled: 0, duplicatesDropped: 0, overflowDropped: 0, fetches: 0, fetchFailures: 0, buffered: 0 };
+    const t: TradeGapFillerStats = {
+      gapsDetected: 0, gapsFilled: 0, reconnectBackfills: 0, gapsUnfilled: 0, idsDeclaredMissing: 0, tradesBackfilled: 0, duplicatesDropped: 0, overflowDropped: 0,
+      fetches: 0, fetchFailures: 0, pages: 0, tradesFetched: 0, buffered: 0, peakBuffered: 0, backfilling: 0, idsRemaining: 0, tradesPerSec: 0, behind: 0, behindEpisodes: 0,
+    };
+    let peak = 0;
     for (const f of this.trades.values()) {
       const s = f.stats();
       for (const k of Object.keys(t) as (keyof TradeGapFillerStats)[]) t[k] += s[k];
+      peak = Math.max(peak, s.peakBuffered);
     }
+    const declared = t.gapsUnfilled;
     let late = 0;
     let reconciliations = 0;
     for (const r of this.recent.values()) {
@@ -223,7 +262,9 @@ export class FeedIntegrity {
       eventsIn: this.eventsIn, eventsOut: this.eventsOut,
       gapsDetected: t.gapsDetected + bookGaps, gapsFilled: t.gapsFilled, reconnectBackfills: t.reconnectBackfills, gapsUnfilled: t.gapsUnfilled, tradesBackfilled: t.tradesBackfilled, tradesLate: late, reconciliations,
       duplicatesDropped: t.duplicatesDropped + bookDups + this.window.dropped + this.tickers.dropped,
-      bookGaps, bookResyncs, bookSnapshots, bufferedTrades: t.buffered, overflowDropped: t.overflowDropped,
+      bookGaps, bookResyncs, bookSnapshots, bufferedTrades: t.buffered, peakBufferedTrades: peak, overflowDropped: t.overflowDropped,
+      backfillsInProgress: t.backfilling, backfillIdsRemaining: t.idsRemaining, backfillTradesFetched: t.tradesFetched, backfillPages: t.pages,
+      backfillTradesPerSec: t.tradesPerSec, tradeGapsDeclared: declared, tradeIdsDeclaredMissing: t.idsDeclaredMissing, streamsBehind: t.behind,
       live: this.tracker.stats(),
     };
   }
@@ -247,13 +288,20 @@ export class FeedIntegrity {
     this.tracker.observe(key, e.seq);
     let filler = this.trades.get(key);
     if (filler === undefined) {
+      const { symbol, source } = e;
+      const venue = this.opts.venue;
       filler = new TradeGapFiller({
-        symbol: e.symbol, source: e.source, fetchTrades: this.opts.fetchTrades, emit: this.emit,
+        venue, symbol, source, fetchTrades: this.opts.fetchTrades, emit: this.emit, now: this.opts.now,
         maxBuffered: this.opts.maxBufferedTrades, retryDelayMs: this.opts.retryDelayMs, maxAttempts: this.opts.maxFetchAttempts, timers: this.opts.timers,
-        resumeAfterId: this.opts.resumeAfter?.(e.symbol, e.source) ?? null, maxResumeTrades: this.opts.maxResumeTrades,
-        onUnfilled: (fromId, toId, err) => {
-          this.log.warn({ venue: this.opts.venue, symbol: e.symbol, source: e.source, fromId, toId, err: errText(err) }, 'trade_gap_unfilled');
-          this.opts.onAlert?.({ kind: 'trade_gap_unfilled', symbol: e.symbol, source: e.source, fromId, toId, error: errText(err) });
+        resumeAfterId: this.opts.resumeAfter?.(symbol, source) ?? null, maxResumeTrades: this.opts.maxResumeTrades,
+        progressIntervalMs: this.opts.backfillProgressLogIntervalMs,
+        onDeclared: (g, err) => {
+          this.log.error({ venue, symbol, source, fromId: g.fromId, toId: g.toId, reason: g.reason, err: errText(err) }, 'trade_gap_declared');
+          this.opts.onAlert?.({ kind: 'trade_gap_unfilled', symbol, source, fromId: g.fromId, toId: g.toId, reason: g.reason, error: errText(err) });
+        },
+        onProgress: (p, done) => {
+          const fields = { venue, symbol, source, fromId: p.fromId, lastId: p.lastId, idsRemaining: p.idsRemaining, tradesFetched: p.tradesFetched, pages: p.pages, tradesPerSec: Math.round(p.tradesPerSec), elapsedMs: p.elapsedMs, buffered: p.buffered };
+          this.log.info(fields, done ? 'trade_backfill_done' : 'trade_backfill_progress');
         },
       });
       this.trades.set(key, filler);

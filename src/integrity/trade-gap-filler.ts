@@ -1,32 +1,71 @@
 /**
- * Gap-free trade stream for one (symbol, id sequence). Live trades pass straight through while
- * ids are contiguous. A gap (or a reconnect) starts one backfill of exactly the missing ids via
- * the injected fetcher; live trades arriving meanwhile are buffered (bounded, keyed by id), and
- * once the backfill lands everything is released in id order with duplicates dropped. When the
- * buffer is full, newer live trades are dropped: they are refetched when the next gap shows.
+ * Gap-free trade stream for one (symbol, numeric id sequence). Live trades pass straight through
+ * while ids are contiguous. A gap, a reconnect or a restart's resume point starts one backfill
+ * episode: the missing ids are fetched as a stream of pages (the fetcher bounds the pages in
+ * flight) and each page is delivered as it lands, merged with the live trades buffered meanwhile
+ * in id order (the live copy wins, duplicates dropped). Memory is pages in flight x page size +
+ * maxBuffered, whatever the outage length: when the buffer is full newer live trades are
+ * dropped and refetched by continuing the backfill up to the newest live id seen.
+ *
+ * In-band markers, in order with the trades: StreamState 'behind' once per episode (disconnect,
+ * gap, reconnect, resume) and 'whole' when every id up to the live one was delivered or the hole
+ * declared. A hole that cannot be recovered (beyond maxResumeTrades, older than the venue's
+ * history, attempts exhausted, no fetcher) is declared with a TradeGap before the first trade
+ * after it; the stream then goes on.
  */
-import type { Trade } from '../model/events.js';
+import type { StreamState, Trade, TradeGap } from '../model/events.js';
 import { integrityDefaults } from '../config/defaults/integrity.js';
 import { realTimers, type IntegrityTimers } from './timers.js';
 
-/** Fetch trades with ids fromId..toId (toId null: up to the newest); `source` is the live stream's. */
-export type FetchTrades = (symbol: string, fromId: number, toId: number | null, source: string) => Promise<readonly Trade[]>;
+/** One page of a backfill range: contiguous trades; `missing` = ids before them the venue no longer has. */
+export interface TradePage {
+  readonly trades: readonly Trade[];
+  readonly missing?: { readonly fromId: number; readonly toId: number } | null;
+}
+
+/** Trades with ids fromId..toId (toId null: up to the newest) as pages in id order; `source` is the live stream's. */
+export type FetchTrades = (symbol: string, fromId: number, toId: number | null, source: string) => AsyncIterable<TradePage>;
+
+export type FillerEvent = Trade | StreamState | TradeGap;
+
+export type TradeGapReason = 'max_resume_exceeded' | 'history_window_exceeded' | 'backfill_failed' | 'no_fetcher';
+
+export interface BackfillProgress {
+  readonly symbol: string;
+  readonly source: string;
+  /** First id the episode fetched. */
+  readonly fromId: number;
+  readonly lastId: number | null;
+  /** Ids still to deliver up to the newest known one; null when the end is unknown (open range). */
+  readonly idsRemaining: number | null;
+  readonly tradesFetched: number;
+  readonly pages: number;
+  readonly tradesPerSec: number;
+  readonly elapsedMs: number;
+  readonly buffered: number;
+}
 
 export interface TradeGapFillerOptions {
+  readonly venue?: string;
   readonly symbol: string;
   readonly source: string;
   readonly fetchTrades?: FetchTrades;
-  readonly emit: (t: Trade) => void;
-  /** A gap could not be filled after maxAttempts; trades after it are released anyway. */
-  readonly onUnfilled?: (from: number, to: number | null, error: unknown) => void;
+  readonly emit: (e: FillerEvent) => void;
+  /** A hole was declared (the TradeGap was emitted just before). */
+  readonly onDeclared?: (gap: TradeGap, error: unknown) => void;
+  /** During a backfill, at most every progressIntervalMs (and once when a long one ends). */
+  readonly onProgress?: (p: BackfillProgress, done: boolean) => void;
+  readonly progressIntervalMs?: number;
+  readonly now?: () => number;
   readonly maxBuffered?: number;
   readonly retryDelayMs?: number;
+  /** Consecutive fetches without progress before the hole is declared. */
   readonly maxAttempts?: number;
   readonly timers?: IntegrityTimers;
   /**
    * Last id delivered before a restart (from storage): the first live trade then backfills
-   * everything after it, so a restarted gateway leaves no hole. Ignored when the hole is larger
-   * than maxResumeTrades (reported through onUnfilled instead of fetching for hours).
+   * everything after it, so a restarted gateway leaves no hole. A hole larger than
+   * maxResumeTrades is declared (max_resume_exceeded) instead of fetched for hours.
    */
   readonly resumeAfterId?: number | null;
   readonly maxResumeTrades?: number;
@@ -36,41 +75,86 @@ export interface TradeGapFillerStats {
   gapsDetected: number;
   /** Detected gaps closed by a backfill. */
   gapsFilled: number;
-  /** Catch-up fetches after a reconnect that completed. */
+  /** Catch-up backfills after a reconnect that completed. */
   reconnectBackfills: number;
+  /** Holes declared (TradeGap events). */
   gapsUnfilled: number;
+  /** Ids in declared holes with a known end. */
+  idsDeclaredMissing: number;
   tradesBackfilled: number;
   duplicatesDropped: number;
   overflowDropped: number;
+  /** Ranges started (each an async iterable of pages). */
   fetches: number;
   fetchFailures: number;
+  pages: number;
+  /** Rows received in pages (including ones the live stream also delivered). */
+  tradesFetched: number;
   buffered: number;
+  /** Most live trades held at once (bounded by maxBuffered). */
+  peakBuffered: number;
+  /** 1 while a backfill episode runs. */
+  backfilling: number;
+  /** Ids still to deliver in the running episode, when its end is known (else 0). */
+  idsRemaining: number;
+  /** Fetch rate of the running episode (0 when idle). */
+  tradesPerSec: number;
+  /** 1 while the stream is behind (between a 'behind' and its 'whole'). */
+  behind: number;
+  /** 'behind' markers emitted. */
+  behindEpisodes: number;
 }
+
+const errText = (e: unknown): string => (e instanceof Error ? e.message : String(e)).slice(0, 200);
 
 export class TradeGapFiller {
   private last: number | null = null;
+  /** Venue time of the last delivered trade: the position markers carry. */
+  private lastTime = 0;
   private busy = false;
-  private reconnectPending = false;
   private closed = false;
-  /** The running backfill started from a detected gap (not only a reconnect). */
+  private behind = false;
+  /** The connection carrying the stream is down: it cannot be whole until it is back. */
+  private disconnected = false;
+  /** An open-ended range must reach the venue's newest trade (or a live trade after the reconnect). */
+  private openPending = false;
+  private liveSinceReconnect = false;
+  /** Newest live id seen, including ones dropped by a full buffer (they are refetched). */
+  private liveHigh: number | null = null;
+  /** A hole with an unknown end was declared: the next live trade continues the stream. */
+  private acceptNext = false;
+  /** The running episode started from a detected gap (not only a reconnect). */
   private gapOpen = false;
+  private declaredInEpisode = false;
+  private rangeTo: number | null = null;
+  private episode: { startedAt: number; fromId: number; fetched: number; pages: number; lastProgressAt: number } | null = null;
   private timer: unknown = null;
+  private wake: (() => void) | null = null;
   private readonly buffer = new Map<number, Trade>();
   private readonly waiters: (() => void)[] = [];
-  private readonly s: TradeGapFillerStats = { gapsDetected: 0, gapsFilled: 0, reconnectBackfills: 0, gapsUnfilled: 0, tradesBackfilled: 0, duplicatesDropped: 0, overflowDropped: 0, fetches: 0, fetchFailures: 0, buffered: 0 };
+  private readonly s: TradeGapFillerStats = {
+    gapsDetected: 0, gapsFilled: 0, reconnectBackfills: 0, gapsUnfilled: 0, idsDeclaredMissing: 0, tradesBackfilled: 0, duplicatesDropped: 0,
+    overflowDropped: 0, fetches: 0, fetchFailures: 0, pages: 0, tradesFetched: 0, buffered: 0, peakBuffered: 0, backfilling: 0, idsRemaining: 0,
+    tradesPerSec: 0, behind: 0, behindEpisodes: 0,
+  };
+  private readonly venue: string;
   private readonly maxBuffered: number;
   private readonly retryDelayMs: number;
   private readonly maxAttempts: number;
+  private readonly progressIntervalMs: number;
   private readonly timers: IntegrityTimers;
-
+  private readonly now: () => number;
   private resumeAfter: number | null;
 
   constructor(private readonly opts: TradeGapFillerOptions) {
+    this.venue = opts.venue ?? 'unknown';
     this.resumeAfter = opts.resumeAfterId ?? null;
     this.maxBuffered = opts.maxBuffered ?? integrityDefaults.maxBufferedTrades;
     this.retryDelayMs = opts.retryDelayMs ?? integrityDefaults.retryDelayMs;
-    this.maxAttempts = opts.maxAttempts ?? integrityDefaults.maxFetchAttempts;
+    this.maxAttempts = Math.max(1, opts.maxAttempts ?? integrityDefaults.maxFetchAttempts);
+    this.progressIntervalMs = opts.progressIntervalMs ?? integrityDefaults.backfillProgressLogIntervalMs;
     this.timers = opts.timers ?? realTimers;
+    this.now = opts.now ?? Date.now;
   }
 
   /** Last id delivered downstream (null before the first trade). */
@@ -85,49 +169,74 @@ export class TradeGapFiller {
       this.opts.emit(t);
       return;
     }
-    if (this.resumeAfter !== null) this.applyResume(id);
+    if (this.resumeAfter !== null) this.applyResume(t, id);
+    if (this.liveHigh === null || id > this.liveHigh) this.liveHigh = id;
+    this.liveSinceReconnect = true;
+    // Live data flows again (a new socket's first frames can precede its 'reconnected' event).
+    this.disconnected = false;
     if (this.last !== null && id <= this.last) {
       this.s.duplicatesDropped++;
       return;
     }
     if (this.busy) {
       if (this.buffer.has(id)) this.s.duplicatesDropped++;
-      else if (this.buffer.size >= this.maxBuffered) this.s.overflowDropped++;
-      else this.buffer.set(id, t);
+      else if (this.buffer.size >= this.maxBuffered) this.s.overflowDropped++; // refetched: the episode runs up to liveHigh
+      else {
+        this.buffer.set(id, t);
+        if (this.buffer.size > this.s.peakBuffered) this.s.peakBuffered = this.buffer.size;
+        if (id === this.last! + 1) this.wake?.();
+      }
       return;
     }
-    if (this.last === null || id === this.last + 1) {
+    if (this.last === null || id === this.last + 1 || this.acceptNext) {
+      this.acceptNext = false;
       this.deliver(t);
+      // Contiguous live data while behind from a disconnect (no backfill running): whole again.
+      this.markWhole('caught_up');
       return;
     }
     this.s.gapsDetected++;
     this.gapOpen = true;
     this.buffer.set(id, t);
-    this.fetch(this.last + 1, id - 1, 0);
+    if (this.buffer.size > this.s.peakBuffered) this.s.peakBuffered = this.buffer.size;
+    this.markBehind('gap');
+    this.start();
   }
 
   /** First live trade after a restart: continue from the stored id when the hole is fetchable. */
-  private applyResume(firstLiveId: number): void {
+  private applyResume(t: Trade, firstLiveId: number): void {
     const after = this.resumeAfter!;
     this.resumeAfter = null;
     if (this.last !== null || firstLiveId <= after + 1) return;
     const missing = firstLiveId - after - 1;
-    if (missing > (this.opts.maxResumeTrades ?? integrityDefaults.maxResumeTrades)) {
-      this.s.gapsUnfilled++;
-      this.opts.onUnfilled?.(after + 1, firstLiveId - 1, new Error(`${missing} trades missed while stopped: more than maxResumeTrades, not fetched`));
+    const max = this.opts.maxResumeTrades ?? integrityDefaults.maxResumeTrades;
+    this.lastTime = t.eventTime;
+    if (missing > max) {
+      this.declare(after + 1, firstLiveId - 1, 'max_resume_exceeded', new Error(`${missing} trades missed while stopped: more than maxResumeTrades (${max}), not fetched`), t.eventTime);
+      this.last = firstLiveId - 1;
       return;
     }
     this.last = after;
+    this.markBehind('resume');
+  }
+
+  /** The connection carrying this stream went down: the stream is behind until it is back and caught up. */
+  onDisconnect(): void {
+    if (this.closed || this.last === null) return;
+    this.disconnected = true;
+    this.liveSinceReconnect = false;
+    this.markBehind('disconnected');
   }
 
   /** The live stream reconnected: fetch everything after the last delivered id. */
   onReconnect(): void {
     if (this.closed || this.last === null) return;
-    if (this.busy) {
-      this.reconnectPending = true;
-      return;
-    }
-    this.fetch(this.last + 1, null, 0);
+    this.disconnected = false;
+    this.openPending = true;
+    this.liveSinceReconnect = false;
+    this.markBehind('reconnect');
+    if (this.busy) this.wake?.();
+    else this.start();
   }
 
   /** Resolves when no backfill is running or scheduled. */
@@ -136,129 +245,271 @@ export class TradeGapFiller {
   }
 
   stats(): TradeGapFillerStats {
-    return { ...this.s, buffered: this.buffer.size };
+    const e = this.episode;
+    const elapsedS = e ? Math.max(0.001, (this.now() - e.startedAt) / 1000) : 0;
+    return {
+      ...this.s, buffered: this.buffer.size, backfilling: this.busy ? 1 : 0, behind: this.behind ? 1 : 0,
+      idsRemaining: this.busy ? this.remaining() ?? 0 : 0, tradesPerSec: e ? e.fetched / elapsedS : 0,
+    };
   }
 
   close(): void {
     this.closed = true;
     if (this.timer !== null) this.timers.clearTimeout(this.timer);
     this.timer = null;
+    this.wake?.();
     this.buffer.clear();
+    this.busy = false;
     this.setIdle();
   }
 
   private deliver(t: Trade): void {
     this.last = t.seq;
+    this.lastTime = t.eventTime;
     this.opts.emit(t);
   }
 
-  private fetch(from: number, to: number | null, attempt: number): void {
-    this.busy = true;
-    const fetcher = this.opts.fetchTrades;
-    if (fetcher === undefined) {
-      this.giveUp(from, to, new Error('no trade fetcher configured'));
-      return;
-    }
-    this.s.fetches++;
-    let p: Promise<readonly Trade[]>;
-    try {
-      p = fetcher(this.opts.symbol, from, to, this.opts.source);
-    } catch (err) {
-      p = Promise.reject(err);
-    }
-    p.then(
-      (rows) => this.merge(rows, to, attempt),
-      (err: unknown) => {
-        if (this.closed) return;
-        this.s.fetchFailures++;
-        this.retry(from, to, attempt + 1, err);
-      },
-    );
+  private marker(state: 'behind' | 'whole', reason: string): StreamState {
+    return { type: 'stream_state', venue: this.venue, symbol: this.opts.symbol, source: this.opts.source, eventTime: this.lastTime, receiveTime: this.now(), state, reason };
   }
 
-  private merge(rows: readonly Trade[], to: number | null, attempt: number): void {
-    if (this.closed) return;
-    const before = this.last!;
-    const sorted = rows.filter((r) => r.seq !== null).slice().sort((a, b) => a.seq! - b.seq!);
-    for (const r of sorted) {
-      const id = r.seq!;
-      if (id <= this.last!) continue;
+  private markBehind(reason: string): void {
+    if (this.behind) return;
+    this.behind = true;
+    this.s.behindEpisodes++;
+    this.opts.emit(this.marker('behind', reason));
+  }
+
+  private markWhole(reason: string): void {
+    if (!this.behind) return;
+    this.behind = false;
+    this.opts.emit(this.marker('whole', reason));
+  }
+
+  private declare(fromId: number, toId: number | null, reason: TradeGapReason, err: unknown, nextTime?: number): void {
+    const gap: TradeGap = {
+      type: 'trade_gap', venue: this.venue, symbol: this.opts.symbol, source: this.opts.source, eventTime: nextTime ?? this.lastTime, receiveTime: this.now(),
+      fromId, toId, reason, detail: errText(err),
+    };
+    this.s.gapsUnfilled++;
+    if (toId !== null) this.s.idsDeclaredMissing += toId - fromId + 1;
+    this.declaredInEpisode = true;
+    this.opts.emit(gap);
+    this.opts.onDeclared?.(gap, err);
+  }
+
+  private start(): void {
+    if (this.busy || this.closed) return;
+    this.busy = true;
+    this.acceptNext = false;
+    const now = this.now();
+    this.episode = { startedAt: now, fromId: this.last! + 1, fetched: 0, pages: 0, lastProgressAt: now };
+    void this.run();
+  }
+
+  /** Every id up to the newest live one delivered, nothing buffered, and the venue's end reached after a reconnect. */
+  private caughtUp(): boolean {
+    if (this.buffer.size > 0 || this.disconnected) return false;
+    if (this.liveHigh !== null && this.last! < this.liveHigh) return false;
+    return !this.openPending || this.liveSinceReconnect;
+  }
+
+  private minBuffered(): number | undefined {
+    let min: number | undefined;
+    for (const id of this.buffer.keys()) if (min === undefined || id < min) min = id;
+    return min;
+  }
+
+  /** The next ids to fetch: up to the oldest buffered live trade, else to the newest live id, else open-ended. */
+  private nextRange(): { from: number; to: number | null } {
+    const from = this.last! + 1;
+    const min = this.minBuffered();
+    if (min !== undefined) return { from, to: min - 1 };
+    if (this.liveHigh !== null && this.liveHigh >= from && !this.openPending) return { from, to: this.liveHigh };
+    return { from, to: null };
+  }
+
+  private remaining(): number | null {
+    const target = Math.max(this.liveHigh ?? -Infinity, this.rangeTo ?? -Infinity);
+    if (!Number.isFinite(target) || (this.openPending && !this.liveSinceReconnect)) return null;
+    return Math.max(0, target - this.last!);
+  }
+
+  private async run(): Promise<void> {
+    let attempt = 0;
+    for (;;) {
+      if (this.closed) return;
+      this.drainBuffer();
+      if (this.caughtUp()) break;
+      if (this.disconnected && this.buffer.size === 0 && (this.liveHigh === null || this.last! >= this.liveHigh)) {
+        // Nothing known to fetch until the connection is back; onReconnect restarts.
+        this.finish();
+        return;
+      }
+      const range = this.nextRange();
+      const fetcher = this.opts.fetchTrades;
+      if (fetcher === undefined) {
+        this.giveUp('no_fetcher', new Error('no trade fetcher configured'));
+        return;
+      }
+      const before = this.last!;
+      let ended = false;
+      let error: unknown = null;
+      this.rangeTo = range.to;
+      this.s.fetches++;
+      try {
+        ended = await this.consume(fetcher(this.opts.symbol, range.from, range.to, this.opts.source), range.from);
+      } catch (err) {
+        error = err;
+        this.s.fetchFailures++;
+      }
+      if (this.closed) return;
+      if (ended && range.to === null) this.openPending = false;
+      const progressed = this.last! > before || (ended && range.to === null);
+      if (error === null && progressed) {
+        attempt = 0;
+        continue;
+      }
+      attempt = progressed ? 1 : attempt + 1;
+      if (attempt >= this.maxAttempts) {
+        this.giveUp('backfill_failed', error ?? new Error(`ids ${this.last! + 1}..${range.to ?? 'latest'} not returned after ${attempt} attempts`));
+        return;
+      }
+      await this.sleep(this.retryDelayMs);
+    }
+    this.finish();
+  }
+
+  /** Merges a range's pages as they land; true when the range ended by itself (not cut short). */
+  private async consume(pages: AsyncIterable<TradePage>, from: number): Promise<boolean> {
+    for await (const page of pages) {
+      if (this.closed) return false;
+      if (!this.merge(page, from)) return false;
+      if (this.caughtUp()) return false;
+    }
+    return true;
+  }
+
+  /** Delivers one page in id order with the buffered live trades; false when the page skipped ids (fetched again). */
+  private merge(page: TradePage, from: number): boolean {
+    const e = this.episode!;
+    this.s.pages++;
+    e.pages++;
+    this.s.tradesFetched += page.trades.length;
+    e.fetched += page.trades.length;
+    const m = page.missing;
+    if (m && m.toId > this.last!) {
+      const min = this.minBuffered();
+      const to = min !== undefined ? Math.min(m.toId, min - 1) : m.toId;
+      const start = Math.max(m.fromId, this.last! + 1);
+      if (start <= to) {
+        this.declare(start, to, 'history_window_exceeded', new Error(`ids ${start}..${to} are older than the venue's trade history (asked from ${from})`), page.trades[0]?.eventTime);
+        this.last = to;
+        this.drainBuffer();
+      }
+    }
+    let rows = page.trades;
+    for (let i = 1; i < rows.length; i++) {
+      if ((rows[i]!.seq ?? 0) < (rows[i - 1]!.seq ?? 0)) {
+        rows = [...rows].sort((a, b) => (a.seq ?? 0) - (b.seq ?? 0));
+        break;
+      }
+    }
+    let aligned = true;
+    for (const r of rows) {
+      const id = r.seq;
+      if (id === null || id <= this.last!) continue;
+      if (id !== this.last! + 1) {
+        aligned = false;
+        break;
+      }
       const live = this.buffer.get(id);
-      if (id !== this.last! + 1) break; // a hole in the venue's answer: fetched again below
-      if (live !== undefined) this.buffer.delete(id);
-      else this.s.tradesBackfilled++;
-      this.deliver(live ?? r);
+      if (live !== undefined) {
+        this.buffer.delete(id);
+        this.deliver(live);
+      } else {
+        this.s.tradesBackfilled++;
+        this.deliver(r);
+      }
     }
     this.drainBuffer();
-    const next = this.nextMissing(to);
-    if (next === null) {
-      if (this.gapOpen) this.s.gapsFilled++;
-      else this.s.reconnectBackfills++;
-      this.finish();
-      return;
-    }
-    // Progress resets the attempt count; none means the venue does not have the ids (yet).
-    const progressed = this.last! > before;
-    if (progressed) this.fetch(next.from, next.to, 0);
-    else this.retry(next.from, next.to, attempt + 1, new Error(`ids ${next.from}..${next.to ?? 'latest'} not returned`));
-  }
-
-  /** The range still missing after a merge, or null when the stream is whole. */
-  private nextMissing(to: number | null): { from: number; to: number | null } | null {
-    const last = this.last!;
-    let minBuffered = Infinity;
-    for (const id of this.buffer.keys()) if (id < minBuffered) minBuffered = id;
-    if (minBuffered !== Infinity) return { from: last + 1, to: minBuffered - 1 };
-    if (to !== null && last < to) return { from: last + 1, to };
-    return null;
+    this.progress(false);
+    return aligned;
   }
 
   private drainBuffer(): void {
-    for (const id of [...this.buffer.keys()]) {
-      if (id <= this.last!) {
-        this.buffer.delete(id);
-        this.s.duplicatesDropped++;
-      }
-    }
     for (let t = this.buffer.get(this.last! + 1); t !== undefined; t = this.buffer.get(this.last! + 1)) {
       this.buffer.delete(t.seq!);
       this.deliver(t);
     }
   }
 
-  private retry(from: number, to: number | null, attempt: number, err: unknown): void {
-    if (attempt >= this.maxAttempts) {
-      this.giveUp(from, to, err);
-      return;
-    }
-    this.timer = this.timers.setTimeout(() => {
-      this.timer = null;
-      if (!this.closed) this.fetch(from, to, attempt);
-    }, this.retryDelayMs);
+  private progress(done: boolean): void {
+    const e = this.episode;
+    const cb = this.opts.onProgress;
+    if (e === null || cb === undefined) return;
+    const now = this.now();
+    if (done ? now - e.startedAt < this.progressIntervalMs : now - e.lastProgressAt < this.progressIntervalMs) return;
+    e.lastProgressAt = now;
+    const elapsedMs = now - e.startedAt;
+    cb({
+      symbol: this.opts.symbol, source: this.opts.source, fromId: e.fromId, lastId: this.last, idsRemaining: done ? 0 : this.remaining(),
+      tradesFetched: e.fetched, pages: e.pages, tradesPerSec: e.fetched / Math.max(0.001, elapsedMs / 1000), elapsedMs, buffered: this.buffer.size,
+    }, done);
   }
 
-  /** Report the hole and release what is buffered, in order, so the stream keeps flowing. */
-  private giveUp(from: number, to: number | null, err: unknown): void {
-    this.s.gapsUnfilled++;
-    this.opts.onUnfilled?.(from, to, err);
-    const ids = [...this.buffer.keys()].sort((a, b) => a - b);
-    for (const id of ids) {
-      const t = this.buffer.get(id)!;
-      this.buffer.delete(id);
-      if (this.last === null || id > this.last) this.deliver(t);
+  /**
+   * Recovery is impossible: declare every hole still open in order (up to each buffered live
+   * run, then up to the newest live id, or open-ended), releasing the buffered trades between.
+   */
+  private giveUp(reason: TradeGapReason, err: unknown): void {
+    for (;;) {
+      this.drainBuffer();
+      const min = this.minBuffered();
+      if (min !== undefined) {
+        this.declare(this.last! + 1, min - 1, reason, err, this.buffer.get(min)!.eventTime);
+        this.last = min - 1;
+        continue;
+      }
+      if (this.liveHigh !== null && this.liveHigh > this.last!) {
+        this.declare(this.last! + 1, this.liveHigh, reason, err);
+        this.last = this.liveHigh;
+        continue;
+      }
+      if (this.openPending && !this.liveSinceReconnect) {
+        this.declare(this.last! + 1, null, reason, err);
+        this.acceptNext = true;
+      }
+      break;
     }
+    this.openPending = false;
     this.finish();
   }
 
   private finish(): void {
+    this.progress(true);
+    if (this.gapOpen && !this.declaredInEpisode) this.s.gapsFilled++;
+    else if (!this.gapOpen && !this.declaredInEpisode && !this.disconnected) this.s.reconnectBackfills++;
+    if (!this.disconnected) this.markWhole(this.declaredInEpisode ? 'declared_gap' : 'caught_up');
     this.busy = false;
     this.gapOpen = false;
-    if (this.reconnectPending) {
-      this.reconnectPending = false;
-      this.onReconnect();
-      if (this.busy) return;
-    }
+    this.declaredInEpisode = false;
+    this.rangeTo = null;
+    this.episode = null;
     this.setIdle();
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const done = (): void => {
+        if (this.timer !== null) this.timers.clearTimeout(this.timer);
+        this.timer = null;
+        this.wake = null;
+        resolve();
+      };
+      this.wake = done;
+      this.timer = this.timers.setTimeout(done, ms);
+    });
   }
 
   private setIdle(): void {

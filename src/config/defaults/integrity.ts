@@ -25,7 +25,25 @@ export const DEFAULT_INTEGRITY_RECENT_TRADES_WINDOW_PAGES = 4;
 /** After a restart, trades missed while stopped are backfilled up to this many per stream. */
 export const DEFAULT_INTEGRITY_MAX_RESUME_TRADES = 200_000;
 
+/**
+ * Trade backfill pages requested ahead of the one being merged (REST requests in flight per
+ * stream). Memory per backfilling stream is bounded by this x the REST page size (1,000 rows) plus
+ * maxBufferedTrades, whatever the outage length. An open-ended range starts with one page and
+ * prefetches only once a full page shows there is more.
+ */
+export const DEFAULT_INTEGRITY_BACKFILL_PREFETCH_PAGES = 2;
+/**
+ * Share of the venue's REST weight budget that backfill pages may use; the rest stays free for
+ * depth snapshots and listenKey calls while a long backfill runs.
+ */
+export const DEFAULT_INTEGRITY_BACKFILL_WEIGHT_SHARE = 0.8;
+/** A running backfill logs its progress (ids remaining, trades/s) at most this often. */
+export const DEFAULT_INTEGRITY_BACKFILL_PROGRESS_LOG_INTERVAL_MS = 5_000;
+
 export const integrityDefaults = {
+  backfillPrefetchPages: DEFAULT_INTEGRITY_BACKFILL_PREFETCH_PAGES,
+  backfillWeightShare: DEFAULT_INTEGRITY_BACKFILL_WEIGHT_SHARE,
+  backfillProgressLogIntervalMs: DEFAULT_INTEGRITY_BACKFILL_PROGRESS_LOG_INTERVAL_MS,
   maxResumeTrades: DEFAULT_INTEGRITY_MAX_RESUME_TRADES,
   maxBufferedTrades: DEFAULT_INTEGRITY_MAX_BUFFERED_TRADES,
   maxBufferedDeltas: DEFAULT_INTEGRITY_MAX_BUFFERED_DELTAS,

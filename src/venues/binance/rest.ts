@@ -1,15 +1,17 @@
 /**
- * Binance spot REST client: depth snapshot, aggTrades / historicalTrades (paged to cover an id
- * range), exchangeInfo, listenKey. Obeys the weight budget (WeightLimiter) and waits out
+ * Binance spot REST client: depth snapshot, aggTrades / historicalTrades (an id range streamed as
+ * pages with a bounded prefetch, see trade-pages.ts), exchangeInfo, listenKey. Obeys the weight budget (WeightLimiter) and waits out
  * 429/418 Retry-After instead of retrying at once. The API key travels only in a header; URLs in
  * errors and logs go through redactUrl (a listenKey query parameter becomes ***).
  */
 import type { BookSnapshot, Trade } from '../../model/events.js';
 import { TickgateError } from '../../model/errors.js';
 import { venuesDefaults } from '../../config/defaults/venues.js';
+import { integrityDefaults } from '../../config/defaults/integrity.js';
 import { redactUrl, silentLogger, type Logger } from '../../observability/logger.js';
 import { retryAfterMs } from '../close-policy.js';
 import { WeightLimiter, realClock, type LimiterClock } from './weight-limiter.js';
+import { tradeRangePages, type TradeRangePage } from './trade-pages.js';
 import { decodeAggTradeRows, decodeDepthSnapshot, decodeExchangeInfo, decodeHistoricalTradeRows, type SymbolRules } from './rest-decode.js';
 
 export class BinanceRestError extends TickgateError {
@@ -33,6 +35,10 @@ export interface BinanceRestOptions {
   /** Retries of a request answered 429/418 (after waiting Retry-After) or 5xx/timeout. */
   readonly maxRetries?: number;
   readonly rateLimitBackoffMs?: number;
+  /** Backfill pages requested ahead of the one being merged (requests in flight per range). */
+  readonly backfillPrefetchPages?: number;
+  /** Share of the weight budget backfill pages may use (the rest stays free for snapshots). */
+  readonly backfillWeightShare?: number;
   readonly clock?: LimiterClock;
   readonly fetch?: typeof fetch;
   readonly logger?: Logger;
@@ -44,6 +50,10 @@ interface Call {
   readonly query: Record<string, string | number | undefined>;
   readonly weight: number;
   readonly signed?: boolean;
+  /** Ends the request (a dropped prefetch page); not retried. */
+  readonly signal?: AbortSignal;
+  /** Part of the weight budget this request may use (WeightLimiter.acquire). */
+  readonly weightShare?: number;
 }
 
 export class BinanceRest {
@@ -57,7 +67,9 @@ export class BinanceRest {
   private readonly fetchFn: typeof fetch;
   private readonly log: Logger;
   private readonly clock: LimiterClock;
-  private readonly counters = { requests: 0, weightUsed: 0, rateLimited: 0, retries: 0, failures: 0, rowsFetched: 0 };
+  private readonly prefetchPages: number;
+  private readonly backfillShare: number;
+  private readonly counters = { requests: 0, weightUsed: 0, rateLimited: 0, retries: 0, failures: 0, rowsFetched: 0, pages: 0, pagesInFlight: 0, maxPagesInFlight: 0, aborted: 0 };
 
   constructor(private readonly opts: BinanceRestOptions = {}) {
     const d = venuesDefaults.binance;
@@ -71,6 +83,8 @@ export class BinanceRest {
     this.maxRetries = opts.maxRetries ?? 3;
     this.backoffMs = opts.rateLimitBackoffMs ?? d.rateLimitBackoffMs;
     this.fetchFn = opts.fetch ?? fetch;
+    this.prefetchPages = Math.max(1, opts.backfillPrefetchPages ?? integrityDefaults.backfillPrefetchPages);
+    this.backfillShare = opts.backfillWeightShare ?? integrityDefaults.backfillWeightShare;
     this.log = opts.logger ?? silentLogger();
   }
 
@@ -81,37 +95,40 @@ export class BinanceRest {
   }
 
   /** One page of aggTrades (max pageLimit rows). */
-  async aggTrades(q: { symbol: string; fromId?: number; startTime?: number; endTime?: number; limit?: number }): Promise<Trade[]> {
-    const body = await this.call({ method: 'GET', path: '/api/v3/aggTrades', query: { symbol: q.symbol, fromId: q.fromId, startTime: q.startTime, endTime: q.endTime, limit: q.limit ?? this.pageLimit }, weight: 4 });
+  async aggTrades(q: { symbol: string; fromId?: number; startTime?: number; endTime?: number; limit?: number; signal?: AbortSignal; weightShare?: number }): Promise<Trade[]> {
+    const body = await this.call({ method: 'GET', path: '/api/v3/aggTrades', query: { symbol: q.symbol, fromId: q.fromId, startTime: q.startTime, endTime: q.endTime, limit: q.limit ?? this.pageLimit }, weight: 4, signal: q.signal, weightShare: q.weightShare });
     const rows = decodeAggTradeRows(body, q.symbol, Date.now(), this.venue);
     this.counters.rowsFetched += rows.length;
     return rows;
   }
 
-  async historicalTrades(q: { symbol: string; fromId?: number; limit?: number }): Promise<Trade[]> {
+  async historicalTrades(q: { symbol: string; fromId?: number; limit?: number; signal?: AbortSignal; weightShare?: number }): Promise<Trade[]> {
     // Sends X-MBX-APIKEY when configured (older API versions required it here).
-    const body = await this.call({ method: 'GET', path: '/api/v3/historicalTrades', query: { symbol: q.symbol, fromId: q.fromId, limit: q.limit ?? this.pageLimit }, weight: 25, signed: true });
+    const body = await this.call({ method: 'GET', path: '/api/v3/historicalTrades', query: { symbol: q.symbol, fromId: q.fromId, limit: q.limit ?? this.pageLimit }, weight: 25, signed: true, signal: q.signal, weightShare: q.weightShare });
     const rows = decodeHistoricalTradeRows(body, q.symbol, Date.now(), this.venue);
     this.counters.rowsFetched += rows.length;
     return rows;
   }
 
-  /** aggTrades with ids fromId..toId (toId null: up to the newest), paged, in id order. */
-  aggTradeRange(symbol: string, fromId: number, toId: number | null): Promise<Trade[]> {
-    return this.range(fromId, toId, (id, limit) => this.aggTrades({ symbol, fromId: id, limit }));
+  /**
+   * aggTrades with ids fromId..toId (toId null: up to the newest) as pages in id order, at most
+   * backfillPrefetchPages requests in flight, paced by the weight budget (4 per page).
+   */
+  aggTradePages(symbol: string, fromId: number, toId: number | null): AsyncGenerator<TradeRangePage, void, undefined> {
+    return this.pages(fromId, toId, (id, limit, signal) => this.aggTrades({ symbol, fromId: id, limit, signal, weightShare: this.backfillShare }));
   }
 
-  /** Trades (the @trade stream's ids) fromId..toId via historicalTrades. */
-  tradeRange(symbol: string, fromId: number, toId: number | null): Promise<Trade[]> {
-    return this.range(fromId, toId, (id, limit) => this.historicalTrades({ symbol, fromId: id, limit }));
+  /** Trades (the @trade stream's ids) fromId..toId via historicalTrades (25 per page). */
+  tradePages(symbol: string, fromId: number, toId: number | null): AsyncGenerator<TradeRangePage, void, undefined> {
+    return this.pages(fromId, toId, (id, limit, signal) => this.historicalTrades({ symbol, fromId: id, limit, signal, weightShare: this.backfillShare }));
   }
 
   /**
    * Backfill fetcher for FeedIntegrity (its FetchTrades shape): the @trade stream's ids come
    * from historicalTrades, aggTrade ids from aggTrades.
    */
-  readonly fetchTrades = (symbol: string, fromId: number, toId: number | null, source: string): Promise<Trade[]> =>
-    source === 'trade' ? this.tradeRange(symbol, fromId, toId) : this.aggTradeRange(symbol, fromId, toId);
+  readonly fetchTrades = (symbol: string, fromId: number, toId: number | null, source: string): AsyncIterable<TradeRangePage> =>
+    source === 'trade' ? this.tradePages(symbol, fromId, toId) : this.aggTradePages(symbol, fromId, toId);
 
   /** Snapshot fetcher for FeedIntegrity. */
   readonly fetchBookSnapshot = (symbol: string): Promise<BookSnapshot> => this.depthSnapshot(symbol);
@@ -142,24 +159,16 @@ export class BinanceRest {
     return { ...this.counters, usedWeight: this.limiter.usedWeight(), limiterWaits: this.limiter.waits, limiterWaitedMs: this.limiter.waitedMs };
   }
 
-  private async range(fromId: number, toId: number | null, page: (id: number, limit: number) => Promise<Trade[]>): Promise<Trade[]> {
-    const out: Trade[] = [];
-    let next = fromId;
-    while (toId === null || next <= toId) {
-      const limit = toId === null ? this.pageLimit : Math.min(this.pageLimit, toId - next + 1);
-      const rows = await page(next, limit);
-      let advanced = false;
-      for (const t of rows) {
-        const id = t.seq!;
-        if (id < next || (toId !== null && id > toId)) continue;
-        out.push(t);
-        next = id + 1;
-        advanced = true;
-      }
-      // Fewer rows than asked: the venue has nothing newer yet.
-      if (!advanced || rows.length < limit) break;
-    }
-    return out;
+  private pages(fromId: number, toId: number | null, fetchPage: (id: number, limit: number, signal: AbortSignal) => Promise<Trade[]>): AsyncGenerator<TradeRangePage, void, undefined> {
+    const c = this.counters;
+    return tradeRangePages({
+      fromId, toId, pageLimit: this.pageLimit, prefetchPages: this.prefetchPages,
+      fetchPage: (id, limit, signal) => fetchPage(id, limit, signal).then((rows) => { c.pages++; return rows; }),
+      onInFlight: (d) => {
+        c.pagesInFlight += d;
+        if (c.pagesInFlight > c.maxPagesInFlight) c.maxPagesInFlight = c.pagesInFlight;
+      },
+    });
   }
 
   private async call(c: Call): Promise<unknown> {
@@ -170,14 +179,22 @@ export class BinanceRest {
     const url = `${this.base}${c.path}${qs ? `?${qs}` : ''}`;
     const headers: Record<string, string> = {};
     if (c.signed && this.opts.apiKey) headers['X-MBX-APIKEY'] = this.opts.apiKey;
+    const abortedError = (): BinanceRestError => {
+      this.counters.aborted++;
+      return new BinanceRestError('E_REST_ABORTED', `${this.venue}: ${c.method} ${c.path} dropped`, { url, venue: this.venue, retryable: false });
+    };
     for (let attempt = 0; ; attempt++) {
-      await this.limiter.acquire(c.weight);
+      if (c.signal?.aborted) throw abortedError();
+      await this.limiter.acquire(c.weight, c.weightShare);
+      if (c.signal?.aborted) throw abortedError();
       this.counters.requests++;
       this.counters.weightUsed += c.weight;
       let res: Response;
       try {
-        res = await this.fetchFn(url, { method: c.method, headers, signal: AbortSignal.timeout(this.timeoutMs) });
+        const timeout = AbortSignal.timeout(this.timeoutMs);
+        res = await this.fetchFn(url, { method: c.method, headers, signal: c.signal ? AbortSignal.any([timeout, c.signal]) : timeout });
       } catch (err) {
+        if (c.signal?.aborted) throw abortedError();
         const timeout = err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError');
         const e = new BinanceRestError(timeout ? 'E_REST_TIMEOUT' : 'E_REST_NETWORK', `${this.venue}: ${c.method} ${c.path} ${timeout ? `timed out after ${this.timeoutMs} ms` : 'failed'}`, { url, venue: this.venue, retryable: true, cause: err });
         if (attempt < this.maxRetries) { this.counters.retries++; await this.clock.sleep(retryDelayMs(attempt)); continue; }

@@ -28,8 +28,13 @@ export class WeightLimiter {
     private readonly clock: LimiterClock = realClock,
   ) {}
 
-  /** Resolves when `weight` fits the current window (and no rate-limit pause is active). */
-  async acquire(weight: number): Promise<void> {
+  /**
+   * Resolves when `weight` fits the current window (and no rate-limit pause is active).
+   * `share` < 1 caps this caller at that part of the budget (bulk backfill pages), so the rest
+   * stays free for requests that cannot wait a minute (depth snapshots).
+   */
+  async acquire(weight: number, share = 1): Promise<void> {
+    const cap = Math.max(1, Math.floor(this.budgetPerMinute * Math.min(1, Math.max(0, share))));
     for (;;) {
       const now = this.clock.now();
       if (now < this.pausedUntil) {
@@ -37,7 +42,7 @@ export class WeightLimiter {
         continue;
       }
       this.roll(now);
-      if (this.used + weight <= this.budgetPerMinute || this.used === 0) {
+      if (this.used + weight <= cap || this.used === 0) {
         this.used += weight;
         return;
       }

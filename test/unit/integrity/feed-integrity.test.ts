@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { FeedIntegrity, symbolOfStream } from '../../../src/integrity/feed-integrity.js';
 import type { BookTicker, MarketEvent, Trade } from '../../../src/model/events.js';
+import type { FetchTrades } from '../../../src/integrity/trade-gap-filler.js';
+
+/** A fetcher answering one page with ids from..to (to null: up to `newest`). */
+const rangeFetcher = (newest: number, source = 'backfill'): FetchTrades => async function* (_s, from, to) {
+  yield { trades: Array.from({ length: Math.max(0, (to ?? newest) - from + 1) }, (_, i) => trade(from + i, { source })) };
+};
+const label = (e: MarketEvent): string => (e.type === 'trade' ? `${e.symbol}:${e.seq}` : e.type === 'stream_state' ? `${e.symbol}:${e.state}:${e.reason}` : e.type === 'trade_gap' ? `${e.symbol}:gap ${e.fromId}..${e.toId} ${e.reason}` : e.type);
 
 const trade = (id: number, extra: Partial<Trade> = {}): Trade => ({
   type: 'trade', venue: 'binance', symbol: 'BTCUSDT', eventTime: id, receiveTime: id, tradeId: String(id), seq: id, price: '1.0', size: '1', side: 'buy', source: 'aggTrade', ...extra,
@@ -16,7 +23,7 @@ describe('symbolOfStream', () => {
 describe('FeedIntegrity', () => {
   it('merges A/B redundant connections into one copy of every event', async () => {
     const out: MarketEvent[] = [];
-    const fi = new FeedIntegrity({ venue: 'binance', onEvent: (e) => out.push(e), fetchTrades: async () => [] });
+    const fi = new FeedIntegrity({ venue: 'binance', onEvent: (e) => out.push(e), fetchTrades: async function* () { /* nothing */ } });
     const a = [trade(1), ticker(10), trade(2), ticker(11), trade(3)];
     const b = [trade(1), trade(2), ticker(10), ticker(11), trade(3), trade(4), ticker(12)];
     for (let i = 0; i < Math.max(a.length, b.length); i++) {
@@ -53,15 +60,15 @@ describe('FeedIntegrity', () => {
     fi.push(trade(4));
     await fi.idle();
     expect(out).toEqual([1, 4]);
-    expect(alerts).toEqual([{ kind: 'trade_gap_unfilled', symbol: 'BTCUSDT', source: 'aggTrade', fromId: 2, toId: 3, error: 'no trade fetcher configured' }]);
-    expect(fi.stats()).toMatchObject({ gapsDetected: 1, gapsUnfilled: 1, gapsFilled: 0 });
+    expect(alerts).toEqual([{ kind: 'trade_gap_unfilled', symbol: 'BTCUSDT', source: 'aggTrade', fromId: 2, toId: 3, reason: 'no_fetcher', error: 'no trade fetcher configured' }]);
+    expect(fi.stats()).toMatchObject({ gapsDetected: 1, gapsUnfilled: 1, gapsFilled: 0, tradeGapsDeclared: 1, tradeIdsDeclaredMissing: 2 });
   });
 
   it('fills a gap and a reconnect, counting gaps detected/filled and trades backfilled', async () => {
     const out: number[] = [];
     const fi = new FeedIntegrity({
       venue: 'binance', onEvent: (e) => { if (e.type === 'trade') out.push(e.seq!); },
-      fetchTrades: async (_s, from, to) => Array.from({ length: (to ?? 12) - from + 1 }, (_, i) => trade(from + i, { source: 'backfill' })),
+      fetchTrades: rangeFetcher(12),
     });
     fi.push(trade(1));
     fi.push(trade(5));
@@ -75,5 +82,37 @@ describe('FeedIntegrity', () => {
     fi.onReconnect('ETHUSDT'); // another symbol's connection: nothing to fetch here
     expect(fi.stats().reconnectBackfills).toBe(1);
     await fi.idle();
+  });
+});
+
+describe('FeedIntegrity markers and declared holes', () => {
+  it('a disconnect marks only the numbered trade streams of that connection behind; markers and TradeGaps reach onEvent in order', async () => {
+    const out: MarketEvent[] = [];
+    const fi = new FeedIntegrity({ venue: 'binance', onEvent: (e) => out.push(e), fetchTrades: rangeFetcher(5) });
+    fi.push(trade(1));
+    fi.push(trade(1, { symbol: 'ETHUSDT' }));
+    fi.push(trade(0, { seq: null, tradeId: 'u-1', source: 'publicTrade', symbol: 'SOLUSDT' }));
+    fi.onDisconnect(['btcusdt@aggTrade', 'btcusdt@depth@100ms', 'solusdt@trade']);
+    expect(fi.stats()).toMatchObject({ streamsBehind: 1 });
+    fi.onReconnect(['btcusdt@aggTrade']);
+    await fi.idle();
+    expect(out.map(label)).toEqual(['BTCUSDT:1', 'ETHUSDT:1', 'SOLUSDT:null', 'BTCUSDT:behind:disconnected', 'BTCUSDT:2', 'BTCUSDT:3', 'BTCUSDT:4', 'BTCUSDT:5', 'BTCUSDT:whole:caught_up']);
+    expect(out.find((e) => e.type === 'stream_state')).toMatchObject({ venue: 'binance', symbol: 'BTCUSDT', source: 'aggTrade', eventTime: 1 });
+    expect(fi.stats()).toMatchObject({ streamsBehind: 0, backfillsInProgress: 0, reconnectBackfills: 1, backfillPages: 1, backfillTradesFetched: 4 });
+  });
+
+  it('a restart hole beyond maxResumeTrades: TradeGap before the first live trade, an alert and an error log line', () => {
+    const out: MarketEvent[] = [];
+    const alerts: unknown[] = [];
+    const lines: { level: string; msg: string; reason?: string }[] = [];
+    const logger = { error: (o: { reason?: string }, msg: string) => lines.push({ level: 'error', msg, reason: o.reason }), warn: () => undefined, info: () => undefined, debug: () => undefined, child: () => logger };
+    const fi = new FeedIntegrity({
+      venue: 'binance', onEvent: (e) => out.push(e), onAlert: (a) => alerts.push(a), fetchTrades: rangeFetcher(0), maxResumeTrades: 10,
+      resumeAfter: (symbol, source) => (symbol === 'BTCUSDT' && source === 'trade' ? 1_000 : null), logger: logger as never,
+    });
+    fi.push(trade(5_000, { source: 'trade' }));
+    expect(out.map(label)).toEqual(['BTCUSDT:gap 1001..4999 max_resume_exceeded', 'BTCUSDT:5000']);
+    expect(alerts).toEqual([expect.objectContaining({ kind: 'trade_gap_unfilled', fromId: 1_001, toId: 4_999, reason: 'max_resume_exceeded' })]);
+    expect(lines).toEqual([{ level: 'error', msg: 'trade_gap_declared', reason: 'max_resume_exceeded' }]);
   });
 });

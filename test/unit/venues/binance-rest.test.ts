@@ -3,8 +3,21 @@ import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { BinanceRest, BinanceRestError } from '../../../src/venues/binance/rest.js';
 import { WeightLimiter, type LimiterClock } from '../../../src/venues/binance/weight-limiter.js';
+import type { TradeRangePage } from '../../../src/venues/binance/trade-pages.js';
 
 type Handler = (req: IncomingMessage, url: URL, res: ServerResponse) => void;
+
+/** Collects a paged range (tests only: the gateway consumes pages as they land). */
+async function collect(pages: AsyncIterable<TradeRangePage>): Promise<{ ids: number[]; missing: [number, number][]; pages: number }> {
+  const out = { ids: [] as number[], missing: [] as [number, number][], pages: 0 };
+  for await (const p of pages) {
+    out.pages++;
+    if (p.missing) out.missing.push([p.missing.fromId, p.missing.toId]);
+    for (const t of p.trades) out.ids.push(t.seq!);
+  }
+  return out;
+}
+const range = (from: number, to: number): number[] => Array.from({ length: to - from + 1 }, (_, i) => from + i);
 const servers: Server[] = [];
 
 async function serve(handler: Handler): Promise<string> {
@@ -40,13 +53,59 @@ function aggTradesHandler(first: number, lastAvailable: number, log: string[]): 
 }
 
 describe('BinanceRest', () => {
-  it('fetches exactly an aggTrade id range across 1000-row pages', async () => {
+  it('streams exactly an aggTrade id range as 1000-row pages', async () => {
     const log: string[] = [];
     const rest = new BinanceRest({ restBaseUrl: await serve(aggTradesHandler(1, 10_000, log)) });
-    const rows = await rest.aggTradeRange('BTCUSDT', 1_500, 3_700);
-    expect(rows.map((r) => r.seq)).toEqual(Array.from({ length: 2_201 }, (_, i) => 1_500 + i));
+    let first: TradeRangePage | undefined;
+    for await (const p of rest.aggTradePages('BTCUSDT', 1_500, 3_700)) { first = p; break; }
+    expect(first!.trades[0]).toMatchObject({ price: '100.00', source: 'backfill', symbol: 'BTCUSDT', seq: 1_500 });
+    log.length = 0;
+    const got = await collect(rest.aggTradePages('BTCUSDT', 1_500, 3_700));
+    expect(got).toEqual({ ids: range(1_500, 3_700), missing: [], pages: 3 });
     expect(log).toEqual(['?symbol=BTCUSDT&fromId=1500&limit=1000', '?symbol=BTCUSDT&fromId=2500&limit=1000', '?symbol=BTCUSDT&fromId=3500&limit=201']);
-    expect(rows[0]).toMatchObject({ price: '100.00', source: 'backfill', symbol: 'BTCUSDT' });
+  });
+
+  it('keeps at most backfillPrefetchPages requests in flight and paces backfill pages within their weight share', async () => {
+    let inFlight = 0;
+    let maxInFlight = 0;
+    // No used-weight header: the client's own count paces it.
+    const url = await serve((req, u, res) => {
+      inFlight++;
+      maxInFlight = Math.max(maxInFlight, inFlight);
+      const from = Number(u.searchParams.get('fromId'));
+      const limit = Number(u.searchParams.get('limit'));
+      const rows = range(from, Math.min(100_000, from + limit - 1)).map(aggRow);
+      setTimeout(() => { inFlight--; res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(rows)); }, 5);
+    });
+    const clock = fakeClock(1_700_000_000_000 - (1_700_000_000_000 % 60_000));
+    // Budget 100 x share 0.5 = 50 per minute: 12 aggTrades pages (weight 4) per minute window.
+    const rest = new BinanceRest({ restBaseUrl: url, backfillPrefetchPages: 3, weightPerMinute: 100, weightSafetyRatio: 1, backfillWeightShare: 0.5, clock });
+    const got = await collect(rest.aggTradePages('BTCUSDT', 1, 30_000));
+    expect(got.ids).toEqual(range(1, 30_000));
+    expect(maxInFlight).toBe(3);
+    expect(rest.stats()).toMatchObject({ pages: 30, maxPagesInFlight: 3, pagesInFlight: 0, requests: 30 });
+    // 30 pages at 12 per window: two waits for the next minute.
+    expect(clock.sleeps.filter((ms) => ms > 0).length).toBe(2);
+    // Outside the backfill share, a snapshot-sized request still fits the window.
+    await expect(rest.aggTrades({ symbol: 'BTCUSDT', fromId: 1, limit: 1 })).resolves.toHaveLength(1);
+  });
+
+  it('history window: a first id greater than asked reports the missing ids and realigns the prefetch', async () => {
+    const log: string[] = [];
+    const rest = new BinanceRest({ restBaseUrl: await serve(aggTradesHandler(5_000, 7_200, log)), backfillPrefetchPages: 2 });
+    const got = await collect(rest.aggTradePages('BTCUSDT', 1_000, null));
+    expect(got.missing).toEqual([[1_000, 4_999]]);
+    expect(got.ids).toEqual(range(5_000, 7_200));
+    // A range older than everything the venue keeps is missing as a whole.
+    expect(await collect(rest.aggTradePages('BTCUSDT', 10, 20))).toEqual({ ids: [], missing: [[10, 20]], pages: 1 });
+  });
+
+  it('dropping the range mid-way aborts the prefetched requests (no retry, nothing left in flight)', async () => {
+    const url = await serve((req, u, res) => { setTimeout(() => aggTradesHandler(1, 100_000, [])(req, u, res), u.searchParams.get('fromId') === '1' ? 0 : 300); });
+    const rest = new BinanceRest({ restBaseUrl: url, backfillPrefetchPages: 2 });
+    for await (const p of rest.aggTradePages('BTCUSDT', 1, 50_000)) { expect(p.trades.length).toBe(1_000); break; }
+    await new Promise((r) => setTimeout(r, 20));
+    expect(rest.stats()).toMatchObject({ pagesInFlight: 0, aborted: 1, retries: 0 });
   });
 
   it('fetchTrades routes aggTrade ids to aggTrades and trade ids to historicalTrades', async () => {
@@ -58,16 +117,15 @@ describe('BinanceRest', () => {
       res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(body));
     });
     const rest = new BinanceRest({ restBaseUrl: url });
-    expect((await rest.fetchTrades('BTCUSDT', 7, 7, 'aggTrade')).map((t) => t.seq)).toEqual([7]);
-    expect((await rest.fetchTrades('BTCUSDT', 9, 9, 'trade')).map((t) => t.seq)).toEqual([9]);
+    expect((await collect(rest.fetchTrades('BTCUSDT', 7, 7, 'aggTrade'))).ids).toEqual([7]);
+    expect((await collect(rest.fetchTrades('BTCUSDT', 9, 9, 'trade'))).ids).toEqual([9]);
     expect(paths).toEqual(['/binance/api/v3/aggTrades', '/binance/api/v3/historicalTrades']);
   });
 
   it('an open-ended range stops at the newest trade the venue has', async () => {
     const rest = new BinanceRest({ restBaseUrl: await serve(aggTradesHandler(1, 2_345, [])) });
-    const rows = await rest.aggTradeRange('BTCUSDT', 100, null);
-    expect(rows.length).toBe(2_246);
-    expect(rows.at(-1)!.seq).toBe(2_345);
+    const got = await collect(rest.aggTradePages('BTCUSDT', 100, null));
+    expect(got.ids).toEqual(range(100, 2_345));
   });
 
   it('waits Retry-After on 429 (no request in between) and then succeeds', async () => {
