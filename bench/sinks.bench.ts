@@ -135,13 +135,13 @@ async function benchJsonl(): Promise<void> {
   report(withRatio({ bench: 'sinks.jsonl', metric: 'rows_per_s', value: Math.round(sinkRate), unit: 'rows/s', baseline: Math.round(bare), baselineName: 'fs.appendFileSync of the same lines', batchRows: BATCH }));
 }
 
-function benchSpool(policy: FsyncPolicy): void {
+async function benchSpool(policy: FsyncPolicy): Promise<void> {
   const N = policy === 'always' ? 20_000 : 60_000;
   const data = batches(N);
   const sdir = join(dir, `spool-${policy}`);
   const spool = Spool.open({ dir: sdir, fsync: policy, segmentMaxBytes: 16 * 1024 * 1024, maxBytes: 2 * 1024 * 1024 * 1024 });
   let t = now();
-  for (const b of data) spool.append(b);
+  for (const b of data) await spool.append(b); // one batch at a time: no group commit helps it
   const writeS = (now() - t) / 1000;
   const bytes = spool.depth().bytes;
   // Baseline: the same batches serialized the same way and appended raw: no framing, no CRC, no fsync.
@@ -161,10 +161,10 @@ function benchSpool(policy: FsyncPolicy): void {
     bytesOnlyAppendMbPerS: Number((mb / bytesS).toFixed(1)),
     rowsPerS: Math.round(N / writeS), batchRows: BATCH, liveAggregatesPerS: LIVE_AGGREGATES_PER_S, liveRateMargin: Math.round(N / writeS / LIVE_AGGREGATES_PER_S),
   }));
-  if (policy !== 'interval') { spool.close(); return; }
+  if (policy !== 'interval') { await spool.close(); return; }
   t = now();
   let rows = 0;
-  for (let b = spool.peek(); b; b = spool.peek()) { rows += b.rows; spool.ack(b); }
+  for (let b = await spool.peek(); b; b = await spool.peek()) { rows += b.rows; spool.ack(b); }
   const replayS = (now() - t) / 1000;
   t = now();
   for (const f of frames) {
@@ -173,7 +173,7 @@ function benchSpool(policy: FsyncPolicy): void {
     while (o + 12 <= f.length) { const len = f.readUInt32BE(o + 4); JSON.parse(f.subarray(o + 16, o + 12 + len).toString('utf8')); o += 12 + len; }
   }
   const parseS = (now() - t) / 1000;
-  spool.close();
+  await spool.close();
   report(withRatio({
     bench: 'sinks.spool', metric: 'replay_mb_per_s', value: Number((mb / replayS).toFixed(1)), unit: 'MB/s',
     baseline: Number((mb / parseS).toFixed(1)), baselineName: 'JSON.parse of the same payloads already in memory', rowsPerS: Math.round(rows / replayS),
@@ -181,14 +181,14 @@ function benchSpool(policy: FsyncPolicy): void {
 }
 
 /** Live-shaped load: small batches (5 aggregates per push) with an fsync each, the worst case while spooling. */
-function benchSpoolSmallAlways(): void {
+async function benchSpoolSmallAlways(): Promise<void> {
   const appends = 2_000;
   const data = Array.from({ length: appends }, (_, i) => mixed(i * 5, 5));
   const spool = Spool.open({ dir: join(dir, 'spool-small'), fsync: 'always' });
   let t = now();
-  for (const b of data) spool.append(b);
+  for (const b of data) await spool.append(b);
   const s = (now() - t) / 1000;
-  spool.close();
+  await spool.close();
   const raw = join(dir, 'small-raw.bin');
   t = now();
   for (const b of data) appendFileSync(raw, JSON.stringify(b));
@@ -248,8 +248,8 @@ async function benchRunner(): Promise<void> {
 try {
   await benchSqlite();
   await benchJsonl();
-  for (const p of ['never', 'interval', 'always'] as const) benchSpool(p);
-  benchSpoolSmallAlways();
+  for (const p of ['never', 'interval', 'always'] as const) await benchSpool(p);
+  await benchSpoolSmallAlways();
   await benchRunner();
   await benchRunnerSpoolingAlways();
   await benchPostgres();

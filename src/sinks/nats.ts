@@ -1,6 +1,6 @@
 /**
  * NATS JetStream sink: one message per record on `<prefix>.<kind>.<venue>.<symbol>`, where kind
- * is `snapshot`, `candle.<interval>` or `trade`; the body is the record as JSON. Each publish is
+ * is `snapshot`, `candle.<interval>`, `trade` or `gap` (a declared trade gap); the body is the record as JSON. Each publish is
  * acked by the stream and carries `Nats-Msg-Id` = natural key + "|r" + revision, so a batch
  * replayed within the stream's duplicate window is dropped by the server (PubAck.duplicate).
  * Replays after the window has passed can duplicate messages: keep duplicateWindowMs longer than
@@ -17,7 +17,7 @@ import {
 import { silentLogger, type Logger } from '../observability/logger.js';
 import { errorMessage, SinkError } from './errors.js';
 import { naturalKey, revisionOf } from './record-key.js';
-import { isTrade, type Sink, type SinkRecord } from './sink.js';
+import { isGap, isTrade, type Sink, type SinkRecord } from './sink.js';
 
 export interface NatsSinkOptions {
   /** e.g. "nats://127.0.0.1:4222" (one or several). */
@@ -44,7 +44,7 @@ export function subjectToken(s: string): string {
 }
 
 export function subjectOf(prefix: string, r: SinkRecord): string {
-  const kind = isTrade(r) ? 'trade' : r.kind === 'snapshot' ? 'snapshot' : `candle.${subjectToken(r.interval)}`;
+  const kind = isTrade(r) ? 'trade' : isGap(r) ? 'gap' : r.kind === 'snapshot' ? 'snapshot' : `candle.${subjectToken(r.interval)}`;
   return `${prefix}.${kind}.${subjectToken(r.venue)}.${subjectToken(r.symbol)}`;
 }
 

@@ -6,7 +6,8 @@
  */
 import type postgres from 'postgres';
 import { SinkError } from './errors.js';
-import { RECORD_KINDS, TABLES, type SqlType } from './rows.js';
+import type { RecordKind } from './record-key.js';
+import { TABLES, type SqlType } from './rows.js';
 
 const PG_TYPES: Record<SqlType, string> = { text: 'text', decimal: 'numeric', int: 'integer', bigint: 'bigint', real: 'double precision', bool: 'boolean', json: 'jsonb' };
 
@@ -20,15 +21,24 @@ export interface Migration {
   readonly statements: (schema: string) => string[];
 }
 
+function createTable(schema: string, kind: RecordKind): string {
+  const t = TABLES[kind];
+  const cols = t.columns.map(([n, type, nullable]) => `${quoteIdent(n)} ${PG_TYPES[type]}${nullable ? '' : ' NOT NULL'}`);
+  return `CREATE TABLE IF NOT EXISTS ${quoteIdent(schema)}.${quoteIdent(t.table)} (${cols.join(', ')}, PRIMARY KEY (${t.key.map(quoteIdent).join(', ')}))`;
+}
+
+// Each migration names its tables explicitly: a kind added later is its own migration, so a
+// schema created by an older tickgate is brought up to date rather than assumed complete.
 export const MIGRATIONS: readonly Migration[] = [
   {
     version: 1,
     name: 'aggregate and trade tables',
-    statements: (schema) => RECORD_KINDS.map((k) => {
-      const t = TABLES[k];
-      const cols = t.columns.map(([n, type, nullable]) => `${quoteIdent(n)} ${PG_TYPES[type]}${nullable ? '' : ' NOT NULL'}`);
-      return `CREATE TABLE IF NOT EXISTS ${quoteIdent(schema)}.${quoteIdent(t.table)} (${cols.join(', ')}, PRIMARY KEY (${t.key.map(quoteIdent).join(', ')}))`;
-    }),
+    statements: (schema) => (['snapshot', 'time_candle', 'tick_candle', 'trade'] as const).map((k) => createTable(schema, k)),
+  },
+  {
+    version: 2,
+    name: 'declared trade gaps',
+    statements: (schema) => [createTable(schema, 'gap')],
   },
 ];
 

@@ -3,9 +3,9 @@
  * natural key as primary key, decimals as exact text/NUMERIC, and mapping both ways.
  */
 import type { Candle, Enrichment, Snapshot1s } from '../model/aggregates.js';
-import type { AggressorSide, Trade } from '../model/events.js';
+import type { AggressorSide, Trade, TradeGap } from '../model/events.js';
 import { candleTradeKey, recordKind, type RecordKind } from './record-key.js';
-import { isTrade, type SinkRecord } from './sink.js';
+import { isGap, isTrade, type SinkRecord } from './sink.js';
 
 export type SqlType = 'text' | 'decimal' | 'int' | 'bigint' | 'real' | 'bool' | 'json';
 export type RowValue = string | number | boolean | null;
@@ -42,14 +42,22 @@ export const TABLES: Readonly<Record<RecordKind, TableSpec>> = {
     table: 'trades', key: ['venue', 'symbol', 'trade_id'], revisioned: false,
     columns: [['venue', 'text'], ['symbol', 'text'], ['trade_id', 'text'], ['seq', 'bigint', true], ['price', 'decimal'], ['size', 'decimal'], ['side', 'text'], ['source', 'text'], ['event_time', 'bigint'], ['receive_time', 'bigint']],
   },
+  // A declared hole never changes once declared: repeats (replays) are ignored.
+  gap: {
+    table: 'trade_gaps', key: ['venue', 'symbol', 'source', 'from_id'], revisioned: false,
+    columns: [['venue', 'text'], ['symbol', 'text'], ['source', 'text'], ['from_id', 'bigint'], ['to_id', 'bigint', true], ['reason', 'text'], ['detail', 'text'], ['event_time', 'bigint'], ['receive_time', 'bigint']],
+  },
 };
 
-export const RECORD_KINDS: readonly RecordKind[] = ['snapshot', 'time_candle', 'tick_candle', 'trade'];
+export const RECORD_KINDS: readonly RecordKind[] = ['snapshot', 'time_candle', 'tick_candle', 'trade', 'gap'];
 
 /** Column -> value; booleans stay booleans and enrichment stays an object-as-JSON string. */
 export function toRow(r: SinkRecord): Row {
   if (isTrade(r)) {
     return { venue: r.venue, symbol: r.symbol, trade_id: r.tradeId, seq: r.seq, price: r.price, size: r.size, side: r.side, source: r.source, event_time: r.eventTime, receive_time: r.receiveTime };
+  }
+  if (isGap(r)) {
+    return { venue: r.venue, symbol: r.symbol, source: r.source, from_id: r.fromId, to_id: r.toId, reason: r.reason, detail: r.detail, event_time: r.eventTime, receive_time: r.receiveTime };
   }
   const base: Row = {
     venue: r.venue, symbol: r.symbol, start_time: r.startTime, open: r.open, high: r.high, low: r.low, close: r.close,
@@ -62,7 +70,7 @@ export function toRow(r: SinkRecord): Row {
   return candle;
 }
 
-/** Groups a batch by table, keeping order within each group. */
+/** Groups a batch by table, keeping order within each group; trades only when opted in, gaps always. */
 export function groupByKind(batch: readonly SinkRecord[], withTrades: boolean): Map<RecordKind, SinkRecord[]> {
   const out = new Map<RecordKind, SinkRecord[]>();
   for (const r of batch) {
@@ -124,5 +132,13 @@ export function tradeFromRow(row: DbRow): Trade {
     type: 'trade', venue: str(row['venue']), symbol: str(row['symbol']), tradeId: str(row['trade_id']),
     seq: row['seq'] === null || row['seq'] === undefined ? null : num(row['seq']), price: str(row['price']), size: str(row['size']),
     side: str(row['side']) as AggressorSide, source: str(row['source']), eventTime: num(row['event_time']), receiveTime: num(row['receive_time']),
+  };
+}
+
+export function gapFromRow(row: DbRow): TradeGap {
+  return {
+    type: 'trade_gap', venue: str(row['venue']), symbol: str(row['symbol']), source: str(row['source']), fromId: num(row['from_id']),
+    toId: row['to_id'] === null || row['to_id'] === undefined ? null : num(row['to_id']), reason: str(row['reason']), detail: str(row['detail']),
+    eventTime: num(row['event_time']), receiveTime: num(row['receive_time']),
   };
 }

@@ -7,10 +7,13 @@
  * twice leaves one row, and a record with a higher `revision` replaces a lower one.
  */
 import type { Aggregate } from '../model/aggregates.js';
-import type { Trade } from '../model/events.js';
+import type { Trade, TradeGap } from '../model/events.js';
 
-/** What sinks store: aggregates always, raw trades only when a sink is opted in. */
-export type SinkRecord = Aggregate | Trade;
+/**
+ * What sinks store: aggregates and declared trade gaps always, raw trades only when a sink is
+ * opted in. A gap is tiny and rare, and the only durable trace of a hole, so no sink skips it.
+ */
+export type SinkRecord = Aggregate | Trade | TradeGap;
 
 export type SinkKind = 'sqlite' | 'postgres' | 'nats' | 'jsonl' | 'custom';
 
@@ -28,4 +31,8 @@ export interface Sink {
 
 export function isTrade(r: SinkRecord): r is Trade {
   return (r as Trade).type === 'trade';
+}
+
+export function isGap(r: SinkRecord): r is TradeGap {
+  return (r as TradeGap).type === 'trade_gap';
 }

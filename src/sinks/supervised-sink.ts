@@ -16,6 +16,11 @@
  * Spool full: the spool refuses (SpoolFullError), `spoolFull` is raised in health and logged once;
  * records then wait in the memory queue up to maxQueueRecords, beyond which they are dropped and
  * counted in stats().droppedRecords. Memory and disk stay bounded.
+ *
+ * Nothing here waits on the event loop: sink writes are promises (SQLite runs on its own worker
+ * thread), and spool appends are written and fsynced off the loop. One spill at a time moves the
+ * queue into the spool (group commit: what arrives meanwhile goes in the next spill); a spill
+ * that fails puts its records back at the head of the queue, in order.
  */
 import {
   DEFAULT_CLOSE_TIMEOUT_MS, DEFAULT_FATAL_PROBE_INTERVAL_MS, DEFAULT_MAX_BATCH_RECORDS, DEFAULT_MAX_QUEUE_RECORDS,
@@ -75,6 +80,10 @@ export class SupervisedSink {
   private aborted = false;
   private closed = false;
   private spillScheduled = false;
+  private spilling: Promise<void> | null = null;
+  private spillAgain = false;
+  /** Records handed to the spool whose write has not completed yet (neither queued nor durable). */
+  private spillingRecords = 0;
   private abortNow: () => void = () => undefined;
   private readonly abortSignal = new Promise<never>((_, reject) => {
     this.abortNow = () => reject(new SinkError('E_SINK_ABORTED', 'sink write abandoned at close timeout', { retryable: true }));
@@ -107,7 +116,11 @@ export class SupervisedSink {
     this.random = opts.random ?? Math.random;
     this.spool = opts.spool instanceof Spool
       ? opts.spool
-      : Spool.open({ ...opts.spool, onIssue: opts.spool.onIssue ?? ((i) => this.log.error({ issue: i }, 'spool damage skipped')) });
+      : Spool.open({
+        ...opts.spool,
+        onIssue: opts.spool.onIssue ?? ((i) => this.log.error({ issue: i }, 'spool damage skipped')),
+        lock: { ...opts.spool.lock, onLost: opts.spool.lock?.onLost ?? ((holder) => this.log.error({ holder }, 'spool LOCK replaced by another process: two writers on one spool')) },
+      });
     // Whatever a previous run spooled is replayed before any new record.
     this.spoolMode = !this.spool.isEmpty();
     if (this.spoolMode) this.setState('spooling');
@@ -132,14 +145,13 @@ export class SupervisedSink {
     if (this.spoolMode) {
       // Group commit: pushes of one event-loop turn share one spool append (one fsync under 'always').
       for (const r of records) this.queue.push(r);
-      if (this.queue.length >= this.cfg.maxQueueRecords) this.spillNow();
+      if (this.queue.length >= this.cfg.maxQueueRecords) void this.spill();
       else this.scheduleSpill();
     } else {
       for (const r of records) this.queue.push(r);
       if (this.queue.length > this.cfg.maxQueueRecords) {
         this.spoolMode = true;
-        this.moveQueueToSpool();
-        this.trimQueue();
+        void this.spill();
       }
     }
     this.wakeLoop();
@@ -175,7 +187,7 @@ export class SupervisedSink {
     this.sleepCancel?.();
     this.wakeLoop();
     await this.loop;
-    this.moveQueueToSpool();
+    await this.spill();
     if (this.queue.length > 0) {
       this.counters.droppedRecords += this.queue.length;
       this.log.error({ records: this.queue.length }, 'records lost at close: spool full');
@@ -183,7 +195,7 @@ export class SupervisedSink {
     }
     this.closed = true;
     this.resolveWaiters();
-    try { this.spool.close(); } catch (err) { this.log.error({ err: errorMessage(err) }, 'spool close failed'); }
+    await this.spool.close().catch((err: unknown) => { this.log.error({ err: errorMessage(err) }, 'spool close failed'); });
     await withTimeout(this.sink.close(), Math.max(100, timeoutMs), 'close').catch((err: unknown) => {
       this.log.warn({ err: errorMessage(err) }, 'sink close failed');
     });
@@ -205,7 +217,12 @@ export class SupervisedSink {
     let replayAttempt = 0;
     while (!this.aborted) {
       if (this.spoolMode) {
-        const batch = this.spool.peek();
+        const batch = await this.spool.peek().catch((err: unknown) => {
+          this.log.error({ err: errorMessage(err) }, 'spool read failed');
+          return undefined;
+        });
+        if (batch === undefined) { await this.sleep(this.cfg.replayRetryMaxMs); continue; }
+        if (batch === null && this.spilling) { await this.spilling; continue; }
         if (batch === null) {
           // Spool drained: what waits in memory is newer than anything spooled, write it directly.
           // Recovery is declared by the next successful write, not by an empty spool.
@@ -219,7 +236,7 @@ export class SupervisedSink {
           this.spool.ack(batch);
           this.counters.replayedRecords += batch.rows;
           replayAttempt = 0;
-          if (this.spoolFull && this.queue.length > 0) this.moveQueueToSpool();
+          if (this.spoolFull && this.queue.length > 0) void this.spill();
           continue;
         }
         this.failed(err, err.fatal ? 'failed' : 'spooling');
@@ -237,13 +254,13 @@ export class SupervisedSink {
         this.spoolMode = true;
         // The failed batch is older than anything queued behind it: it goes first.
         this.queue = batch.concat(this.queue);
-        this.moveQueueToSpool();
-        this.trimQueue();
+        const spilled = this.spill();
         if (this.state === 'retrying') this.setState('spooling');
-        this.resolveWaiters();
-        // The sink was just tried: the replayer's first probe waits like any other.
+        // The sink was just tried: the replayer's first probe waits like any other, counted from
+        // the failure (the spill's disk write runs meanwhile).
         await this.sleep(err.fatal ? this.cfg.fatalProbeIntervalMs
           : replayDelayMs(replayAttempt++, this.cfg.replayRetryInitialMs, this.cfg.replayRetryMaxMs, this.cfg.retryJitterRatio, this.random));
+        await spilled;
         continue;
       }
       this.resolveWaiters();
@@ -295,29 +312,54 @@ export class SupervisedSink {
     this.spillScheduled = true;
     setImmediate(() => {
       this.spillScheduled = false;
-      if (this.spoolMode && !this.closed) this.spillNow();
+      if (this.spoolMode && !this.closed) void this.spill();
     });
   }
 
-  private spillNow(): void {
-    this.moveQueueToSpool();
-    this.trimQueue();
-    this.resolveWaiters();
+  /** Moves the queue into the spool; joins a spill already running (which then runs once more). */
+  private spill(): Promise<void> {
+    this.spillAgain = true;
+    this.spilling ??= (async () => {
+      while (this.spillAgain) {
+        this.spillAgain = false;
+        await this.moveQueueToSpool();
+        if (this.spoolFull) this.trimQueue();
+      }
+    })().finally(() => {
+      this.spilling = null;
+      this.resolveWaiters();
+    });
+    return this.spilling;
   }
 
-  /** Moves queued records into the spool in order, stopping at the first refusal. */
-  private moveQueueToSpool(): void {
+  /**
+   * Hands every queued record to the spool in batch-sized chunks (written together: one fsync),
+   * stopping at the first refusal. Chunks whose write failed return to the head of the queue.
+   */
+  private async moveQueueToSpool(): Promise<void> {
+    const sent: { chunk: SinkRecord[]; written: Promise<void> }[] = [];
+    let refused: unknown = null;
     while (this.queue.length > 0) {
       const chunk = this.queue.slice(0, this.cfg.maxBatchRecords);
       try {
-        this.spool.append(chunk);
+        sent.push({ chunk, written: this.spool.append(chunk) });
       } catch (err) {
-        this.spoolRefused(err);
-        return;
+        refused = err;
+        break;
       }
       this.queue.splice(0, chunk.length);
-      this.counters.spooledRecords += chunk.length;
+      this.spillingRecords += chunk.length;
     }
+    const results = await Promise.allSettled(sent.map((x) => x.written));
+    const back: SinkRecord[] = [];
+    results.forEach((r, i) => {
+      const { chunk } = sent[i]!;
+      this.spillingRecords -= chunk.length;
+      if (r.status === 'fulfilled') this.counters.spooledRecords += chunk.length;
+      else { refused ??= r.reason; for (const x of chunk) back.push(x); }
+    });
+    if (back.length > 0) this.queue = back.concat(this.queue);
+    if (refused !== null) { this.spoolRefused(refused); return; }
     if (this.spoolFull) { this.spoolFull = false; this.log.info('spool has room again'); }
   }
 
@@ -369,7 +411,7 @@ export class SupervisedSink {
   }
 
   private isFlushed(): boolean {
-    return this.queue.length === 0 && !this.inFlight;
+    return this.queue.length === 0 && !this.inFlight && this.spillingRecords === 0;
   }
 
   private isDrained(): boolean {

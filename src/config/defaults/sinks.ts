@@ -30,6 +30,11 @@ export const DEFAULT_SPOOL_MAX_RECORD_BYTES = 64 * 1024 * 1024;
 /** fsync interval used by the 'interval' policy when none is given. */
 export const DEFAULT_SPOOL_FSYNC_INTERVAL_MS = 200;
 
+/** The spool's LOCK owner refreshes its mtime this often (a heartbeat). */
+export const DEFAULT_SPOOL_LOCK_HEARTBEAT_MS = 5_000;
+/** A LOCK of another host (or an unprobeable pid namespace) whose heartbeat is older than this is taken over. */
+export const DEFAULT_SPOOL_LOCK_STALE_MS = 30_000;
+
 /** PostgreSQL */
 export const DEFAULT_POSTGRES_SCHEMA = 'tickgate';
 export const DEFAULT_POSTGRES_CONNECT_TIMEOUT_MS = 5_000;
@@ -75,6 +80,8 @@ export const sinksDefaults = {
   spoolMaxBytes: DEFAULT_SPOOL_MAX_BYTES,
   spoolMaxRecordBytes: DEFAULT_SPOOL_MAX_RECORD_BYTES,
   spoolFsyncIntervalMs: DEFAULT_SPOOL_FSYNC_INTERVAL_MS,
+  spoolLockHeartbeatMs: DEFAULT_SPOOL_LOCK_HEARTBEAT_MS,
+  spoolLockStaleMs: DEFAULT_SPOOL_LOCK_STALE_MS,
   postgresSchema: DEFAULT_POSTGRES_SCHEMA,
   postgresConnectTimeoutMs: DEFAULT_POSTGRES_CONNECT_TIMEOUT_MS,
   postgresMaxConnections: DEFAULT_POSTGRES_MAX_CONNECTIONS,

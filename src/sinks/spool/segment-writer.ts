@@ -1,5 +1,5 @@
 /** Appends framed records to one segment file. Never appends to a file a previous process wrote. */
-import { closeSync, fdatasyncSync, fsyncSync, openSync, writeSync } from 'node:fs';
+import { open, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { crc32 } from './crc32.js';
 import { RECORD_HEADER_BYTES, RECORD_MAGIC } from './record-format.js';
@@ -19,39 +19,44 @@ export function sealFrame(frame: Buffer): Buffer {
   return frame;
 }
 
-/** fsync a directory so a newly created file's entry survives a power loss. */
-export function syncDir(dir: string): void {
-  let fd: number | null = null;
+/** fsync a directory so a newly created file's entry survives a power loss (off the event loop). */
+export async function syncDir(dir: string): Promise<void> {
+  let h: FileHandle | null = null;
   try {
-    fd = openSync(dir, 'r');
-    fsyncSync(fd);
+    h = await open(dir, 'r');
+    await h.sync();
   } catch {
     // Some filesystems refuse fsync on directories; the file data itself is still synced.
   } finally {
-    if (fd !== null) closeSync(fd);
+    await h?.close().catch(() => undefined);
   }
 }
 
+/**
+ * One segment file, written through a FileHandle: writes and fdatasync run on libuv's thread
+ * pool, never on the event loop. The spool serializes calls (one operation at a time).
+ */
 export class SegmentWriter {
-  private fd: number | null;
   private dirty = false;
   /** Set when a write failed half-way: the file may end in a torn record, so stop appending. */
   broken = false;
   size = 0;
 
-  constructor(readonly seq: number, readonly path: string, syncDirectory: boolean) {
-    // 'wx': fail if it exists, so a restart never appends behind a torn record of a crashed run.
-    this.fd = openSync(path, 'wx');
-    if (syncDirectory) syncDir(dirname(path));
+  private constructor(readonly seq: number, readonly path: string, private fh: FileHandle | null) {}
+
+  /** 'wx': fails if the file exists, so a restart never appends behind a torn record of a crashed run. */
+  static async create(seq: number, path: string, syncDirectory: boolean): Promise<SegmentWriter> {
+    const fh = await open(path, 'wx');
+    if (syncDirectory) await syncDir(dirname(path));
+    return new SegmentWriter(seq, path, fh);
   }
 
-  /** Writes one framed record; returns its offset. Throws on I/O errors (and marks itself broken). */
-  append(framed: Buffer): number {
-    const fd = this.requireFd();
-    const offset = this.size;
+  /** Writes framed records back to back at the end. Throws on I/O errors (and marks itself broken). */
+  async append(framed: Buffer): Promise<void> {
+    const fh = this.requireFh();
     let done = 0;
     try {
-      while (done < framed.length) done += writeSync(fd, framed, done, framed.length - done, offset + done);
+      while (done < framed.length) done += (await fh.write(framed, done, framed.length - done, this.size + done)).bytesWritten;
     } catch (err) {
       this.broken = true;
       this.size += done;
@@ -59,27 +64,32 @@ export class SegmentWriter {
     }
     this.size += framed.length;
     this.dirty = true;
-    return offset;
   }
 
-  sync(): void {
-    if (this.fd === null || !this.dirty) return;
-    fdatasyncSync(this.fd);
+  async sync(): Promise<void> {
+    if (this.fh === null || !this.dirty) return;
     this.dirty = false;
-  }
-
-  close(sync: boolean): void {
-    if (this.fd === null) return;
     try {
-      if (sync) this.sync();
-    } finally {
-      closeSync(this.fd);
-      this.fd = null;
+      await this.fh.datasync();
+    } catch (err) {
+      this.dirty = true;
+      throw err;
     }
   }
 
-  private requireFd(): number {
-    if (this.fd === null) throw new Error(`spool segment ${this.path} is closed`);
-    return this.fd;
+  async close(sync: boolean): Promise<void> {
+    const fh = this.fh;
+    if (fh === null) return;
+    try {
+      if (sync) await this.sync();
+    } finally {
+      this.fh = null;
+      await fh.close();
+    }
+  }
+
+  private requireFh(): FileHandle {
+    if (this.fh === null) throw new Error(`spool segment ${this.path} is closed`);
+    return this.fh;
   }
 }

@@ -3,22 +3,32 @@
  * and the replayer takes them back out (peek, write, ack) once the sink is healthy.
  *
  * Layout: <dir>/<seq 12 digits>.seg append-only segment files of framed records (record-format.ts),
- * <dir>/cursor.json (replay position, rewritten on every ack, not fsynced: losing it only makes
- * replay start earlier, and every sink write is idempotent), <dir>/LOCK (pid of the owner).
+ * <dir>/cursor.json (replay position, rewritten after acks, not fsynced: losing it only makes
+ * replay start earlier, and every sink write is idempotent), <dir>/LOCK (owner, spool-lock.ts).
  * A process never appends to a segment it did not create, so a torn tail of a crashed run stays
  * at the end of its own file, where it is detected, reported and skipped.
  *
+ * Off the event loop: append() frames the batch and queues it; one operation chain writes queued
+ * frames in order through a FileHandle (libuv's thread pool), coalescing what queued meanwhile
+ * into one write and one fdatasync (group commit), and resolves each append's promise when its
+ * bytes are written (and synced under 'always'). Writes land in append order. If a write fails,
+ * it and every append queued behind it reject (SpoolIoError) and nothing after them is written,
+ * so a caller that puts them back keeps its order. peek() waits for queued writes before it
+ * reports the spool drained. Replay reads (small, page-cached) stay synchronous.
+ *
  * fsync policy (what survives a machine crash or power loss; a process kill -9 loses nothing
- * that append() returned for, whatever the policy, because the data is in the OS page cache):
- *   'always'   fdatasync after every append, before append() returns: nothing returned is lost.
+ * whose append() promise resolved, whatever the policy, because the data is in the OS page cache):
+ *   'always'   fdatasync before the append resolves: nothing resolved is lost.
  *   'interval' fdatasync at most every fsyncIntervalMs while data is pending, and on rotation
  *              and close: up to fsyncIntervalMs of appended batches can be lost on power loss.
  *   'never'    no fsync at all (the OS writes back, typically within ~30 s on Linux).
  *
- * Size cap: when appending would take the segment files beyond maxBytes, append() throws
- * SpoolFullError and writes nothing; the caller keeps the batch (bounded) and raises the alarm.
+ * Size cap: when appending would take the segment files (written plus queued) beyond maxBytes,
+ * append() throws SpoolFullError synchronously and queues nothing; the caller keeps the batch
+ * (bounded) and raises the alarm.
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { rename, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   DEFAULT_SPOOL_FSYNC_INTERVAL_MS, DEFAULT_SPOOL_MAX_BYTES, DEFAULT_SPOOL_MAX_RECORD_BYTES, DEFAULT_SPOOL_SEGMENT_MAX_BYTES,
@@ -27,7 +37,8 @@ import { errorMessage, SpoolFullError, SpoolIoError } from '../errors.js';
 import type { SinkRecord } from '../sink.js';
 import { RECORD_HEADER_BYTES } from './record-format.js';
 import { SegmentReader } from './segment-reader.js';
-import { sealFrame, SegmentWriter, syncDir } from './segment-writer.js';
+import { sealFrame, SegmentWriter } from './segment-writer.js';
+import { SpoolLock, type SpoolLockOptions } from './spool-lock.js';
 
 export type FsyncPolicy = 'always' | 'interval' | 'never';
 
@@ -40,6 +51,8 @@ export interface SpoolOptions {
   readonly maxRecordBytes?: number;
   /** Called once per damaged region found (torn tail, bad checksum, undecodable payload). */
   readonly onIssue?: (issue: SpoolIssue) => void;
+  /** LOCK heartbeat/staleness and the callback when another process replaced our lock. */
+  readonly lock?: SpoolLockOptions;
 }
 
 export interface SpoolIssue {
@@ -71,12 +84,22 @@ export interface SpoolDepth {
 interface Segment {
   readonly seq: number;
   readonly path: string;
-  /** Readable end: the file size for closed segments, the writer's size for the active one. */
+  /** Readable end: bytes on disk (written by the chain, or found at open). */
   size: number;
+  /** size plus the bytes queued for it: what rotation and the cap count. */
+  reserved: number;
+  /** Rows and framed bytes not yet acked, queued writes included. */
   rows: number;
   bytes: number;
   reader: SegmentReader | null;
+  /** No more appends go here (rotated, drained, or a write failed half-way). */
+  sealed: boolean;
 }
+
+type Op =
+  | { readonly kind: 'write'; readonly seg: Segment; readonly frame: Buffer; readonly rows: number; readonly resolve: () => void; readonly reject: (e: Error) => void }
+  | { readonly kind: 'sync'; readonly done: () => void }
+  | { readonly kind: 'drop'; readonly seg: Segment };
 
 const SEGMENT_RE = /^(\d{12})\.seg$/;
 const MAX_KEPT_ISSUES = 100;
@@ -96,7 +119,6 @@ function frameBatch(records: readonly SinkRecord[]): Buffer {
 
 export class Spool {
   private readonly segments: Segment[] = [];
-  private writer: SegmentWriter;
   private cursor: { seq: number; offset: number };
   private readonly fsync: FsyncPolicy;
   private readonly segmentMaxBytes: number;
@@ -104,26 +126,39 @@ export class Spool {
   private readonly maxRecordBytes: number;
   private readonly reported = new Set<string>();
   private readonly keptIssues: SpoolIssue[] = [];
-  private readonly lockPath: string;
+  private readonly lock: SpoolLock;
   private timer: NodeJS.Timeout | null = null;
   private closed = false;
-  private counters = { appendedBatches: 0, appendedRows: 0, ackedBatches: 0, ackedRows: 0, refusedBatches: 0, issues: 0, deletedSegments: 0 };
+  /** Appends not yet written, and other file work, in order; run by one chain. */
+  private ops: Op[] = [];
+  private chain: Promise<void> | null = null;
+  private idleWaiters: (() => void)[] = [];
+  private writer: SegmentWriter | null = null;
+  private nextSeq: number;
+  private syncQueued = false;
+  private cursorSaving: Promise<void> | null = null;
+  private cursorDirty = false;
+  private counters = { appendedBatches: 0, appendedRows: 0, ackedBatches: 0, ackedRows: 0, refusedBatches: 0, failedWrites: 0, issues: 0, deletedSegments: 0 };
 
   private constructor(readonly dir: string, private readonly opts: SpoolOptions) {
     this.fsync = opts.fsync ?? 'interval';
     this.segmentMaxBytes = opts.segmentMaxBytes ?? DEFAULT_SPOOL_SEGMENT_MAX_BYTES;
     this.maxBytes = opts.maxBytes ?? DEFAULT_SPOOL_MAX_BYTES;
     this.maxRecordBytes = opts.maxRecordBytes ?? DEFAULT_SPOOL_MAX_RECORD_BYTES;
-    this.lockPath = join(dir, 'LOCK');
     mkdirSync(dir, { recursive: true });
-    this.takeLock();
-    this.cursor = this.loadCursor();
-    this.loadSegments();
-    const lastSeq = Math.max(this.cursor.seq, ...this.segments.map((s) => s.seq), 0);
-    this.writer = this.newActiveSegment(lastSeq + 1);
+    this.lock = SpoolLock.acquire(dir, opts.lock);
+    try {
+      this.cursor = this.loadCursor();
+      this.loadSegments();
+    } catch (err) {
+      this.lock.release();
+      throw err;
+    }
+    for (const seg of this.segments) seg.sealed = true; // a previous run's files are never appended to
+    this.nextSeq = Math.max(this.cursor.seq, ...this.segments.map((x) => x.seq), 0) + 1;
     if (this.fsync === 'interval') {
       const every = opts.fsyncIntervalMs ?? DEFAULT_SPOOL_FSYNC_INTERVAL_MS;
-      this.timer = setInterval(() => this.syncQuietly(), every);
+      this.timer = setInterval(() => this.queueSync(), every);
       this.timer.unref();
     }
   }
@@ -138,10 +173,14 @@ export class Spool {
     }
   }
 
-  /** Appends one batch; durable per the fsync policy when it returns. Throws SpoolFullError at the cap. */
-  append(records: readonly SinkRecord[]): void {
+  /**
+   * Queues one batch. Throws SpoolFullError (at the cap) or SpoolIoError (batch too large, spool
+   * closed) synchronously, queueing nothing. The promise resolves when the batch is written
+   * (durable per the fsync policy) and rejects with SpoolIoError when the write failed.
+   */
+  append(records: readonly SinkRecord[]): Promise<void> {
     this.assertOpen();
-    if (records.length === 0) return;
+    if (records.length === 0) return Promise.resolve();
     const framed = frameBatch(records);
     if (framed.length - RECORD_HEADER_BYTES > this.maxRecordBytes) {
       throw new SpoolIoError(`batch of ${records.length} records is ${framed.length} bytes, above spool max record bytes ${this.maxRecordBytes}`, { dir: this.dir });
@@ -153,35 +192,34 @@ export class Spool {
         dir: this.dir, diskBytes: disk, maxBytes: this.maxBytes, rows: records.length,
       });
     }
-    if (this.writer.broken || (this.writer.size > 0 && this.writer.size + framed.length > this.segmentMaxBytes)) this.rotate();
-    const seg = this.active();
-    try {
-      this.writer.append(framed);
-      if (this.fsync === 'always') this.writer.sync();
-    } catch (err) {
-      seg.size = this.writer.size;
-      throw new SpoolIoError(`spool write to ${this.writer.path} failed: ${errorMessage(err)}`, { dir: this.dir }, err);
-    }
-    seg.size = this.writer.size;
+    let seg = this.segments[this.segments.length - 1];
+    if (!seg || seg.sealed || (seg.reserved > 0 && seg.reserved + framed.length > this.segmentMaxBytes)) seg = this.newSegment();
+    seg.reserved += framed.length;
     seg.rows += records.length;
     seg.bytes += framed.length;
     this.counters.appendedBatches++;
     this.counters.appendedRows += records.length;
+    return new Promise<void>((resolve, reject) => {
+      this.ops.push({ kind: 'write', seg, frame: framed, rows: records.length, resolve, reject });
+      this.runChain();
+    });
   }
 
-  /** The oldest batch not yet acked, or null when the spool is drained. Damaged records are skipped and reported. */
-  peek(): SpoolBatch | null {
+  /** The oldest batch not yet acked, or null when the spool is drained (queued writes included). Damaged records are skipped and reported. */
+  async peek(): Promise<SpoolBatch | null> {
     this.assertOpen();
     for (;;) {
       const seg = this.segments[0];
       if (seg === undefined) return null;
       if (this.cursor.seq !== seg.seq) this.cursor = { seq: seg.seq, offset: 0 };
-      const r = this.readerOf(seg).readAt(this.cursor.offset, seg.size);
-      if (r.type === 'end') {
-        if (seg.seq === this.writer.seq) return null;
-        this.dropHeadSegment();
+      if (this.cursor.offset >= seg.size) {
+        if (seg.reserved > seg.size || this.ops.length > 0 || this.chain !== null) { await this.idle(); this.assertOpen(); continue; }
+        if (seg === this.segments[this.segments.length - 1] && !seg.sealed) return null;
+        this.dropHead();
         continue;
       }
+      const r = this.readerOf(seg).readAt(this.cursor.offset, seg.size);
+      if (r.type === 'end') { this.cursor = { seq: seg.seq, offset: seg.size }; continue; }
       if (r.type !== 'record') {
         this.report(seg, { offset: r.offset, kind: r.type, reason: r.reason, skippedBytes: r.next - r.offset });
         this.cursor = { seq: seg.seq, offset: r.next };
@@ -213,79 +251,157 @@ export class Spool {
     this.cursor = { seq: seg.seq, offset: batch.next };
     this.counters.ackedBatches++;
     this.counters.ackedRows += batch.rows;
-    if (batch.next >= seg.size) {
-      if (seg.seq !== this.writer.seq) this.dropHeadSegment();
-      else if (seg.rows === 0) this.rotate();
-    }
+    // A fully replayed segment is deleted at once, the active one too (the next append opens a new file).
+    if (batch.next >= seg.reserved) this.dropHead();
     this.saveCursor();
   }
 
   depth(): SpoolDepth {
     let rows = 0;
     let bytes = 0;
-    for (const s of this.segments) { rows += s.rows; bytes += s.bytes; }
+    for (const x of this.segments) { rows += x.rows; bytes += x.bytes; }
     return { rows, bytes, segments: this.segments.length, diskBytes: this.diskBytes() };
   }
 
   isEmpty(): boolean {
-    return this.segments.every((s) => s.rows === 0);
+    return this.segments.every((x) => x.rows === 0);
   }
 
   issues(): readonly SpoolIssue[] {
     return this.keptIssues;
   }
 
-  stats(): Readonly<typeof this.counters> & SpoolDepth & { maxBytes: number } {
-    return { ...this.counters, ...this.depth(), maxBytes: this.maxBytes };
+  stats(): Readonly<typeof this.counters> & SpoolDepth & { maxBytes: number; queuedWrites: number; lockLost: boolean; lock: string } {
+    return { ...this.counters, ...this.depth(), maxBytes: this.maxBytes, queuedWrites: this.ops.length, lockLost: this.lock.isLost(), lock: this.lock.how };
   }
 
-  /** Forces pending appends to disk now, whatever the policy. */
-  sync(): void {
-    this.writer.sync();
+  /** Resolves when everything appended so far is written and fdatasynced, whatever the policy. */
+  async sync(): Promise<void> {
+    this.assertOpen();
+    await new Promise<void>((done) => { this.ops.push({ kind: 'sync', done }); this.runChain(); });
   }
 
-  close(): void {
+  /** Waits for queued writes, syncs (unless 'never'), closes files, saves the cursor, releases the lock. Never throws. */
+  async close(): Promise<void> {
     if (this.closed) return;
-    this.closed = true;
     if (this.timer) clearInterval(this.timer);
-    this.writer.close(this.fsync !== 'never');
-    for (const s of this.segments) s.reader?.close();
-    const active = this.segments[this.segments.length - 1];
-    if (active && active.seq === this.writer.seq && active.size === 0) this.unlinkQuietly(active.path);
-    this.saveCursor();
-    this.unlinkQuietly(this.lockPath);
+    this.timer = null;
+    await this.idle();
+    this.closed = true;
+    const w = this.writer;
+    this.writer = null;
+    await w?.close(this.fsync !== 'never').catch(() => undefined);
+    for (const x of this.segments) x.reader?.close();
+    const last = this.segments[this.segments.length - 1];
+    if (last && last.size === 0 && last.rows === 0) await unlinkQuietly(last.path);
+    await this.cursorSaving;
+    await this.writeCursor();
+    this.lock.release();
   }
 
-  private active(): Segment {
-    const seg = this.segments[this.segments.length - 1];
-    if (!seg || seg.seq !== this.writer.seq) throw new SpoolIoError('spool has no active segment', { dir: this.dir });
+  private newSegment(): Segment {
+    const prev = this.segments[this.segments.length - 1];
+    if (prev) prev.sealed = true;
+    const seq = this.nextSeq++;
+    const seg: Segment = { seq, path: join(this.dir, segmentName(seq)), size: 0, reserved: 0, rows: 0, bytes: 0, reader: null, sealed: false };
+    this.segments.push(seg);
     return seg;
   }
 
-  private rotate(): void {
-    const old = this.active();
-    this.writer.close(this.fsync !== 'never');
-    old.size = this.writer.size;
-    this.writer = this.newActiveSegment(old.seq + 1);
-    // A fully replayed head segment is deleted right away instead of waiting for the next peek.
-    if (this.segments[0] === old && old.rows === 0 && this.cursor.seq === old.seq && this.cursor.offset >= old.size) this.dropHeadSegment();
-  }
-
-  private newActiveSegment(seq: number): SegmentWriter {
-    const path = join(this.dir, segmentName(seq));
-    const writer = new SegmentWriter(seq, path, this.fsync !== 'never');
-    this.segments.push({ seq, path, size: 0, rows: 0, bytes: 0, reader: null });
-    return writer;
-  }
-
-  private dropHeadSegment(): void {
+  /** Removes the head segment from the books; its file is deleted by the chain, after any write to it. */
+  private dropHead(): void {
     const seg = this.segments.shift();
     if (!seg) return;
+    seg.sealed = true;
     seg.reader?.close();
-    this.unlinkQuietly(seg.path);
+    seg.reader = null;
     this.counters.deletedSegments++;
     const next = this.segments[0];
     this.cursor = { seq: next?.seq ?? seg.seq + 1, offset: 0 };
+    this.ops.push({ kind: 'drop', seg });
+    this.runChain();
+  }
+
+  private queueSync(): void {
+    if (this.syncQueued || this.closed || !this.writer) return;
+    this.syncQueued = true;
+    this.ops.push({ kind: 'sync', done: () => { this.syncQueued = false; } });
+    this.runChain();
+  }
+
+  private runChain(): void {
+    if (this.chain) return;
+    this.chain = this.drainOps().finally(() => {
+      this.chain = null;
+      if (this.ops.length > 0) { this.runChain(); return; }
+      const w = this.idleWaiters; this.idleWaiters = []; for (const f of w) f();
+    });
+  }
+
+  /** Resolves when no file work is queued or running. */
+  private idle(): Promise<void> {
+    if (this.chain === null && this.ops.length === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  private async drainOps(): Promise<void> {
+    for (let op = this.ops.shift(); op; op = this.ops.shift()) {
+      if (op.kind === 'sync') {
+        await this.writer?.sync().catch(() => undefined); // reported by the next append or close, which sync again
+        op.done();
+        continue;
+      }
+      if (op.kind === 'drop') {
+        if (this.writer && this.writer.seq === op.seg.seq) await this.closeWriter();
+        await unlinkQuietly(op.seg.path);
+        continue;
+      }
+      // Coalesce the writes queued behind this one for the same segment: one write, one fdatasync.
+      const group = [op];
+      while (this.ops[0]?.kind === 'write' && this.ops[0].seg === op.seg) group.push(this.ops.shift() as typeof op);
+      const seg = op.seg;
+      try {
+        const w = await this.writerFor(seg);
+        await w.append(group.length === 1 ? op.frame : Buffer.concat(group.map((g) => g.frame)));
+        if (this.fsync === 'always') await w.sync();
+        seg.size = w.size;
+        for (const g of group) g.resolve();
+      } catch (err) {
+        this.failWrites(seg, group, err);
+      }
+    }
+  }
+
+  private async writerFor(seg: Segment): Promise<SegmentWriter> {
+    if (this.writer && this.writer.seq === seg.seq && !this.writer.broken) return this.writer;
+    if (this.writer) await this.closeWriter();
+    this.writer = await SegmentWriter.create(seg.seq, seg.path, this.fsync !== 'never');
+    return this.writer;
+  }
+
+  private async closeWriter(): Promise<void> {
+    const w = this.writer;
+    this.writer = null;
+    await w?.close(this.fsync !== 'never');
+  }
+
+  /** A failed write: it and every write queued behind it are rejected and taken off the books, in order. */
+  private failWrites(seg: Segment, group: Op[], err: unknown): void {
+    this.counters.failedWrites++;
+    seg.sealed = true;
+    if (this.writer && this.writer.seq === seg.seq) seg.size = this.writer.size;
+    const rest = this.ops.filter((o) => o.kind === 'write');
+    this.ops = this.ops.filter((o) => o.kind !== 'write');
+    const e = new SpoolIoError(`spool write to ${seg.path} failed: ${errorMessage(err)}`, { dir: this.dir }, err);
+    for (const o of [...group, ...rest]) {
+      if (o.kind !== 'write') continue;
+      o.seg.rows = Math.max(0, o.seg.rows - o.rows);
+      o.seg.bytes = Math.max(0, o.seg.bytes - o.frame.length);
+      this.counters.appendedBatches--;
+      this.counters.appendedRows -= o.rows;
+      o.reject(e);
+    }
+    for (const x of this.segments) x.reserved = x.size;
   }
 
   private readerOf(seg: Segment): SegmentReader {
@@ -322,8 +438,9 @@ export class Spool {
       .sort((a, b) => a - b);
     for (const seq of seqs) {
       const path = join(this.dir, segmentName(seq));
-      if (seq < this.cursor.seq) { this.unlinkQuietly(path); continue; }
-      const seg: Segment = { seq, path, size: statSync(path).size, rows: 0, bytes: 0, reader: null };
+      if (seq < this.cursor.seq) { void unlinkQuietly(path); continue; }
+      const size = statSync(path).size;
+      const seg: Segment = { seq, path, size, reserved: size, rows: 0, bytes: 0, reader: null, sealed: true };
       this.segments.push(seg);
       let offset = seq === this.cursor.seq ? this.cursor.offset : 0;
       const reader = this.readerOf(seg);
@@ -354,43 +471,29 @@ export class Spool {
     return { seq: 0, offset: 0 };
   }
 
+  /** Rewrites cursor.json off the loop; acks arriving meanwhile coalesce into one more write. */
   private saveCursor(): void {
+    this.cursorDirty = true;
+    if (this.cursorSaving) return;
+    this.cursorSaving = (async () => {
+      while (this.cursorDirty && !this.closed) { this.cursorDirty = false; await this.writeCursor(); }
+    })().finally(() => { this.cursorSaving = null; });
+  }
+
+  private async writeCursor(): Promise<void> {
     const path = join(this.dir, 'cursor.json');
     try {
-      writeFileSync(`${path}.tmp`, JSON.stringify(this.cursor));
-      renameSync(`${path}.tmp`, path);
+      await writeFile(`${path}.tmp`, JSON.stringify(this.cursor));
+      await rename(`${path}.tmp`, path);
     } catch {
       // Only an optimization: without it replay restarts earlier.
     }
   }
 
-  private takeLock(): void {
-    if (existsSync(this.lockPath)) {
-      const pid = Number(readFileSync(this.lockPath, 'utf8').trim());
-      if (Number.isInteger(pid) && pid > 0 && isAlive(pid)) {
-        throw new SpoolIoError(`spool ${this.dir} is in use by process ${pid}`, { dir: this.dir, pid });
-      }
-    }
-    writeFileSync(this.lockPath, String(process.pid));
-    if (this.fsync !== 'never') syncDir(this.dir);
-  }
-
   private diskBytes(): number {
     let n = 0;
-    for (const s of this.segments) n += s.size;
+    for (const x of this.segments) n += x.reserved;
     return n;
-  }
-
-  private syncQuietly(): void {
-    try {
-      this.writer.sync();
-    } catch {
-      // Reported on the next append or close, which sync again.
-    }
-  }
-
-  private unlinkQuietly(path: string): void {
-    try { unlinkSync(path); } catch { /* already gone */ }
   }
 
   private assertOpen(): void {
@@ -398,11 +501,6 @@ export class Spool {
   }
 }
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
+async function unlinkQuietly(path: string): Promise<void> {
+  try { await unlink(path); } catch { /* already gone */ }
 }

@@ -8,7 +8,7 @@ import { naturalKey } from '../../../src/sinks/record-key.js';
 import { msgIdOf, NatsSink, subjectOf } from '../../../src/sinks/nats.js';
 import { SupervisedSink } from '../../../src/sinks/supervised-sink.js';
 import type { SinkRecord } from '../../../src/sinks/sink.js';
-import { mixed, snapshot, tickCandle, timeCandle, trade } from '../../unit/sinks/helpers/records.js';
+import { gap, mixed, snapshot, tickCandle, timeCandle, trade } from '../../unit/sinks/helpers/records.js';
 import { TcpProxy, waitFor } from '../../helpers/tcp-proxy.js';
 import { NATS_PORT, requireService, uniqueName } from './helpers/services.js';
 
@@ -67,6 +67,20 @@ describe('NatsSink against the real JetStream server', () => {
     ]);
     expect(msgs.map((m) => m.id)).toEqual(batch.map(msgIdOf));
     expect(batch.map((r) => subjectOf(prefix, r))).toEqual(msgs.map((m) => m.subject));
+    await sink.close();
+  });
+
+  it('declared trade gaps are published (trades opt-in or not) on <prefix>.gap.<venue>.<symbol>, read back equal, replays deduplicated', async () => {
+    const { stream, prefix } = names();
+    const sink = new NatsSink({ servers: `nats://127.0.0.1:${NATS_PORT}`, stream, subjectPrefix: prefix });
+    const gaps = [gap(0), gap(1), gap(2, { venue: 'bybit', symbol: 'ETH.USDT', source: 'publicTrade' })];
+    await sink.write([snapshot(0), ...gaps, trade(0)]);
+    await sink.write(gaps); // a replayed batch: same Nats-Msg-Id, dropped by the server
+    const msgs = await readAll(stream);
+    expect(msgs.map((m) => m.body)).toEqual([snapshot(0), ...gaps]);
+    expect(msgs.slice(1).map((m) => m.subject)).toEqual([`${prefix}.gap.binance.BTCUSDT`, `${prefix}.gap.binance.BTCUSDT`, `${prefix}.gap.bybit.ETH_USDT`]);
+    expect(msgs.slice(1).map((m) => m.id)).toEqual(['gap|binance|BTCUSDT|trade|8000000|r0', 'gap|binance|BTCUSDT|trade|8001000|r0', 'gap|bybit|ETH.USDT|publicTrade|8002000|r0']);
+    expect(sink.stats()).toMatchObject({ published: 4, duplicates: 3, skippedTrades: 1 });
     await sink.close();
   });
 

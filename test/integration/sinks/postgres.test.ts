@@ -8,7 +8,9 @@ import { PostgresSink } from '../../../src/sinks/postgres.js';
 import { queryPgCandles, queryPgSnapshots, queryPgTrades } from '../../../src/sinks/postgres-query.js';
 import { SupervisedSink } from '../../../src/sinks/supervised-sink.js';
 import type { SinkRecord } from '../../../src/sinks/sink.js';
-import { mixed, snapshot, tickCandle, timeCandle, trade } from '../../unit/sinks/helpers/records.js';
+import { gapFromRow } from '../../../src/sinks/rows.js';
+import { MIGRATIONS } from '../../../src/sinks/postgres-schema.js';
+import { gap, mixed, snapshot, tickCandle, timeCandle, trade } from '../../unit/sinks/helpers/records.js';
 import { TcpProxy, waitFor } from '../../helpers/tcp-proxy.js';
 import { PG_PORT, pgUrl, requireService, uniqueName } from './helpers/services.js';
 
@@ -46,7 +48,7 @@ describe('PostgresSink against the real server', () => {
     const batch: SinkRecord[] = [snapshot(0), snapshot(1, { enrichment: null, empty: true, vwap: null }), timeCandle(0), tickCandle(0), tickCandle(1), trade(0)];
     await sink.write(batch);
     const versions = await admin.unsafe(`SELECT version FROM "${schema}".tickgate_migrations`);
-    expect(versions.map((r) => Number(r['version']))).toEqual([1]);
+    expect(versions.map((r) => Number(r['version'])).sort()).toEqual([1, 2]);
     const sql = sink.client();
     expect(await queryPgSnapshots(sql, schema, { symbol: 'BTCUSDT' })).toEqual([snapshot(0), snapshot(1, { enrichment: null, empty: true, vwap: null })]);
     expect(await queryPgCandles(sql, schema, { symbol: 'ETHUSDT', interval: '1m' })).toEqual([timeCandle(0)]);
@@ -56,8 +58,33 @@ describe('PostgresSink against the real server', () => {
     // A second sink on the same schema applies nothing new.
     const again = new PostgresSink({ url: pgUrl(), schema });
     await again.open();
-    expect(await count(schema, 'tickgate_migrations')).toBe(1);
+    expect(await count(schema, 'tickgate_migrations')).toBe(2);
     await again.close();
+  });
+
+  it('declared trade gaps land in trade_gaps (trades opt-in or not), read back field for field, a replay adds nothing', async () => {
+    const schema = newSchema();
+    const sink = new PostgresSink({ url: pgUrl(), schema });
+    const gaps = [gap(0), gap(1), gap(2, { venue: 'bybit', symbol: 'ETHUSDT', source: 'publicTrade', fromId: 2 ** 40 })];
+    await sink.write([snapshot(0), ...gaps, trade(0)]);
+    await sink.write(gaps);
+    const rows = await admin.unsafe(`SELECT * FROM "${schema}".trade_gaps ORDER BY venue, symbol, source, from_id`);
+    expect(rows.map(gapFromRow)).toEqual(gaps);
+    expect(await count(schema, 'trades')).toBe(0);
+    await sink.close();
+  });
+
+  it('a schema created by a tickgate without gaps (migration 1 only) is migrated to add trade_gaps', async () => {
+    const schema = newSchema();
+    await admin.unsafe(`CREATE SCHEMA "${schema}"`);
+    await admin.unsafe(`CREATE TABLE "${schema}".tickgate_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`);
+    for (const stmt of MIGRATIONS[0]!.statements(schema)) await admin.unsafe(stmt);
+    await admin.unsafe(`INSERT INTO "${schema}".tickgate_migrations (version, name) VALUES (1, 'old')`);
+    const sink = new PostgresSink({ url: pgUrl(), schema });
+    await sink.write([gap(5)]);
+    expect((await admin.unsafe(`SELECT * FROM "${schema}".trade_gaps`)).map(gapFromRow)).toEqual([gap(5)]);
+    expect((await admin.unsafe(`SELECT version FROM "${schema}".tickgate_migrations ORDER BY version`)).map((r) => Number(r['version']))).toEqual([1, 2]);
+    await sink.close();
   });
 
   it('the same batch twice leaves one row per key; a higher revision replaces, a lower one does not', async () => {

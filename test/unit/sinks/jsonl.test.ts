@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { JsonlSink, readJsonl } from '../../../src/sinks/jsonl.js';
-import { mixed, snapshot, trade } from './helpers/records.js';
+import { gap, mixed, snapshot, trade } from './helpers/records.js';
 
 let dir: string;
 beforeEach(() => { dir = mkdtempSync(join(tmpdir(), 'tickgate-jsonl-')); });
@@ -21,6 +21,17 @@ describe('JsonlSink', () => {
     const r = readJsonl(dir);
     expect(r.records).toEqual(batch);
     expect(r.lines).toBe(10);
+  });
+
+  it('declared trade gaps are written without the trades opt-in and read back equal, once per natural key', async () => {
+    const sink = new JsonlSink({ dir });
+    const gaps = [gap(0), gap(1), gap(0, { source: 'aggTrade' })];
+    await sink.write([snapshot(0), ...gaps, trade(0)]);
+    await sink.write(gaps); // replay: appended again, read back once
+    await sink.close();
+    const r = readJsonl(dir);
+    expect(r.records).toEqual([snapshot(0), ...gaps]);
+    expect(r.lines).toBe(7);
   });
 
   it('a replayed batch appends again but reads back once, highest revision winning', async () => {

@@ -7,15 +7,15 @@ import { crc32, crc32Table } from '../../../src/sinks/spool/crc32.js';
 import { Spool, type SpoolIssue } from '../../../src/sinks/spool/spool.js';
 import { SpoolFullError, SpoolIoError } from '../../../src/sinks/errors.js';
 import { RECORD_HEADER_BYTES } from '../../../src/sinks/spool/record-format.js';
-import { mixed, snapshot } from './helpers/records.js';
+import { gap, mixed, snapshot, trade } from './helpers/records.js';
 
 let dir: string;
 beforeEach(() => { dir = mkdtempSync(join(tmpdir(), 'tickgate-spool-')); });
 afterEach(() => { rmSync(dir, { recursive: true, force: true }); });
 
-function drain(spool: Spool): number[][] {
+async function drain(spool: Spool): Promise<number[][]> {
   const out: number[][] = [];
-  for (let b = spool.peek(); b; b = spool.peek()) {
+  for (let b = await spool.peek(); b; b = await spool.peek()) {
     out.push(b.records.map((r) => ('startTime' in r ? r.startTime : 0)));
     spool.ack(b);
   }
@@ -27,7 +27,7 @@ function segFiles(): string[] {
 }
 
 describe('crc32', () => {
-  it('matches the IEEE check value and node:zlib on random data', () => {
+  it('matches the IEEE check value and node:zlib on random data', async () => {
     const check = Buffer.from('123456789');
     expect(crc32Table(check)).toBe(0xcbf43926);
     expect(crc32(check)).toBe(0xcbf43926);
@@ -38,54 +38,82 @@ describe('crc32', () => {
 });
 
 describe('Spool', () => {
-  it('returns batches in append order and is empty after acking them all', () => {
+  it('returns batches in append order and is empty after acking them all', async () => {
     const spool = Spool.open({ dir, fsync: 'always' });
     spool.append([snapshot(1), snapshot(2)]);
     spool.append([snapshot(3)]);
     expect(spool.depth().rows).toBe(3);
     expect(spool.depth().bytes).toBeGreaterThan(0);
-    const times = drain(spool);
+    const times = await drain(spool);
     expect(times).toEqual([[snapshot(1).startTime, snapshot(2).startTime], [snapshot(3).startTime]]);
     expect(spool.isEmpty()).toBe(true);
     expect(spool.depth()).toMatchObject({ rows: 0, bytes: 0 });
-    spool.close();
+    await spool.close();
   });
 
-  it('a reopened spool replays what the previous run left, from its cursor, without repeating acked batches', () => {
+  it('keeps every record kind, declared gaps included, field for field across a reopen', async () => {
+    const batch = [snapshot(0), gap(0), trade(0), gap(1), ...mixed(1, 3)];
+    const a = Spool.open({ dir, fsync: 'always' });
+    await a.append(batch);
+    await a.close();
+    const b = Spool.open({ dir, fsync: 'always' });
+    const got = await b.peek();
+    expect(got!.records).toEqual(batch);
+    b.ack(got!);
+    expect(await b.peek()).toBeNull();
+    await b.close();
+  });
+
+  it('queued appends land in order and share one write; peek waits for them instead of reporting empty', async () => {
+    const spool = Spool.open({ dir, fsync: 'always' });
+    const done = Array.from({ length: 20 }, (_, i) => spool.append([snapshot(i)]));
+    const first = await spool.peek(); // called before any write completed
+    expect(first!.records).toEqual([snapshot(0)]);
+    await Promise.all(done);
+    expect(spool.stats()).toMatchObject({ appendedBatches: 20, failedWrites: 0, queuedWrites: 0 });
+    spool.ack(first!);
+    expect((await drain(spool)).flat()).toEqual(Array.from({ length: 19 }, (_, i) => snapshot(i + 1).startTime));
+    await spool.close();
+  });
+
+  it('a reopened spool replays what the previous run left, from its cursor, without repeating acked batches', async () => {
     const a = Spool.open({ dir, fsync: 'never' });
     for (let i = 0; i < 5; i++) a.append([snapshot(i)]);
-    const first = a.peek()!;
+    const first = (await a.peek())!;
     a.ack(first);
-    a.close();
+    await a.close();
     const b = Spool.open({ dir, fsync: 'never' });
     expect(b.depth().rows).toBe(4);
-    expect(drain(b).flat()).toEqual([1, 2, 3, 4].map((i) => snapshot(i).startTime));
-    b.close();
+    expect((await drain(b)).flat()).toEqual([1, 2, 3, 4].map((i) => snapshot(i).startTime));
+    await b.close();
   });
 
-  it('rotates segments at the size limit and deletes each one once fully replayed', () => {
+  it('rotates segments at the size limit and deletes each one once fully replayed', async () => {
     const spool = Spool.open({ dir, fsync: 'never', segmentMaxBytes: 4096 });
-    for (let i = 0; i < 40; i++) spool.append(mixed(i * 5, 5));
+    for (let i = 0; i < 40; i++) void spool.append(mixed(i * 5, 5));
+    await spool.sync(); // files are written off the loop
     const before = segFiles().length;
     expect(before).toBeGreaterThan(3);
     for (const f of segFiles()) expect(statSync(join(dir, f)).size).toBeLessThanOrEqual(4096 + 4096);
     // Replay half: fully replayed segments disappear, the rest stay.
-    for (let i = 0; i < 20; i++) spool.ack(spool.peek()!);
+    for (let i = 0; i < 20; i++) spool.ack((await spool.peek())!);
+    await spool.sync(); // deletions run on the same chain, in order
     const middle = segFiles().length;
     expect(middle).toBeLessThan(before);
     expect(middle).toBeGreaterThan(0);
-    drain(spool);
+    await drain(spool);
+    await spool.sync();
     expect(spool.isEmpty()).toBe(true);
     expect(segFiles().length).toBeLessThanOrEqual(1);
     expect(spool.stats().deletedSegments).toBeGreaterThanOrEqual(before - 1);
-    spool.close();
+    await spool.close();
     expect(segFiles()).toEqual([]);
   });
 
-  it('a torn last record (segment cut mid-record by a crash) is reported and skipped; earlier records survive', () => {
+  it('a torn last record (segment cut mid-record by a crash) is reported and skipped; earlier records survive', async () => {
     const a = Spool.open({ dir, fsync: 'always' });
     for (let i = 0; i < 3; i++) a.append([snapshot(i)]);
-    a.close();
+    await a.close();
     const seg = join(dir, segFiles()[0]!);
     truncateSync(seg, statSync(seg).size - 25);
     const issues: SpoolIssue[] = [];
@@ -93,18 +121,18 @@ describe('Spool', () => {
     expect(issues).toHaveLength(1);
     expect(issues[0]).toMatchObject({ kind: 'torn', segment: seg });
     expect(b.depth().rows).toBe(2);
-    expect(drain(b).flat()).toEqual([0, 1].map((i) => snapshot(i).startTime));
+    expect((await drain(b)).flat()).toEqual([0, 1].map((i) => snapshot(i).startTime));
     // New appends go to a new segment, never behind the torn bytes.
     b.append([snapshot(9)]);
-    expect(drain(b).flat()).toEqual([snapshot(9).startTime]);
+    expect((await drain(b)).flat()).toEqual([snapshot(9).startTime]);
     expect(issues).toHaveLength(1);
-    b.close();
+    await b.close();
   });
 
-  it('a flipped byte in a middle record fails its checksum: that record is skipped and reported, the rest replay', () => {
+  it('a flipped byte in a middle record fails its checksum: that record is skipped and reported, the rest replay', async () => {
     const a = Spool.open({ dir, fsync: 'always' });
     for (let i = 0; i < 3; i++) a.append([snapshot(i)]);
-    a.close();
+    await a.close();
     const seg = join(dir, segFiles()[0]!);
     const bytes = readFileSync(seg);
     const recordLen = bytes.length / 3;
@@ -114,15 +142,15 @@ describe('Spool', () => {
     const issues: SpoolIssue[] = [];
     const b = Spool.open({ dir, fsync: 'always', onIssue: (i) => issues.push(i) });
     expect(issues.map((i) => [i.kind, i.offset, i.reason])).toEqual([['corrupt', recordLen, 'checksum mismatch']]);
-    expect(drain(b).flat()).toEqual([0, 2].map((i) => snapshot(i).startTime));
+    expect((await drain(b)).flat()).toEqual([0, 2].map((i) => snapshot(i).startTime));
     expect(b.stats().issues).toBe(1);
-    b.close();
+    await b.close();
   });
 
-  it('a damaged length field is resynchronized on the next record magic instead of swallowing the segment', () => {
+  it('a damaged length field is resynchronized on the next record magic instead of swallowing the segment', async () => {
     const a = Spool.open({ dir, fsync: 'always' });
     for (let i = 0; i < 4; i++) a.append([snapshot(i)]);
-    a.close();
+    await a.close();
     const seg = join(dir, segFiles()[0]!);
     const bytes = readFileSync(seg);
     const recordLen = bytes.length / 4;
@@ -132,11 +160,11 @@ describe('Spool', () => {
     const b = Spool.open({ dir, fsync: 'always', onIssue: (i) => issues.push(i) });
     expect(issues).toHaveLength(1);
     expect(issues[0]!.kind).toBe('corrupt');
-    expect(drain(b).flat()).toEqual([0, 2, 3].map((i) => snapshot(i).startTime));
-    b.close();
+    expect((await drain(b)).flat()).toEqual([0, 2, 3].map((i) => snapshot(i).startTime));
+    await b.close();
   });
 
-  it('refuses a batch at the size cap with SpoolFullError and does not grow', () => {
+  it('refuses a batch at the size cap with SpoolFullError and does not grow', async () => {
     const spool = Spool.open({ dir, fsync: 'never', maxBytes: 3000 });
     let refused: unknown = null;
     let appended = 0;
@@ -152,25 +180,25 @@ describe('Spool', () => {
     expect(spool.depth().diskBytes).toBe(size);
     expect(spool.stats().refusedBatches).toBe(2);
     // Replaying frees room again.
-    drain(spool);
+    await drain(spool);
     expect(() => spool.append([snapshot(1000)])).not.toThrow();
     expect(appended).toBeGreaterThan(0);
-    spool.close();
+    await spool.close();
   });
 
-  it('a second live opener of the same directory is refused (two writers would interleave)', () => {
+  it('a second live opener of the same directory is refused (two writers would interleave)', async () => {
     const a = Spool.open({ dir, fsync: 'never' });
     expect(() => Spool.open({ dir, fsync: 'never' })).toThrow(SpoolIoError);
-    a.close();
+    await a.close();
     const b = Spool.open({ dir, fsync: 'never' });
-    b.close();
+    await b.close();
   });
 
-  it('takes over a lock left by a dead process', () => {
+  it('takes over a lock left by a dead process', async () => {
     writeFileSync(join(dir, 'LOCK'), '999999999');
     const s = Spool.open({ dir, fsync: 'never' });
     s.append([snapshot(1)]);
     expect(s.depth().rows).toBe(1);
-    s.close();
+    await s.close();
   });
 });

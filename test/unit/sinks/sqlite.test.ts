@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SqliteSink } from '../../../src/sinks/sqlite.js';
 import { openSqliteForQuery, queryCandles, querySnapshots, queryTrades } from '../../../src/sinks/sqlite-query.js';
-import { snapshot, tickCandle, timeCandle, trade } from './helpers/records.js';
+import { gap, snapshot, tickCandle, timeCandle, trade } from './helpers/records.js';
+import { gapFromRow } from '../../../src/sinks/rows.js';
 
 let dir: string;
 let sink: SqliteSink;
@@ -52,6 +53,22 @@ describe('SqliteSink', () => {
     const db = sink.database()!;
     expect(querySnapshots(db, { symbol: 'BTCUSDT' }).map((s) => [s.close, s.revision])).toEqual([['2.00', 2]]);
     expect(queryCandles(db, { symbol: 'SOLUSDT', interval: 't100' }).map((c) => [c.close, c.revision])).toEqual([['9.9', 3]]);
+  });
+
+  it('stores declared trade gaps in trade_gaps whatever the trades opt-in; read back field for field; a replay adds nothing', async () => {
+    const plain = new SqliteSink({ path: join(dir, 'gaps.db') });
+    const gaps = [gap(0), gap(1), gap(2, { venue: 'bybit', source: 'publicTrade', fromId: 2 ** 40 })];
+    await plain.write([snapshot(0), ...gaps, trade(0)]);
+    await plain.write(gaps);
+    const ro = openSqliteForQuery(join(dir, 'gaps.db'));
+    try {
+      const rows = ro.prepare('SELECT * FROM trade_gaps ORDER BY venue, symbol, source, from_id').all() as Record<string, unknown>[];
+      expect(rows.map(gapFromRow)).toEqual(gaps);
+      expect((ro.prepare('SELECT count(*) AS n FROM trades').get() as { n: number }).n).toBe(0);
+    } finally {
+      ro.close();
+    }
+    await plain.close();
   });
 
   it('skips raw trades unless opted in', async () => {

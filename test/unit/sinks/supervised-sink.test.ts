@@ -75,11 +75,13 @@ describe('SupervisedSink retry timing (fake timers)', () => {
     const s = runner(sink, { fatalProbeIntervalMs: 30_000 });
     s.push([snapshot(1)]);
     await vi.advanceTimersByTimeAsync(10_000);
+    await s.flush(); // the spool write is real I/O, off the loop
     expect(sink.calls).toEqual([0]);
     expect(s.health()).toMatchObject({ state: 'failed', lastError: { code: 'E_SINK_AUTH' } });
     expect(s.health().spool.rows).toBe(1);
     sink.mode = 'ok';
     await vi.advanceTimersByTimeAsync(20_000);
+    await s.drained();
     expect(sink.calls).toEqual([0, 30_000]);
     expect(s.health().state).toBe('ok');
     expect(keys(sink.written)).toEqual(keys([snapshot(1)]));
@@ -97,7 +99,8 @@ describe('SupervisedSink spool and replay', () => {
     s.push(mixed(3, 3));
     await vi.advanceTimersByTimeAsync(1000);
     expect(s.health().state).toBe('spooling');
-    for (let i = 6; i < 30; i += 3) { s.push(mixed(i, 3)); await vi.advanceTimersByTimeAsync(300); }
+    // Spool writes are real I/O off the loop (not fake time): flush() waits for each to land.
+    for (let i = 6; i < 30; i += 3) { s.push(mixed(i, 3)); await vi.advanceTimersByTimeAsync(300); await s.flush(); }
     expect(s.health().spool.rows).toBe(27);
     sink.mode = 'ok';
     await vi.advanceTimersByTimeAsync(20_000);
@@ -115,6 +118,7 @@ describe('SupervisedSink spool and replay', () => {
     s.push([snapshot(0)]);
     await vi.advanceTimersByTimeAsync(1000);
     expect(s.health().state).toBe('spooling');
+    await s.flush(); // the failed batch's spool write (real I/O) has landed
     const before = s.spool.stats().appendedBatches;
     for (let i = 1; i <= 50; i++) s.push([snapshot(i)]);
     expect(s.spool.stats().appendedBatches).toBe(before);
@@ -126,9 +130,9 @@ describe('SupervisedSink spool and replay', () => {
 
   it('replays a spool left by a previous run before any new record', async () => {
     const pre = Spool.open({ dir: join(dir, 'fake'), fsync: 'never' });
-    pre.append(mixed(0, 4));
-    pre.append(mixed(4, 4));
-    pre.close();
+    void pre.append(mixed(0, 4));
+    void pre.append(mixed(4, 4));
+    await pre.close();
     const sink = new FakeSink();
     const s = new SupervisedSink({ sink, spool: { dir: join(dir, 'fake'), fsync: 'never' } });
     open.push(s);
@@ -146,6 +150,8 @@ describe('SupervisedSink spool and replay', () => {
     const s = runner(sink, { maxQueueRecords: 20, maxBatchRecords: 5, writeTimeoutMs: 60_000 });
     for (let i = 0; i < 100; i += 5) s.push(mixed(i, 5));
     await vi.advanceTimersByTimeAsync(0);
+    // The spill's disk write runs off the loop (real I/O, not fake time): wait for it to land.
+    await vi.waitFor(() => expect(s.health().queueRecords).toBeLessThanOrEqual(20));
     const h = s.health();
     expect(h.queueRecords).toBeLessThanOrEqual(20);
     expect(h.spool.rows + h.queueRecords).toBe(100);
@@ -193,7 +199,7 @@ describe('SupervisedSink spool and replay', () => {
     const sink = new FakeSink();
     sink.mode = 'retryable';
     const s = runner(sink, { logger: createLogger({ level: 'info' }, dest) });
-    for (let i = 0; i < 10; i++) { s.push([snapshot(i)]); await vi.advanceTimersByTimeAsync(1000); }
+    for (let i = 0; i < 10; i++) { s.push([snapshot(i)]); await vi.advanceTimersByTimeAsync(1000); await s.flush(); }
     sink.mode = 'ok';
     await vi.advanceTimersByTimeAsync(30_000);
     await s.drained();

@@ -1,6 +1,6 @@
 /** Builders of realistic sink records for tests and benches (exact decimal strings, unique keys). */
 import type { Candle, Snapshot1s } from '../../../../src/model/aggregates.js';
-import type { Trade } from '../../../../src/model/events.js';
+import type { Trade, TradeGap } from '../../../../src/model/events.js';
 
 const T0 = 1_700_000_000_000;
 
@@ -50,4 +50,13 @@ export function mixed(from: number, count: number): (Snapshot1s | Candle)[] {
   const out: (Snapshot1s | Candle)[] = [];
   for (let i = from; i < from + count; i++) out.push(i % 3 === 0 ? snapshot(i) : i % 3 === 1 ? timeCandle(i) : tickCandle(i));
   return out;
+}
+
+/** A declared trade gap (ids fromId..toId never delivered); toId null = open-ended. */
+export function gap(i: number, over: Partial<TradeGap> = {}): TradeGap {
+  return {
+    type: 'trade_gap', venue: 'binance', symbol: 'BTCUSDT', source: 'trade', eventTime: T0 + i * 1000, receiveTime: T0 + i * 1000 + 7,
+    fromId: 8_000_000 + i * 1000, toId: i % 2 ? null : 8_000_000 + i * 1000 + 499, reason: 'max_resume_exceeded',
+    detail: `missed ${i} trades beyond maxResumeTrades "quoted"`, ...over,
+  };
 }
