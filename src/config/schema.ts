@@ -66,6 +66,7 @@ export const pipelineSchema = section({
   workerThreads: z.number().int().min(1).max(64).default(P.workerThreads),
   workerMaxQueueTasks: posInt(P.workerMaxQueueTasks),
   workerIdleTimeoutMs: ms(P.workerIdleTimeoutMs),
+  enrichOn: z.enum(['inline', 'pool']).default(P.enrichOn),
   lagResolutionMs: posInt(P.lagResolutionMs),
   lagCheckIntervalMs: posInt(P.lagCheckIntervalMs),
   lagThresholdMs: posInt(P.lagThresholdMs),

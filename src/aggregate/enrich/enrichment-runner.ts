@@ -1,23 +1,35 @@
 /**
  * Runs the enrichment calculator beside aggregation, once per tick of a clock at the edge.
  * Snapshots never wait for it: they read `latest()`, which returns the newest result when it is
- * fresh and null otherwise. Inline runs are deferred with setImmediate so they never execute on
- * the snapshot path; heavy runs go to an injected task pool (piscina). A failing or timed-out
- * run is counted and logged (rate-limited), and the previous result simply ages out.
+ * fresh and null otherwise. A failing or timed-out run is counted and logged (rate-limited), and
+ * the previous result simply ages out.
+ *
+ * Where it runs:
+ * - inline (default): one symbol per event-loop turn (setImmediate between them), so a run over
+ *   hundreds of symbols never blocks the loop for more than one calculator call. A synchronous
+ *   call cannot be preempted: one that took longer than timeoutMs is counted as a timeout and its
+ *   result discarded, so the counter is honest, but the loop did wait. Async calculators race
+ *   their timeout.
+ * - pool (`pool` given): each symbol is a task on the worker pool, at most `poolTasksInFlight` at
+ *   once; the loop never runs the calculator, and a task past timeoutMs is aborted (piscina ends
+ *   that thread) and counted. Until the first task has completed, tasks get
+ *   `poolFirstRunTimeoutMs` (thread start and module load are not the calculator's fault).
  */
 import { fileURLToPath } from 'node:url';
+import { performance } from 'node:perf_hooks';
 import type { Enrichment } from '../../model/aggregates.js';
 import { TickgateError } from '../../model/errors.js';
 import { silentLogger, type Logger } from '../../observability/logger.js';
 import {
   DEFAULT_ENRICH_FRESHNESS_MS, DEFAULT_ENRICH_RESULTS_KEPT, DEFAULT_ENRICH_TIMEOUT_MS,
 } from '../../config/defaults/aggregate.js';
+import { DEFAULT_ENRICH_POOL_FIRST_RUN_TIMEOUT_MS, DEFAULT_ENRICH_POOL_TASKS_IN_FLIGHT } from '../../config/defaults/pipeline.js';
 import { RingBuffer } from '../ring-buffer.js';
 import { computeOrderFlow, type OrderFlowInput } from './order-flow.js';
 
 /** What the runner needs from a worker pool (src/pipeline/worker-pool.ts satisfies it). */
 export interface TaskRunner {
-  run<I, O>(task: I, opts: { filename: string; name?: string }): Promise<O>;
+  run<I, O>(task: I, opts: { filename: string; name?: string; signal?: AbortSignal }): Promise<O>;
 }
 
 export type EnrichmentCalculator = (input: OrderFlowInput) => Enrichment | Promise<Enrichment>;
@@ -31,6 +43,10 @@ export interface EnrichmentRunnerOptions {
   readonly calculator?: EnrichmentCalculator;
   /** Heavy mode: run the calculator module on this pool. */
   readonly pool?: TaskRunner | null;
+  /** Pool tasks of one run at once (default DEFAULT_ENRICH_POOL_TASKS_IN_FLIGHT). */
+  readonly poolTasksInFlight?: number;
+  /** Timeout of tasks started before the first pool task completed (default DEFAULT_ENRICH_POOL_FIRST_RUN_TIMEOUT_MS). */
+  readonly poolFirstRunTimeoutMs?: number;
   /** Task module for the pool (default: the bundled order-flow worker). */
   readonly workerFilename?: string;
   readonly workerName?: string;
@@ -60,7 +76,8 @@ export class EnrichmentRunner {
   private readonly buffers = new Map<string, RingBuffer<Stored>>();
   private inFlight = false;
   private lastErrorLogAt = -Infinity;
-  private readonly counters = { runs: 0, results: 0, failures: 0, timeouts: 0, skippedBusy: 0 };
+  private poolWarm = false;
+  private readonly counters = { runs: 0, results: 0, failures: 0, timeouts: 0, skippedBusy: 0, maxCallMs: 0 };
 
   constructor(private readonly opts: EnrichmentRunnerOptions = {}) {
     this.now = opts.now ?? Date.now;
@@ -68,6 +85,13 @@ export class EnrichmentRunner {
     this.timeoutMs = opts.timeoutMs ?? DEFAULT_ENRICH_TIMEOUT_MS;
     this.resultsKept = opts.resultsKept ?? DEFAULT_ENRICH_RESULTS_KEPT;
     this.logger = opts.logger ?? silentLogger();
+    const inFlight = opts.poolTasksInFlight ?? DEFAULT_ENRICH_POOL_TASKS_IN_FLIGHT;
+    if (!Number.isInteger(inFlight) || inFlight < 1) throw new RangeError(`poolTasksInFlight must be a positive integer, got ${inFlight}`);
+  }
+
+  /** 'pool' when the calculator runs on worker threads, else 'inline'. */
+  get mode(): 'inline' | 'pool' {
+    return this.opts.pool ? 'pool' : 'inline';
   }
 
   /**
@@ -81,10 +105,28 @@ export class EnrichmentRunner {
     }
     this.inFlight = true;
     this.counters.runs++;
-    return new Promise<void>((resolve) => setImmediate(resolve))
-      .then(() => Promise.all(inputs.map((input) => this.runOne(input))))
-      .then(() => undefined)
-      .finally(() => { this.inFlight = false; });
+    const work = this.opts.pool ? this.runOnPool(inputs) : this.runInline(inputs);
+    return work.finally(() => { this.inFlight = false; });
+  }
+
+  /** One symbol per loop turn; async calculators overlap, each racing its own timeout. */
+  private async runInline(inputs: readonly OrderFlowInput[]): Promise<void> {
+    const pending: Promise<void>[] = [];
+    for (const input of inputs) {
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      pending.push(this.runOne(input));
+    }
+    await Promise.all(pending);
+  }
+
+  /** At most poolTasksInFlight tasks at once, each aborted at its timeout. */
+  private async runOnPool(inputs: readonly OrderFlowInput[]): Promise<void> {
+    let next = 0;
+    const lane = async (): Promise<void> => {
+      while (next < inputs.length) await this.runOne(inputs[next++] as OrderFlowInput);
+    };
+    const lanes = Math.min(inputs.length, this.opts.poolTasksInFlight ?? DEFAULT_ENRICH_POOL_TASKS_IN_FLIGHT);
+    await Promise.all(Array.from({ length: lanes }, lane));
   }
 
   /** Newest result for the symbol if computed within freshnessMs, else null. */
@@ -99,44 +141,63 @@ export class EnrichmentRunner {
     return (this.buffers.get(`${venue}:${symbol}`)?.toArray() ?? []).map((s) => s.result);
   }
 
-  stats(): { runs: number; results: number; failures: number; timeouts: number; skippedBusy: number; inFlight: boolean } {
-    return { ...this.counters, inFlight: this.inFlight };
+  stats(): { runs: number; results: number; failures: number; timeouts: number; skippedBusy: number; maxCallMs: number; inFlight: boolean; mode: 'inline' | 'pool' } {
+    return { ...this.counters, inFlight: this.inFlight, mode: this.mode };
   }
 
   private async runOne(input: OrderFlowInput): Promise<void> {
     let timer: NodeJS.Timeout | undefined;
+    const pool = this.opts.pool;
+    const timeoutMs = pool && !this.poolWarm ? Math.max(this.timeoutMs, this.opts.poolFirstRunTimeoutMs ?? DEFAULT_ENRICH_POOL_FIRST_RUN_TIMEOUT_MS) : this.timeoutMs;
+    const abort = pool ? new AbortController() : null;
     try {
-      const work = this.calculate(input);
+      const t0 = performance.now();
+      const work = pool ? this.onPool(pool, input, (abort as AbortController).signal) : this.inline(input);
+      const syncMs = performance.now() - t0;
+      if (syncMs > this.counters.maxCallMs) this.counters.maxCallMs = syncMs;
+      // A synchronous calculator already ran to the end: it can only be judged after the fact.
+      if (syncMs > timeoutMs) {
+        work.catch(() => undefined);
+        throw new EnrichmentTimeoutError(input.venue, input.symbol, timeoutMs);
+      }
       const timeout = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new EnrichmentTimeoutError(input.venue, input.symbol, this.timeoutMs)), this.timeoutMs);
+        timer = setTimeout(() => {
+          const err = new EnrichmentTimeoutError(input.venue, input.symbol, timeoutMs);
+          abort?.abort(err); // piscina ends the thread running it: the timeout frees the worker
+          reject(err);
+        }, Math.max(0, timeoutMs - syncMs));
       });
       const result = await Promise.race([work, timeout]);
+      if (pool) this.poolWarm = true;
       const key = `${input.venue}:${input.symbol}`;
       let buf = this.buffers.get(key);
       if (!buf) this.buffers.set(key, (buf = new RingBuffer<Stored>(this.resultsKept)));
       buf.push({ result: stripIdentity(result), computedAt: this.now() });
       this.counters.results++;
     } catch (err) {
-      if (err instanceof EnrichmentTimeoutError) this.counters.timeouts++;
+      if (err instanceof EnrichmentTimeoutError || abort?.signal.aborted) this.counters.timeouts++;
       else this.counters.failures++;
       const now = this.now();
       if (now - this.lastErrorLogAt >= 10_000) {
         this.lastErrorLogAt = now;
-        this.logger.warn({ venue: input.venue, symbol: input.symbol, err }, 'enrichment failed; snapshots carry null enrichment until it recovers');
+        this.logger.warn({ venue: input.venue, symbol: input.symbol, err, mode: this.mode }, 'enrichment failed; snapshots carry null enrichment until it recovers');
       }
     } finally {
       if (timer) clearTimeout(timer);
     }
   }
 
-  private calculate(input: OrderFlowInput): Promise<Enrichment> {
-    const pool = this.opts.pool;
-    if (pool) {
-      return pool.run<OrderFlowInput, Enrichment>(input, {
-        filename: this.opts.workerFilename ?? defaultOrderFlowWorkerFile(),
-        name: this.opts.workerName ?? 'orderFlow',
-      });
-    }
+  private onPool(pool: TaskRunner, input: OrderFlowInput, signal: AbortSignal): Promise<Enrichment> {
+    const work = pool.run<OrderFlowInput, Enrichment>(input, {
+      filename: this.opts.workerFilename ?? defaultOrderFlowWorkerFile(),
+      name: this.opts.workerName ?? 'orderFlow',
+      signal,
+    });
+    work.catch(() => undefined); // the abort rejection after a timeout is already counted
+    return work;
+  }
+
+  private inline(input: OrderFlowInput): Promise<Enrichment> {
     const calc = this.opts.calculator ?? computeOrderFlow;
     try {
       return Promise.resolve(calc(input));

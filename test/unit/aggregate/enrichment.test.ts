@@ -87,3 +87,59 @@ describe('enrichment runner', () => {
     expect(out[1]).toMatchObject({ kind: 'snapshot', startTime: 2_000, empty: true, enrichment: { time: 2_000, buyVolume: '3', sellVolume: '1', imbalance: 0.5, intensity: 2, windowMs: 1_000 } });
   });
 });
+
+describe('enrichment runner placement (inline vs pool)', () => {
+  it('inline: one symbol per event-loop turn, so other work runs between calculator calls', async () => {
+    let turns = 0;
+    let ticking = true;
+    const tick = (): void => { turns++; if (ticking) setImmediate(tick); };
+    setImmediate(tick);
+    const seenTurns: number[] = [];
+    const runner = new EnrichmentRunner({ calculator: (i) => { seenTurns.push(turns); return computeOrderFlow(i); } });
+    await runner.runOnce(['A', 'B', 'C', 'D'].map((symbol) => ({ ...input([]), symbol })));
+    ticking = false;
+    expect(runner.stats()).toMatchObject({ mode: 'inline', results: 4 });
+    for (let i = 1; i < seenTurns.length; i++) expect(seenTurns[i]!).toBeGreaterThan(seenTurns[i - 1]!);
+  });
+
+  it('inline: a synchronous call longer than timeoutMs is counted as a timeout and its result discarded', async () => {
+    const runner = new EnrichmentRunner({ timeoutMs: 20, calculator: (i) => { const end = performance.now() + 30; while (performance.now() < end) { /* burn */ } return computeOrderFlow(i); } });
+    await runner.runOnce([input([{ startTime: 9_000, buyVolume: '1', sellVolume: '0', tradeCount: 1 }])]);
+    expect(runner.stats()).toMatchObject({ timeouts: 1, results: 0 });
+    expect(runner.stats().maxCallMs).toBeGreaterThanOrEqual(30);
+    expect(runner.latest('x', 'S')).toBeNull();
+  });
+
+  it('pool: tasks carry an abort signal that fires at the timeout; at most poolTasksInFlight run at once; first tasks get the warm-up grace', async () => {
+    let running = 0; let maxRunning = 0;
+    const signals: AbortSignal[] = [];
+    const delays = new Map<string, number>([['SLOW', 10_000]]);
+    const pool = {
+      run<I, O>(task: I, opts: { filename: string; name?: string; signal?: AbortSignal }): Promise<O> {
+        const t = task as unknown as { symbol: string };
+        signals.push(opts.signal!);
+        running++; maxRunning = Math.max(maxRunning, running);
+        return new Promise<O>((resolve, reject) => {
+          const timer = setTimeout(() => { running--; resolve(computeOrderFlow(task as unknown as Parameters<typeof computeOrderFlow>[0]) as O); }, delays.get(t.symbol) ?? 5);
+          opts.signal?.addEventListener('abort', () => { clearTimeout(timer); running--; reject(opts.signal!.reason); });
+        });
+      },
+    };
+    const runner = new EnrichmentRunner({ pool, timeoutMs: 50, poolTasksInFlight: 2, poolFirstRunTimeoutMs: 1_000, now: () => 0 });
+    // First run: not warm yet, so SLOW gets 1 s, not 50 ms, before it is aborted.
+    const t0 = Date.now();
+    await runner.runOnce([{ ...input([]), symbol: 'SLOW' }]);
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(900);
+    expect(runner.stats()).toMatchObject({ mode: 'pool', timeouts: 1, results: 0 });
+    expect(signals[0]!.aborted).toBe(true);
+    await runner.runOnce(['A', 'B', 'C', 'D', 'E'].map((symbol) => ({ ...input([]), symbol })));
+    expect(runner.stats()).toMatchObject({ results: 5, timeouts: 1 });
+    expect(maxRunning).toBe(2);
+    // Warm now: SLOW is aborted at 50 ms.
+    const t1 = Date.now();
+    await runner.runOnce([{ ...input([]), symbol: 'SLOW' }]);
+    expect(Date.now() - t1).toBeLessThan(900);
+    expect(runner.stats()).toMatchObject({ timeouts: 2, failures: 0 });
+    expect(signals.at(-1)!.aborted).toBe(true);
+  });
+});
