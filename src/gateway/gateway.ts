@@ -103,6 +103,7 @@ export class Gateway {
     this.enrichment = new EnrichmentRunner({
       freshnessMs: c.aggregate.enrichFreshnessMs, timeoutMs: c.aggregate.enrichTimeoutMs,
       resultsKept: c.aggregate.enrichResultsKept, logger: this.log.child({ part: 'enrich' }),
+      pool: c.pipeline.enrichOn === 'pool' ? this.pipeline.pool : null,
     });
     this.aggregator = new Aggregator({
       onOutput: (out) => this.onAggregate(out),
