@@ -14,7 +14,11 @@ export interface PipelineOptions<E extends Dispatchable> {
   readonly lag?: Omit<LagMonitorOptions, 'activity' | 'logger'> | false;
   readonly defaultTimeoutMs?: number;
   readonly defaultMaxQueueItems?: number;
+  /** Concurrency of consumers that set none (DEFAULT_CONSUMER_CONCURRENCY). */
+  readonly defaultConcurrency?: number;
   readonly timeoutWarnIntervalMs?: number;
+  /** Sync handler calls longer than this are counted and warned (DEFAULT_SLOW_SYNC_HANDLER_MS). */
+  readonly slowSyncHandlerMs?: number;
   readonly logger?: Logger;
 }
 
@@ -35,7 +39,8 @@ export class Pipeline<E extends Dispatchable> {
     this.pool = opts.workers === false ? null : new WorkerPool({ ...opts.workers, logger });
     this.dispatcher = new Dispatcher<E>({
       pool: this.pool, logger, defaultTimeoutMs: opts.defaultTimeoutMs, defaultMaxQueueItems: opts.defaultMaxQueueItems,
-      timeoutWarnIntervalMs: opts.timeoutWarnIntervalMs,
+      timeoutWarnIntervalMs: opts.timeoutWarnIntervalMs, defaultConcurrency: opts.defaultConcurrency,
+      slowSyncHandlerMs: opts.slowSyncHandlerMs,
     });
     for (const c of opts.consumers ?? []) this.dispatcher.addConsumer(c);
     this.lag = opts.lag === false ? null : new LagMonitor({ ...opts.lag, activity: this.dispatcher, logger });

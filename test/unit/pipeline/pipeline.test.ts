@@ -9,7 +9,7 @@ describe('pipeline facade', () => {
     await new Promise((r) => setTimeout(r, 20));
     const s = p.stats();
     expect(seen).toEqual(['A']);
-    expect(s.consumers.c).toMatchObject({ processed: 1, queueDepth: 0 });
+    expect(s.consumers.c).toMatchObject({ processed: 1, queueDepth: 0, healthy: true, abandonedInFlight: 0 });
     expect(s.pool).toMatchObject({ maxThreads: 1 });
     expect(s.lag).toMatchObject({ episodes: 0 });
     await p.close();
