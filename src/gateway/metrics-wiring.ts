@@ -29,6 +29,12 @@ export function registerGatewayMetrics(g: Gateway): void {
   m.counter('tickgate_gaps_total', 'Sequence gaps detected', ['venue'], () => feeds().map(({ venue, i }): Sample => [{ venue }, i.gapsDetected]));
   m.counter('tickgate_gaps_filled_total', 'Sequence gaps filled by backfill', ['venue'], () => feeds().map(({ venue, i }): Sample => [{ venue }, i.gapsFilled]));
   m.counter('tickgate_backfill_trades_total', 'Trades fetched by REST backfill', ['venue'], () => feeds().map(({ venue, i }): Sample => [{ venue }, i.tradesBackfilled]));
+  m.gauge('tickgate_backfills_in_progress', 'Trade streams with a REST backfill running', ['venue'], () => feeds().map(({ venue, i }): Sample => [{ venue }, i.backfillsInProgress]));
+  m.gauge('tickgate_backfill_ids_remaining', 'Trade ids running backfills still have to deliver (where the end is known)', ['venue'], () => feeds().map(({ venue, i }): Sample => [{ venue }, i.backfillIdsRemaining]));
+  m.gauge('tickgate_backfill_trades_per_second', 'Fetch rate of the running trade backfills', ['venue'], () => feeds().map(({ venue, i }): Sample => [{ venue }, i.backfillTradesPerSec]));
+  m.counter('tickgate_backfill_pages_total', 'Trade backfill pages received from REST', ['venue'], () => feeds().map(({ venue, i }): Sample => [{ venue }, i.backfillPages]));
+  m.counter('tickgate_trade_gaps_declared_total', 'Unrecoverable trade holes declared (TradeGap events)', ['venue'], () => feeds().map(({ venue, i }): Sample => [{ venue }, i.tradeGapsDeclared]));
+  m.gauge('tickgate_trade_streams_behind', 'Numbered trade streams behind (between stream_state behind and whole)', ['venue'], () => feeds().map(({ venue, i }): Sample => [{ venue }, i.streamsBehind]));
   m.counter('tickgate_book_resyncs_total', 'Order books rebuilt after a gap', ['venue'], () => feeds().map(({ venue, i }): Sample => [{ venue }, i.bookResyncs]));
   m.counter('tickgate_duplicates_dropped_total', 'Duplicate events dropped', ['venue'], () => feeds().map(({ venue, i }): Sample => [{ venue }, i.duplicatesDropped]));
 

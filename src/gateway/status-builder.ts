@@ -69,6 +69,8 @@ export function buildStatus(
       eventsPerSec: measured ? Math.max(0, (f.events - p.eventsTotal) / dt) : l?.eventsPerSec ?? 0,
       malformedFrames: f.malformed, gapsDetected: i.gapsDetected, gapsFilled: i.gapsFilled,
       tradesBackfilled: i.tradesBackfilled, bookResyncs: i.bookResyncs, duplicatesDropped: i.duplicatesDropped,
+      backfillsInProgress: i.backfillsInProgress, backfillIdsRemaining: i.backfillIdsRemaining, backfillTradesPerSec: i.backfillTradesPerSec,
+      tradeGapsDeclared: i.tradeGapsDeclared, streamsBehind: i.streamsBehind,
     });
   }
   const p = g.pipeline.stats();

@@ -39,6 +39,13 @@ export interface VenueFlow {
   readonly tradesBackfilled: number;
   readonly bookResyncs: number;
   readonly duplicatesDropped: number;
+  /** Numbered trade streams with a REST backfill running, the ids they still have to deliver (where known) and their fetch rate. */
+  readonly backfillsInProgress: number;
+  readonly backfillIdsRemaining: number;
+  readonly backfillTradesPerSec: number;
+  /** Unrecoverable holes declared (TradeGap events) and trade streams currently behind. */
+  readonly tradeGapsDeclared: number;
+  readonly streamsBehind: number;
 }
 
 export interface ConsumerFlow {

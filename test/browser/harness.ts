@@ -88,7 +88,7 @@ export class FakeGateway {
     });
     const venuesUsed = [...new Set(this.symbols.map((s) => s.venue))];
     this.connections = venuesUsed.map((v) => conn(`${v}#0`, v, v === 'binance' ? 'stream.binance.com' : v === 'bybit' ? 'stream.bybit.com' : 'ws.eodhistoricaldata.com', streamsOf(v)));
-    this.venues = venuesUsed.map((venue) => ({ venue, framesPerSec: 0, eventsPerSec: 0, framesTotal: 0, eventsTotal: 0, malformedFrames: 0, gapsDetected: 0, gapsFilled: 0, tradesBackfilled: 0, bookResyncs: 0, duplicatesDropped: 0 }));
+    this.venues = venuesUsed.map((venue) => ({ venue, framesPerSec: 0, eventsPerSec: 0, framesTotal: 0, eventsTotal: 0, malformedFrames: 0, gapsDetected: 0, gapsFilled: 0, tradesBackfilled: 0, bookResyncs: 0, duplicatesDropped: 0, backfillsInProgress: 0, backfillIdsRemaining: 0, backfillTradesPerSec: 0, tradeGapsDeclared: 0, streamsBehind: 0 }));
     this.consumers = [
       { consumer: 'aggregate', queueDepth: 0, capacity: 10_000, dropped: 0, conflated: 0, timeouts: 0 },
       { consumer: 'sinks', queueDepth: 0, capacity: 10_000, dropped: 0, conflated: 0, timeouts: 0 },

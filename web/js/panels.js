@@ -156,8 +156,12 @@ export function renderFlow(root, st, hist, now) {
       h('div', { class: 'name' }, v.venue),
       metricEl('flow-frames', 'frames/s'),
       metricEl('flow-events', 'events/s'),
-      h('div', { class: 'counters-row' }, ...VENUE_COUNTERS.map(([, label, id]) => counterEl(`counter-${id}`, label)))));
+      h('div', { class: 'counters-row' }, ...VENUE_COUNTERS.map(([, label, id]) => counterEl(`counter-${id}`, label))),
+      h('div', { class: 'dim', 'data-testid': 'flow-backfill' })));
     box.dataset.venue = v.venue;
+    box.querySelector('[data-testid="flow-backfill"]').textContent = v.backfillsInProgress > 0
+      ? `backfilling ${num(v.backfillsInProgress)} stream(s): ${num(v.backfillIdsRemaining)} ids left, ${num(v.backfillTradesPerSec)} trades/s`
+      : `backfill idle · holes declared ${num(v.tradeGapsDeclared ?? 0)}`;
     setMetric(box.querySelector('[data-testid="flow-frames"]'), hist.get(`frames:${v.venue}`), num(v.framesPerSec), now, '#4aa3ff');
     setMetric(box.querySelector('[data-testid="flow-events"]'), hist.get(`events:${v.venue}`), num(v.eventsPerSec), now, '#9b7bff');
     for (const [field, , id] of VENUE_COUNTERS) setCounter(box.querySelector(`[data-testid="counter-${id}"]`), v[field], hist.get(`${field}:${v.venue}`));
