@@ -148,8 +148,8 @@ export class Aggregator {
    * Seed a symbol from storage before its first trade (restart; see SymbolAggregator.seed).
    * Returns the trade id after which its stream must resume, or null (nothing to resume).
    */
-  seed(seed: AggregateSeed): number | null {
-    return this.symbolState(seed.venue, seed.symbol).seed(seed);
+  seed(seed: AggregateSeed, maxRebuildTrades?: number): number | null {
+    return this.symbolState(seed.venue, seed.symbol).seed(seed, maxRebuildTrades);
   }
 
   /** Wall-clock tick from the edge: closes quiet seconds and candles. */

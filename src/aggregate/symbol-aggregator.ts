@@ -40,7 +40,7 @@ export interface SymbolAggregatorSinks {
   enrichment(venue: string, symbol: string): Enrichment | null;
 }
 
-function intervalName(ms: number): string {
+export function intervalName(ms: number): string {
   if (ms % 86_400_000 === 0) return `${ms / 86_400_000}d`;
   if (ms % 3_600_000 === 0) return `${ms / 3_600_000}h`;
   if (ms % 60_000 === 0) return `${ms / 60_000}m`;
@@ -78,6 +78,8 @@ export class SymbolAggregator {
   trades = 0;
   /** Trades refused because their venue time was too far ahead of their receive time. */
   futureTrades = 0;
+  /** Tick/volume partials not rebuilt at a restart (more than maxRebuildTrades behind). */
+  notRebuilt = 0;
 
   constructor(
     readonly venue: string,
@@ -209,7 +211,7 @@ export class SymbolAggregator {
    * the backfill will fill is not emitted as empty seconds first.
    * Returns the trade id after which the stream must resume (the minimum any fold needs), or null.
    */
-  seed(seed: AggregateSeed): number | null {
+  seed(seed: AggregateSeed, maxRebuildTrades: number = Infinity): number | null {
     if (this.trades > 0 || seed.seconds.length === 0) return null;
     const rows = seed.seconds;
     const newest = rows[rows.length - 1]!;
@@ -237,7 +239,15 @@ export class SymbolAggregator {
     const first = seed.firstNonEmpty?.firstTradeId ?? null;
     const ticks = this.tickCandles ? this.tickCandles.seed(seed.tickCandles.find((c) => c.interval === this.tickCandles!.interval) ?? null, first) : null;
     const bars = this.volumeBars ? this.volumeBars.seed(seed.tickCandles.find((c) => c.interval === this.volumeBars!.interval) ?? null, first) : null;
-    for (const id of [ticks, bars]) if (id !== null && (resume === null || id < resume)) resume = id;
+    // A partial needing far more than the time folds' resume point is not rebuilt: it restarts there.
+    const timeCovered = resume;
+    for (const [fold, id] of [[this.tickCandles, ticks], [this.volumeBars, bars]] as const) {
+      if (fold === null || id === null) continue;
+      if (timeCovered !== null && id < timeCovered - maxRebuildTrades) {
+        fold.resume.cover(timeCovered);
+        this.notRebuilt++;
+      } else if (resume === null || id < resume) resume = id;
+    }
     this.hold.hold('restart');
     return resume;
   }

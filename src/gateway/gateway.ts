@@ -22,9 +22,6 @@ import type { ConsumerSpec } from '../pipeline/dispatcher.js';
 import { parseSinkSpec } from '../sinks/spec.js';
 import { createSupervisedSink } from '../sinks/create-sink.js';
 import { SinkSet } from '../sinks/sink-set.js';
-import { lastSnapshotTradeIds, openSqliteForQuery } from '../sinks/sqlite-query.js';
-import { pgLastSnapshotTradeIds } from '../sinks/postgres-query.js';
-import postgres from 'postgres';
 import type { SinkRecord } from '../sinks/sink.js';
 import { DownstreamServer } from '../server/server.js';
 import type { MarketEvent } from '../model/events.js';
@@ -35,6 +32,7 @@ import { feedsFromConfig, type FeedDefinition } from './feeds-from-config.js';
 import { binancePrivateFeeds, type PrivateFeed } from './private-feeds.js';
 import { buildStatus, readiness, type Readiness } from './status-builder.js';
 import { registerGatewayMetrics } from './metrics-wiring.js';
+import { loadResume } from './resume.js';
 import type { GatewayStatus } from './status.js';
 
 export interface GatewayOptions {
@@ -116,6 +114,7 @@ export class Gateway {
       volumeBarSize: c.aggregate.volumeBarSize,
       recentTradesItems: c.aggregate.recentTradesItems,
       storeRawTrades: c.aggregate.storeRawTrades,
+      streamHoldMaxMs: c.aggregate.streamHoldMaxMs,
       calendars: this.calendars,
       skipMarketHours: c.marketHours.skip,
       enrichment: this.enrichment,
@@ -169,8 +168,7 @@ export class Gateway {
     }) : null;
 
     this.definitions = feedsFromConfig(c, this.log);
-    const resume = this.resume;
-    for (const [k, v] of resumePoints(c.sinks, this.log)) resume.set(k, v);
+    const resume = this.resume; // filled in start(), after the resume sink replayed its spool
     if (c.venues.binance.enabled && c.venues.binance.streams.includes('trade')) this.tradeStreamVenues.add('binance');
     for (const def of this.definitions) {
       this.feeds.set(def.venue, new VenueFeed({
@@ -200,8 +198,9 @@ export class Gateway {
     // hang off its output, never off the socket reader.
     this.pipeline.addConsumer({
       name: 'aggregate', policy: 'spill', maxQueueItems: Math.max(c.pipeline.maxQueueItems, 100_000),
-      // A venue's aggTrade stream repeats its trade stream: fold one of them, never both.
-      filter: (e) => e.type === 'trade' && !(e.source === 'aggTrade' && this.tradeStreamVenues.has(e.venue)),
+      // A venue's aggTrade stream repeats its trade stream: fold one of them, never both. The
+      // in-band integrity markers travel with the trades (they hold/release the clock).
+      filter: (e) => (e.type === 'trade' || e.type === 'stream_state' || e.type === 'trade_gap') && !(e.source === 'aggTrade' && this.tradeStreamVenues.has(e.venue)),
       handler: (e) => this.aggregator.ingest(e),
       spill: (e) => this.aggregator.ingest(e),
     });
@@ -233,7 +232,7 @@ export class Gateway {
     this.every(STATUS_INTERVAL_MS, () => this.publishStatus());
     this.every(this.config.log.healthLineIntervalMs, () => this.healthLine());
     this.every(MARKET_HOURS_CHECK_MS, () => this.gateMarketHours());
-    if (this.resume.size === 0) await this.loadPostgresResume();
+    await this.loadResume();
     for (const def of this.definitions) {
       if (def.marketHours && !this.marketOpen(def.venue)) {
         this.log.info({ venue: def.venue }, 'market closed: feed not opened (use --skip-market-hours to override)');
@@ -287,19 +286,21 @@ export class Gateway {
     this.log.info({}, 'gateway stopped');
   }
 
-  /** Without a SQLite sink, resume points come from the first PostgreSQL sink (bounded wait). */
-  private async loadPostgresResume(): Promise<void> {
-    const spec = this.config.sinks.map((t) => parseSinkSpec(t)).find((x) => x.kind === 'postgres');
-    if (spec === undefined || spec.kind !== 'postgres') return;
-    const sql = postgres(spec.url, { max: 1, connect_timeout: 5, idle_timeout: 1, onnotice: () => undefined });
-    try {
-      for (const [k, v] of await pgLastSnapshotTradeIds(sql, spec.schema)) this.resume.set(k, v);
-      if (this.resume.size > 0) this.log.info({ streams: this.resume.size, sink: 'postgres' }, 'resuming trade streams after the last stored trade');
-    } catch (err) {
-      this.log.warn({ err: (err as Error).message, sink: 'postgres' }, 'cannot read resume points; trades missed while stopped are not backfilled');
-    } finally {
-      await sql.end({ timeout: 1 }).catch(() => undefined);
-    }
+  /**
+   * Seeds the aggregator from storage and sets where each trade stream resumes (src/gateway/resume.ts),
+   * after the resume sink's spool replay landed (bounded wait). Before any feed starts.
+   */
+  private async loadResume(): Promise<void> {
+    const c = this.config;
+    const pairs = this.definitions.filter((d) => this.tradeStreamVenues.has(d.venue))
+      .flatMap((d) => d.symbols.map((symbol) => ({ venue: d.venue, symbol: symbol.toUpperCase() })));
+    const points = await loadResume({
+      sinks: c.sinks, drained: this.sinks.members.map((m) => () => m.drained()), pairs,
+      timeCandleIntervalsMs: c.aggregate.timeCandleIntervalsMs, tickCandleTicks: c.aggregate.tickCandleTicks,
+      volumeBarSize: c.aggregate.volumeBarSize, spoolWaitMs: c.aggregate.resumeSpoolWaitMs,
+      maxRebuildTrades: c.aggregate.resumeMaxRebuildTrades, logger: this.log.child({ part: 'resume' }),
+    }, (s) => this.aggregator.seed(s, c.aggregate.resumeMaxRebuildTrades));
+    for (const [k, v] of points) this.resume.set(k, v);
   }
 
   /** Resolves when every consumer queue is empty and idle, or after timeoutMs. */
@@ -377,31 +378,6 @@ export class Gateway {
     t.unref?.();
     this.timers.push(t);
   }
-}
-
-/**
- * Where each trade stream resumes after a restart: the last trade id in the first SQLite sink's
- * snapshots. (Aggregates still in a spool are newer; the seconds they cover are re-aggregated from
- * the backfill and upserted onto the same keys, so nothing doubles.)
- */
-function resumePoints(sinks: readonly string[], log: Logger): Map<string, number> {
-  for (const text of sinks) {
-    const spec = parseSinkSpec(text);
-    if (spec.kind !== 'sqlite' || !existsSync(spec.path)) continue;
-    try {
-      const db = openSqliteForQuery(spec.path);
-      try {
-        const points = lastSnapshotTradeIds(db);
-        if (points.size > 0) log.info({ streams: points.size }, 'resuming trade streams after the last stored trade');
-        return points;
-      } finally {
-        db.close();
-      }
-    } catch (err) {
-      log.warn({ err: (err as Error).message, sink: 'sqlite' }, 'cannot read resume points; trades missed while stopped are not backfilled');
-    }
-  }
-  return new Map();
 }
 
 /** Builds and starts a gateway from a loaded config. */

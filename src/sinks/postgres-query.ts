@@ -5,6 +5,7 @@ import type { Trade } from '../model/events.js';
 import { quoteIdent } from './postgres-schema.js';
 import { queryLimit, type AggregateQuery } from './query.js';
 import { candleFromRow, snapshotFromRow, tradeFromRow } from './rows.js';
+import type { ResumeReader } from './sqlite-query.js';
 
 function where(q: AggregateQuery, timeColumn: string, withInterval: boolean): { sql: string; params: (string | number)[] } {
   const params: (string | number)[] = [q.symbol];
@@ -40,14 +41,30 @@ export async function queryPgTrades(sql: postgres.Sql, schema: string, q: Aggreg
   return (await select(sql, schema, 'trades', q, 'event_time', false)).map(tradeFromRow);
 }
 
-/** Same as lastSnapshotTradeIds (sqlite-query.ts), from a PostgreSQL schema; empty when it has no snapshots table yet. */
-export async function pgLastSnapshotTradeIds(sql: postgres.Sql, schema: string): Promise<Map<string, number>> {
+/** ResumeReader (see sqlite-query.ts) over a PostgreSQL schema; a schema not created yet reads as empty. */
+export async function pgResumeReader(sql: postgres.Sql, schema: string): Promise<ResumeReader> {
   const exists = await sql.unsafe('SELECT to_regclass($1) AS t', [`${quoteIdent(schema)}.snapshots`]);
-  if (!exists[0]?.t) return new Map();
-  const rows = await sql.unsafe(
-    `SELECT venue, symbol, MAX(last_trade_id::numeric)::text AS last FROM ${quoteIdent(schema)}.snapshots WHERE last_trade_id ~ '^[0-9]+$' GROUP BY venue, symbol`,
-  );
-  const out = new Map<string, number>();
-  for (const r of rows as unknown as { venue: string; symbol: string; last: string | null }[]) if (r.last !== null) out.set(`${r.venue}|${r.symbol}`, Number(r.last));
-  return out;
+  const ready = Boolean(exists[0]?.t);
+  const t = (table: string): string => `${quoteIdent(schema)}.${quoteIdent(table)}`;
+  const one = async <T>(text: string, map: (r: Record<string, unknown>) => T, params: (string | number)[]): Promise<T | null> => {
+    if (!ready) return null;
+    const rows = await sql.unsafe(text, params);
+    return rows.length === 0 ? null : map(rows[0] as Record<string, unknown>);
+  };
+  return {
+    newestSnapshot: (venue, symbol, o = {}) => (o.nonEmpty
+      ? one(`SELECT * FROM ${t('snapshots')} WHERE venue = $1 AND symbol = $2 AND empty = false AND start_time < $3 ORDER BY start_time DESC LIMIT 1`,
+        snapshotFromRow, [venue, symbol, o.before ?? Number.MAX_SAFE_INTEGER])
+      : one(`SELECT * FROM ${t('snapshots')} WHERE venue = $1 AND symbol = $2 ORDER BY start_time DESC LIMIT 1`, snapshotFromRow, [venue, symbol])),
+    oldestNonEmptySnapshot: (venue, symbol) => one(`SELECT * FROM ${t('snapshots')} WHERE venue = $1 AND symbol = $2 AND empty = false ORDER BY start_time LIMIT 1`, snapshotFromRow, [venue, symbol]),
+    snapshotsFrom: async (venue, symbol, from) => (ready
+      ? [...(await sql.unsafe(`SELECT * FROM ${t('snapshots')} WHERE venue = $1 AND symbol = $2 AND start_time >= $3 ORDER BY start_time`, [venue, symbol, from]))].map((r) => snapshotFromRow(r as Record<string, unknown>))
+      : []),
+    timeCandleAt: (venue, symbol, interval, startTime) => one(
+      `SELECT * FROM ${t('time_candles')} WHERE venue = $1 AND symbol = $2 AND interval_name = $3 AND start_time = $4`, candleFromRow, [venue, symbol, interval, startTime]),
+    newestTickCandleIn: (venue, symbol, interval, lo, hi, digits) => one(
+      `SELECT * FROM ${t('tick_candles')} WHERE venue = $1 AND symbol = $2 AND interval_name = $3 AND first_trade_key BETWEEN $4 AND $5 AND length(first_trade_key) = $6 ORDER BY first_trade_key DESC LIMIT 1`,
+      candleFromRow, [venue, symbol, interval, lo, hi, digits]),
+    close: async () => undefined,
+  };
 }

@@ -50,14 +50,70 @@ export function queryTrades(db: Database.Database, q: AggregateQuery): Trade[] {
 }
 
 /**
- * The last numeric trade id aggregated per (venue, symbol), from the stored 1 s snapshots: where a
- * restarted gateway resumes so the trades it missed while stopped are backfilled.
+ * What a restarted gateway reads per (venue, symbol) to resume its aggregates exactly (see
+ * src/gateway/resume.ts). Every method is one indexed probe on a primary key, newest or oldest
+ * first with LIMIT, or a range bounded by the caller: O(symbols), never a scan of history.
+ * Same shape over SQLite (sync, wrapped) and PostgreSQL (postgres-query.ts).
  */
-export function lastSnapshotTradeIds(db: Database.Database): Map<string, number> {
-  const rows = db.prepare(
-    "SELECT venue, symbol, MAX(CAST(last_trade_id AS INTEGER)) AS last FROM snapshots WHERE last_trade_id <> '' AND last_trade_id NOT GLOB '*[^0-9]*' GROUP BY venue, symbol",
-  ).all() as { venue: string; symbol: string; last: number | null }[];
-  const out = new Map<string, number>();
-  for (const r of rows) if (r.last !== null) out.set(`${r.venue}|${r.symbol}`, r.last);
+export interface ResumeReader {
+  /** Newest stored snapshot (optionally non-empty only, optionally starting before `before`). */
+  newestSnapshot(venue: string, symbol: string, o?: { nonEmpty?: boolean; before?: number }): Promise<Snapshot1s | null>;
+  oldestNonEmptySnapshot(venue: string, symbol: string): Promise<Snapshot1s | null>;
+  /** Snapshots with start_time >= from, oldest first (the caller bounds the range). */
+  snapshotsFrom(venue: string, symbol: string, from: number): Promise<Snapshot1s[]>;
+  timeCandleAt(venue: string, symbol: string, interval: string, startTime: number): Promise<Candle | null>;
+  /**
+   * Newest tick/volume candle whose first trade key is a `digits`-digit number in [lo, hi]
+   * (text keys: same-length digit strings sort like numbers, so this is one index range).
+   */
+  newestTickCandleIn(venue: string, symbol: string, interval: string, lo: string, hi: string, digits: number): Promise<Candle | null>;
+  close(): Promise<void>;
+}
+
+/** Splits [lo, hi] (non-negative integers) into same-digit-count ranges, highest first. */
+export function digitRanges(lo: number, hi: number): { lo: string; hi: string; digits: number }[] {
+  const out: { lo: string; hi: string; digits: number }[] = [];
+  let top = hi;
+  while (top >= lo && top >= 0) {
+    const d = String(top).length;
+    const floor = d === 1 ? 0 : 10 ** (d - 1);
+    const bottom = Math.max(lo, floor);
+    out.push({ lo: String(bottom), hi: String(top), digits: d });
+    top = floor - 1;
+  }
   return out;
+}
+
+/** The resume probes (exported so a test can check each one's plan uses the primary key). */
+export const SQLITE_RESUME_SQL = {
+  newest: 'SELECT * FROM snapshots WHERE venue = ? AND symbol = ? ORDER BY start_time DESC LIMIT 1',
+  newestNonEmptyBefore: 'SELECT * FROM snapshots WHERE venue = ? AND symbol = ? AND empty = 0 AND start_time < ? ORDER BY start_time DESC LIMIT 1',
+  oldestNonEmpty: 'SELECT * FROM snapshots WHERE venue = ? AND symbol = ? AND empty = 0 ORDER BY start_time LIMIT 1',
+  from: 'SELECT * FROM snapshots WHERE venue = ? AND symbol = ? AND start_time >= ? ORDER BY start_time',
+  timeCandle: 'SELECT * FROM time_candles WHERE venue = ? AND symbol = ? AND interval_name = ? AND start_time = ?',
+  tickCandle: 'SELECT * FROM tick_candles WHERE venue = ? AND symbol = ? AND interval_name = ? AND first_trade_key BETWEEN ? AND ? AND length(first_trade_key) = ? ORDER BY first_trade_key DESC LIMIT 1',
+} as const;
+
+export function sqliteResumeReader(path: string): ResumeReader {
+  const db = openSqliteForQuery(path);
+  const has = (t: string): boolean => db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(t) !== undefined;
+  const ok = { snapshots: has('snapshots'), time_candles: has('time_candles'), tick_candles: has('tick_candles') };
+  const Q = SQLITE_RESUME_SQL;
+  const one = <T>(table: keyof typeof ok, sql: string, map: (r: Record<string, unknown>) => T, ...p: (string | number)[]): T | null => {
+    if (!ok[table]) return null;
+    const r = db.prepare(sql).get(...p) as Record<string, unknown> | undefined;
+    return r === undefined ? null : map(r);
+  };
+  return {
+    newestSnapshot: async (venue, symbol, o = {}) => {
+      if (!o.nonEmpty) return one('snapshots', Q.newest, snapshotFromRow, venue, symbol);
+      return one('snapshots', Q.newestNonEmptyBefore, snapshotFromRow, venue, symbol, o.before ?? Number.MAX_SAFE_INTEGER);
+    },
+    oldestNonEmptySnapshot: async (venue, symbol) => one('snapshots', Q.oldestNonEmpty, snapshotFromRow, venue, symbol),
+    snapshotsFrom: async (venue, symbol, from) => (ok.snapshots
+      ? (db.prepare(Q.from).all(venue, symbol, from) as Record<string, unknown>[]).map(snapshotFromRow) : []),
+    timeCandleAt: async (venue, symbol, interval, startTime) => one('time_candles', Q.timeCandle, candleFromRow, venue, symbol, interval, startTime),
+    newestTickCandleIn: async (venue, symbol, interval, lo, hi, digits) => one('tick_candles', Q.tickCandle, candleFromRow, venue, symbol, interval, lo, hi, digits),
+    close: async () => { db.close(); },
+  };
 }
