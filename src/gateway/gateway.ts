@@ -24,6 +24,7 @@ import { createSupervisedSink } from '../sinks/create-sink.js';
 import { SinkSet } from '../sinks/sink-set.js';
 import type { SinkRecord } from '../sinks/sink.js';
 import { DownstreamServer } from '../server/server.js';
+import { servedChannels } from '../server/channels.js';
 import type { MarketEvent } from '../model/events.js';
 import { silentLogger, type Logger } from '../observability/logger.js';
 import { MetricsRegistry } from '../observability/metrics.js';
@@ -154,8 +155,12 @@ export class Gateway {
       idleTimeoutMs: c.server.idleTimeoutMs, ringCapacityMessages: c.server.ringCapacityMessages,
       staticDir: opts.webDir ?? DEFAULT_WEB_DIR,
       logger: this.log.child({ part: 'server' }),
+      // Clients may create channels only for configured venues/symbols (bounded server state).
+      allowChannel: servedChannels(() => this.definitions),
       admission: {
-        eventLoopLagMs: () => this.pipeline.lag?.stats().p99Ms ?? 0,
+        // The recent window, not the lifetime p99: react to the current load, forget a startup spike.
+        eventLoopLagMs: () => this.pipeline.lag?.recentP99Ms() ?? 0,
+        // Also checked on every subscribe to a channel of the venue.
         breakerOpen: (venue) => this.breakerOpen(venue),
       },
       http: {
@@ -206,9 +211,18 @@ export class Gateway {
     });
     if (this.server) {
       const server = this.server;
+      // Lossless and in order up to the server: a full queue spills its oldest event inline
+      // (publish is O(subscribers)), so the only drops are in a slow client's own queue, after a
+      // seq was assigned, and announced with `gap`. Declared trade gaps travel in the same order.
+      const toTrades = (e: MarketEvent): void => {
+        if (e.type === 'trade') server.publish(`trades.${e.venue}.${e.symbol}`, e);
+        else if (e.type === 'trade_gap') server.publishTradeGap(e);
+      };
       this.pipeline.addConsumer({
-        name: 'downstream-trades', policy: 'drop-oldest', filter: (e) => e.type === 'trade',
-        handler: (e) => { if (e.type === 'trade') server.publish(`trades.${e.venue}.${e.symbol}`, e); },
+        name: 'downstream-trades', policy: 'spill',
+        // One trade stream per venue on the channel, like the aggregator (aggTrade repeats trade).
+        filter: (e) => (e.type === 'trade' || e.type === 'trade_gap') && !(e.source === 'aggTrade' && this.tradeStreamVenues.has(e.venue)),
+        handler: toTrades, spill: toTrades,
       });
       this.pipeline.addConsumer({
         name: 'downstream-book', policy: 'conflate-by-key', filter: (e) => e.type === 'book_ticker',

@@ -2,18 +2,27 @@
  * Channel state of the downstream server: seq and epoch per channel, the resume ring, and the
  * subscriber set. publish() builds the frame once (one Buffer per message, shared by every
  * subscriber and the ring) and hands it to each subscriber synchronously: O(subscribers), no await.
+ *
+ * State is bounded: a subscriber may only create a channel the publisher serves (`allowChannel`)
+ * and only while fewer than `maxChannels` exist; a channel nobody subscribes to is freed at once
+ * when it never carried a message, or after `channelIdleMs` without a publish (its ring is then
+ * history nobody can still resume from in practice). A channel created again after being freed
+ * starts in a new epoch, so an old (epoch, seq) can never be continued with the new history.
  */
 import { parseChannel, isConflatable, type Channel } from './channels.js';
 import { RingBuffer } from './ring-buffer.js';
-import type { ChannelPosition, DataMessage, ServerMessage } from './protocol.js';
+import type { ChannelPosition, DataMessage, ErrorCode, ServerMessage, UpstreamGapMessage } from './protocol.js';
 
 /** Turns a data message into its frame text. Injected for tests (counting calls) and custom encoders. */
 export type Serializer = (message: DataMessage) => string;
 
 /** What the hub needs from a client session. */
 export interface Subscriber {
-  /** One data frame (shared Buffer: never mutate). Replays and live messages both come through here. */
-  deliver(channel: string, seq: number, frame: Buffer, conflatable: boolean): void;
+  /**
+   * One frame (shared Buffer: never mutate). Replays and live messages both come through here.
+   * `notice` marks an in-stream notice (upstream gap): rare, and never to be dropped.
+   */
+  deliver(channel: string, seq: number, frame: Buffer, conflatable: boolean, notice?: boolean): void;
   /** A per-client control message (subscribed, resync_required...). */
   sendControl(message: ServerMessage, channel?: string): void;
   /** The channel's epoch changed: anything queued for it is from the old history. */
@@ -29,13 +38,27 @@ interface ChannelState {
   readonly ring: RingBuffer<Buffer>;
   readonly subscribers: Set<Subscriber>;
   messages: number;
+  lastPublishMs: number;
 }
+
+/** Fields of an upstream gap notice the publisher provides (the hub adds channel, seq, epoch). */
+export type UpstreamGapFields = Omit<UpstreamGapMessage, 'type' | 'reason' | 'channel' | 'seq' | 'epoch'>;
 
 export interface ChannelHubOptions {
   readonly ringCapacityMessages: number;
   /** Epoch every channel starts in; a new process should use a new one (default Date.now()). */
   readonly initialEpoch?: number;
   readonly serializer?: Serializer;
+  /**
+   * Whether a subscriber may create this channel (one that does not exist yet). Return null to
+   * allow, or the reason it is not served (sent to the client). Default: every valid name.
+   */
+  readonly allowChannel?: (channel: Channel) => string | null;
+  /** Channels a subscriber may create while this many exist (publishers are not capped). Default: unlimited. */
+  readonly maxChannels?: number;
+  /** A channel without subscribers and without a publish for this long is freed by sweep(). Default: never. */
+  readonly channelIdleMs?: number;
+  readonly now?: () => number;
 }
 
 export interface ChannelInfo {
@@ -47,16 +70,38 @@ export interface ChannelInfo {
   readonly messages: number;
 }
 
+/** Why a subscribe was refused before it reached a channel. */
+export interface ChannelRefusal {
+  readonly code: Extract<ErrorCode, 'channel_not_served' | 'channel_limit'>;
+  readonly message: string;
+}
+
+export interface ChannelHubCounters {
+  channelsCreated: number;
+  channelsFreed: number;
+  refusedNotServed: number;
+  refusedLimit: number;
+}
+
 export class ChannelHub {
   private readonly channels = new Map<string, ChannelState>();
   private readonly serializer: Serializer;
   private readonly initialEpoch: number;
+  private readonly now: () => number;
+  private readonly maxChannels: number;
+  /** Frames that are notices (so a replay from the ring keeps them undroppable). */
+  private readonly notices = new WeakSet<Buffer>();
+  /** Above every epoch a freed channel had: where a re-created channel starts. */
+  private epochFloor = 0;
   private published = 0;
   private failures = 0;
+  readonly counters: ChannelHubCounters = { channelsCreated: 0, channelsFreed: 0, refusedNotServed: 0, refusedLimit: 0 };
 
   constructor(private readonly options: ChannelHubOptions) {
     this.serializer = options.serializer ?? JSON.stringify;
     this.initialEpoch = options.initialEpoch ?? Date.now();
+    this.now = options.now ?? Date.now;
+    this.maxChannels = options.maxChannels ?? Infinity;
   }
 
   private state(name: string): ChannelState {
@@ -64,12 +109,18 @@ export class ChannelHub {
     if (!s) {
       const parsed = parseChannel(name);
       s = {
-        name, parsed, conflatable: isConflatable(parsed), epoch: this.initialEpoch, seq: 0,
+        name, parsed, conflatable: isConflatable(parsed), epoch: this.startEpoch(), seq: 0,
         ring: new RingBuffer<Buffer>(this.options.ringCapacityMessages), subscribers: new Set(), messages: 0,
+        lastPublishMs: this.now(),
       };
       this.channels.set(name, s);
+      this.counters.channelsCreated++;
     }
     return s;
+  }
+
+  private startEpoch(): number {
+    return Math.max(this.initialEpoch, this.epochFloor);
   }
 
   /** Publishes one message; returns its seq. Throws ChannelError on an invalid channel name. */
@@ -77,13 +128,31 @@ export class ChannelHub {
     const s = this.state(channel);
     const seq = s.seq + 1;
     const frame = Buffer.from(this.serializer({ type: 'data', channel, seq, epoch: s.epoch, data }));
+    return this.append(s, seq, frame, false);
+  }
+
+  /**
+   * Publishes an upstream gap notice in the channel's order (it takes the next seq, sits in the
+   * ring for resume, and is never dropped for a slow client). Returns its seq.
+   */
+  publishUpstreamGap(channel: string, fields: UpstreamGapFields): number {
+    const s = this.state(channel);
+    const seq = s.seq + 1;
+    const msg: UpstreamGapMessage = { type: 'gap', reason: 'upstream', channel, seq, epoch: s.epoch, ...fields };
+    const frame = Buffer.from(JSON.stringify(msg));
+    this.notices.add(frame);
+    return this.append(s, seq, frame, true);
+  }
+
+  private append(s: ChannelState, seq: number, frame: Buffer, notice: boolean): number {
     s.seq = seq;
     s.messages++;
+    s.lastPublishMs = this.now();
     this.published++;
     s.ring.push(seq, frame);
     for (const sub of s.subscribers) {
       // One broken subscriber must not cost the others their message.
-      try { sub.deliver(channel, seq, frame, s.conflatable); } catch { this.failures++; }
+      try { sub.deliver(s.name, seq, frame, s.conflatable, notice); } catch { this.failures++; }
     }
     return seq;
   }
@@ -108,14 +177,34 @@ export class ChannelHub {
     return next;
   }
 
+  /** Current (epoch, seq); for a channel that does not exist, where it would start (nothing is created). */
   position(channel: string): ChannelPosition {
-    const s = this.state(channel);
+    const s = this.channels.get(channel);
+    if (!s) { parseChannel(channel); return { epoch: this.startEpoch(), seq: 0 }; }
     return { epoch: s.epoch, seq: s.seq };
   }
 
   /**
+   * Whether a subscriber may subscribe to a valid channel name: an existing channel always; a
+   * new one only if served and under the cap. Returns null when allowed (counts refusals).
+   */
+  refusal(channel: string): ChannelRefusal | null {
+    if (this.channels.has(channel)) return null;
+    const why = this.options.allowChannel?.(parseChannel(channel)) ?? null;
+    if (why !== null) {
+      this.counters.refusedNotServed++;
+      return { code: 'channel_not_served', message: `channel "${channel}" is not served: ${why}` };
+    }
+    if (this.channels.size >= this.maxChannels) {
+      this.counters.refusedLimit++;
+      return { code: 'channel_limit', message: `channel "${channel}" refused: the server already holds its limit of ${this.maxChannels} channels; subscribe to an existing channel or try again later` };
+    }
+    return null;
+  }
+
+  /**
    * Adds a subscriber and brings it up to date (see the rules in protocol.ts). Returns false if it
-   * was already subscribed (nothing is sent then).
+   * was already subscribed (nothing is sent then). Callers check refusal() first.
    */
   subscribe(channel: string, sub: Subscriber, resume?: ChannelPosition): boolean {
     const s = this.state(channel);
@@ -125,7 +214,7 @@ export class ChannelHub {
       if (missed !== null && resume.seq <= s.seq) {
         sub.sendControl({ type: 'subscribed', channel, epoch: s.epoch, seq: resume.seq }, channel);
         let seq = resume.seq;
-        for (const frame of missed) sub.deliver(channel, ++seq, frame, s.conflatable);
+        for (const frame of missed) sub.deliver(channel, ++seq, frame, s.conflatable, this.notices.has(frame));
       } else {
         // A client ahead of us in the same epoch has seen a history this process never had.
         const reason = resume.epoch === s.epoch && resume.seq <= s.seq ? 'too_far_behind' : 'epoch_changed';
@@ -142,9 +231,33 @@ export class ChannelHub {
     return true;
   }
 
+  /** Removes a subscriber; a channel left without subscribers that never carried a message is freed at once. */
   unsubscribe(channel: string, sub: Subscriber): boolean {
-    return this.channels.get(channel)?.subscribers.delete(sub) ?? false;
+    const s = this.channels.get(channel);
+    if (!s || !s.subscribers.delete(sub)) return false;
+    if (s.subscribers.size === 0 && s.seq === 0) this.free(s);
+    return true;
   }
+
+  /** Frees channels without subscribers idle for channelIdleMs. Returns how many were freed. */
+  sweep(): number {
+    const idleMs = this.options.channelIdleMs;
+    if (idleMs === undefined) return 0;
+    const now = this.now();
+    let freed = 0;
+    for (const s of this.channels.values()) {
+      if (s.subscribers.size === 0 && (s.seq === 0 || now - s.lastPublishMs >= idleMs)) { this.free(s); freed++; }
+    }
+    return freed;
+  }
+
+  private free(s: ChannelState): void {
+    this.channels.delete(s.name);
+    this.epochFloor = Math.max(this.epochFloor, s.epoch + 1);
+    this.counters.channelsFreed++;
+  }
+
+  get size(): number { return this.channels.size; }
 
   /** Subscriber count per channel (channels with none are left out). */
   subscriptionsByChannel(): Record<string, number> {

@@ -79,3 +79,33 @@ export function candlesChannel(interval: string, venue: string, symbol: string):
 export function snapshotsChannel(venue: string, symbol: string): string { return `snapshots.1s.${venue}.${symbol}`; }
 export function bookChannel(venue: string, symbol: string): string { return `book.${venue}.${symbol}`; }
 export const STATUS_CHANNEL = 'status';
+
+/** What a served venue is: its name and the symbols it carries (as they appear in channel names). */
+export interface ServedVenue {
+  readonly venue: string;
+  readonly symbols: readonly string[];
+}
+
+/**
+ * A DownstreamServer `allowChannel` that serves only the given venues and symbols (and
+ * `status`). `served` is read once, at the first check (the gateway builds its feeds after the
+ * server). Returns null when served, else the reason.
+ */
+export function servedChannels(served: () => Iterable<ServedVenue>): (channel: Channel) => string | null {
+  let allowed: Map<string, Set<string>> | null = null;
+  return (c) => {
+    if (c.kind === 'status') return null;
+    if (allowed === null) {
+      allowed = new Map();
+      for (const v of served()) {
+        const set = allowed.get(v.venue) ?? new Set<string>();
+        for (const s of v.symbols) set.add(s);
+        allowed.set(v.venue, set);
+      }
+    }
+    const symbols = allowed.get(c.venue);
+    if (!symbols) return `venue "${c.venue}" is not configured (served: ${[...allowed.keys()].join(', ') || 'none'})`;
+    if (!symbols.has(c.symbol)) return `symbol "${c.symbol}" is not configured for venue "${c.venue}"`;
+    return null;
+  };
+}

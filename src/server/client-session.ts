@@ -7,7 +7,8 @@
  *     (one slot per channel, counted as conflations); other frames go to a FIFO queue bounded in
  *     messages and bytes;
  *  3. when that queue is full, frames are dropped and the client later gets one
- *     `gap {from, to}` per run of drops, before the next frame of that channel;
+ *     `gap {from, to}` per run of drops, before the next frame of that channel (in-stream
+ *     notices, the upstream gaps, are never dropped);
  *  4. a client backlogged without catching up for slowConsumerCloseMs is closed with 4008.
  * The publisher never waits: every step is a synchronous O(1) decision.
  */
@@ -97,7 +98,7 @@ export class ClientSession implements Subscriber {
   get backlogged(): boolean { return this.backloggedSinceMs !== null; }
   private get queueLength(): number { return this.queue.length - this.queueHead; }
 
-  deliver(channel: string, seq: number, frame: Buffer, conflatable: boolean): void {
+  deliver(channel: string, seq: number, frame: Buffer, conflatable: boolean, notice = false): void {
     if (this.closed) return;
     if (this.backloggedSinceMs === null) {
       if (this.transport.bufferedAmount() + frame.length <= this.limits.maxSocketBufferedBytes) {
@@ -109,7 +110,8 @@ export class ClientSession implements Subscriber {
     if (conflatable) {
       if (this.conflated.has(channel)) this.counters.conflations++;
       this.conflated.set(channel, frame);
-    } else if (this.queueLength >= this.limits.maxQueueMessages || this.queueBytes + frame.length > this.limits.maxQueueBytes) {
+    } else if (!notice && (this.queueLength >= this.limits.maxQueueMessages || this.queueBytes + frame.length > this.limits.maxQueueBytes)) {
+      // Notices (upstream gaps) are rare and carry what a seq range cannot: queued even when full.
       this.counters.drops++;
       const gap = this.pendingGaps.get(channel);
       if (gap) gap.to = seq;

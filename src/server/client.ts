@@ -13,17 +13,18 @@ import WebSocket from 'ws';
 import { serverClientDefaults } from '../config/defaults/server.js';
 import { TickgateError } from '../model/errors.js';
 import { isConflatable, isValidChannel } from './channels.js';
-import type { ChannelPosition, DataMessage, ErrorMessage, ResyncRequiredMessage, ServerMessage, SubscribedMessage } from './protocol.js';
+import type { ChannelPosition, DataMessage, ErrorMessage, ResyncRequiredMessage, ServerMessage, SubscribedMessage, UpstreamGapMessage } from './protocol.js';
 
 export type ClientState = 'idle' | 'connecting' | 'open' | 'reconnecting' | 'closed';
 
-/** A jump in seqs: announced by the server (`slow_consumer`) or seen by the client (`missing`). */
-export interface ClientGap {
-  readonly channel: string;
-  readonly from: number;
-  readonly to: number;
-  readonly reason: 'slow_consumer' | 'missing';
-}
+/**
+ * A hole in a channel: seqs `from..to` dropped for this client (`slow_consumer`, announced by the
+ * server) or seen missing by the client (`missing`); or venue trades `fromTradeId..toTradeId`
+ * declared unrecoverable upstream (`upstream`, in order with the data at its own `seq`).
+ */
+export type ClientGap =
+  | { readonly channel: string; readonly from: number; readonly to: number; readonly reason: 'slow_consumer' | 'missing' }
+  | UpstreamGapMessage;
 
 export interface ClientStateChange {
   readonly state: ClientState;
@@ -235,15 +236,7 @@ export class TickgateClient<T = unknown> {
     try { m = JSON.parse(text) as ServerMessage<T>; } catch { return; }
     switch (m.type) {
       case 'data': {
-        if (!this.wanted.has(m.channel)) return;
-        const p = this.positions.get(m.channel);
-        if (p && p.epoch === m.epoch) {
-          if (m.seq <= p.seq) return; // already seen (overlap after a resume)
-          if (m.seq > p.seq + 1 && !isConflatable(m.channel)) {
-            this.emitter.emit('gap', { channel: m.channel, from: p.seq + 1, to: m.seq - 1, reason: 'missing' } satisfies ClientGap);
-          }
-        }
-        this.positions.set(m.channel, { epoch: m.epoch, seq: m.seq });
+        if (!this.advance(m.channel, m.epoch, m.seq)) return;
         this.emitter.emit('data', m);
         return;
       }
@@ -257,6 +250,11 @@ export class TickgateClient<T = unknown> {
         this.emitter.emit('resync', m);
         return;
       case 'gap': {
+        if (m.reason === 'upstream') {
+          // An in-stream notice: it holds a seq of its own, like data.
+          if (this.advance(m.channel, m.epoch, m.seq)) this.emitter.emit('gap', m satisfies ClientGap);
+          return;
+        }
         const p = this.positions.get(m.channel);
         if (p) this.positions.set(m.channel, { epoch: p.epoch, seq: Math.max(p.seq, m.to) });
         this.emitter.emit('gap', { channel: m.channel, from: m.from, to: m.to, reason: m.reason } satisfies ClientGap);
@@ -268,5 +266,19 @@ export class TickgateClient<T = unknown> {
       default:
         return;
     }
+  }
+
+  /** Moves a channel's position to (epoch, seq) of an in-stream message; false to skip it (unwanted or already seen). */
+  private advance(channel: string, epoch: number, seq: number): boolean {
+    if (!this.wanted.has(channel)) return false;
+    const p = this.positions.get(channel);
+    if (p && p.epoch === epoch) {
+      if (seq <= p.seq) return false; // already seen (overlap after a resume)
+      if (seq > p.seq + 1 && !isConflatable(channel)) {
+        this.emitter.emit('gap', { channel, from: p.seq + 1, to: seq - 1, reason: 'missing' } satisfies ClientGap);
+      }
+    }
+    this.positions.set(channel, { epoch, seq });
+    return true;
   }
 }

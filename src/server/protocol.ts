@@ -10,8 +10,9 @@
  * | server → client | `{"type":"data","channel","seq","epoch","data"}` | One message. `seq` counts from 1 within an epoch, +1 per message. |
  * | server → client | `{"type":"resync_required","channel","reason","epoch","seq"}` | The client's history cannot be continued: `epoch_changed` (new epoch, e.g. gateway restart or book resync; also sent live to subscribers) or `too_far_behind` (resume seq fell out of the ring). Drop local state for the channel; data continues from `seq + 1` of `epoch`. |
  * | server → client | `{"type":"gap","channel","from","to","reason":"slow_consumer"}` | Messages `from..to` (inclusive) of a non-conflatable channel were dropped for this client because it read too slowly. |
+ * | server → client | `{"type":"gap","channel","reason":"upstream","seq","epoch","source","fromTradeId","toTradeId","code","detail"}` | On `trades.<venue>.<symbol>`: the venue's trades `fromTradeId..toTradeId` (inclusive; `toTradeId` null = up to the next trade received) will never be delivered (declared unrecoverable upstream: `code` e.g. `max_resume_exceeded`, `history_window_exceeded`, `backfill_failed`). It sits in the channel's order at `seq` (the next `data` is `seq + 1`), is kept in the resume ring and is never dropped for a slow client. |
  * | server → client | `{"type":"unsubscribed","channel"}` | Subscription removed. |
- * | server → client | `{"type":"error","code","message","channel"?}` | A request was refused; the connection stays open. Codes: `bad_message`, `unknown_op`, `invalid_channel`, `too_many_channels`, `rate_limited`. |
+ * | server → client | `{"type":"error","code","message","channel"?}` | A request was refused; the connection stays open. Codes: `bad_message`, `unknown_op`, `invalid_channel`, `too_many_channels`, `rate_limited`, `channel_not_served` (well-formed but the gateway does not serve that venue/symbol), `channel_limit` (the server holds its limit of channels and this one does not exist yet), `breaker_open` (the venue's upstream circuit breaker is open; subscribe again later). |
  * | server → client | `{"type":"pong"}` | Answer to `ping`. |
  *
  * Rules: on a subscribe without resume the server sends `subscribed` at the current seq (for a
@@ -20,7 +21,9 @@
  * client's seq, then every missed message in order, then live; no duplicate, no gap. Otherwise
  * `resync_required`, then `subscribed` at the current seq. On conflatable channels (snapshots,
  * book, status) a slow client may receive only the latest message: seq then jumps, and that
- * means "superseded", never "lost". Anywhere else a jump is always announced by a `gap`.
+ * means "superseded", never "lost". Anywhere else a jump is always announced by a `gap`. Every
+ * drop happens in the server's per-client queue, after the seq was assigned, so it is always
+ * announced; the gateway hands every trade and declared trade gap to the channel in order.
  *
  * Connection query parameters: `token` (auth; the `Authorization: Bearer` header is preferred),
  * `channels` (comma-separated channels the client will subscribe to; admission refuses the
@@ -97,11 +100,30 @@ export interface GapMessage {
   readonly to: number;
   readonly reason: 'slow_consumer';
 }
+/**
+ * A declared, unrecoverable hole in a venue's trade stream, in order with the trades (it takes a
+ * seq of its own). Trade ids are the venue's; toTradeId null = unknown end (up to the next trade).
+ */
+export interface UpstreamGapMessage {
+  readonly type: 'gap';
+  readonly reason: 'upstream';
+  readonly channel: string;
+  readonly seq: number;
+  readonly epoch: number;
+  /** The venue stream the hole is in ("trade", "aggTrade"). */
+  readonly source: string;
+  readonly fromTradeId: number;
+  readonly toTradeId: number | null;
+  /** Stable code from integrity: "max_resume_exceeded", "history_window_exceeded", "backfill_failed", "no_fetcher". */
+  readonly code: string;
+  readonly detail: string;
+}
 export interface UnsubscribedMessage {
   readonly type: 'unsubscribed';
   readonly channel: string;
 }
-export type ErrorCode = 'bad_message' | 'unknown_op' | 'invalid_channel' | 'too_many_channels' | 'rate_limited';
+export type ErrorCode = 'bad_message' | 'unknown_op' | 'invalid_channel' | 'too_many_channels' | 'rate_limited'
+  | 'channel_not_served' | 'channel_limit' | 'breaker_open';
 export interface ErrorMessage {
   readonly type: 'error';
   readonly code: ErrorCode;
@@ -116,6 +138,7 @@ export type ServerMessage<T = unknown> =
   | SubscribedMessage
   | ResyncRequiredMessage
   | GapMessage
+  | UpstreamGapMessage
   | UnsubscribedMessage
   | ErrorMessage
   | PongMessage;

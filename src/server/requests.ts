@@ -18,8 +18,16 @@ export class RequestHandler {
   private readonly windows = new WeakMap<ClientSession, RateWindow>();
   rateLimitCloses = 0;
   rateLimited = 0;
+  /** Subscribes refused because the channel's venue had its upstream breaker open. */
+  breakerRefusals = 0;
 
-  constructor(private readonly hub: ChannelHub, private readonly limits: RequestLimits, private readonly now: () => number) {}
+  constructor(
+    private readonly hub: ChannelHub,
+    private readonly limits: RequestLimits,
+    private readonly now: () => number,
+    /** True when the venue's upstream circuit breaker is open (checked on every subscribe). */
+    private readonly breakerOpen?: (venue: string) => boolean,
+  ) {}
 
   /** Returns false when the session was closed for abuse. */
   handle(session: ClientSession, text: string): boolean {
@@ -62,8 +70,9 @@ export class RequestHandler {
   }
 
   private subscribe(session: ClientSession, ch: string, resume: ChannelPosition | undefined): void {
+    let venue: string | null;
     try {
-      parseChannel(ch);
+      venue = channelVenue(parseChannel(ch));
     } catch (err) {
       session.sendControl({ type: 'error', code: 'invalid_channel', message: (err as Error).message, channel: ch.slice(0, 200) });
       return;
@@ -71,6 +80,20 @@ export class RequestHandler {
     if (session.subscriptions.has(ch)) return;
     if (session.subscriptions.size >= this.limits.maxChannelsPerClient) {
       session.sendControl({ type: 'error', code: 'too_many_channels', message: `at most ${this.limits.maxChannelsPerClient} channels per connection`, channel: ch });
+      return;
+    }
+    const refused = this.hub.refusal(ch);
+    if (refused) {
+      session.sendControl({ type: 'error', code: refused.code, message: refused.message, channel: ch });
+      return;
+    }
+    // Checked on every subscribe, not only at the upgrade: a breaker opens while clients stay connected.
+    if (venue !== null && this.breakerOpen?.(venue)) {
+      this.breakerRefusals++;
+      session.sendControl({
+        type: 'error', code: 'breaker_open', channel: ch,
+        message: `venue "${venue}" is unavailable: its upstream circuit breaker is open; subscribe to "${ch}" again later`,
+      });
       return;
     }
     session.subscriptions.add(ch);

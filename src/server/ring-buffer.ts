@@ -1,17 +1,18 @@
 /**
  * Bounded history of one channel: the last `capacity` frames with their seqs (contiguous,
  * ascending). Used to replay what a reconnecting client missed.
+ *
+ * Storage grows with use up to `capacity` (a channel that saw 3 messages holds 3 slots, not
+ * `capacity`), so idle and little-used channels cost almost nothing.
  */
 export class RingBuffer<T> {
-  private readonly seqs: number[];
-  private readonly items: (T | undefined)[];
+  private readonly seqs: number[] = [];
+  private readonly items: (T | undefined)[] = [];
   private start = 0;
   private count = 0;
 
   constructor(readonly capacity: number) {
     if (!Number.isSafeInteger(capacity) || capacity < 1) throw new RangeError(`ring capacity must be an integer >= 1, got ${capacity}`);
-    this.seqs = new Array<number>(capacity).fill(0);
-    this.items = new Array<T | undefined>(capacity);
   }
 
   get size(): number { return this.count; }
@@ -21,15 +22,22 @@ export class RingBuffer<T> {
 
   /** Appends; seq must be the previous seq + 1 (the hub guarantees it). Overwrites the oldest when full. */
   push(seq: number, item: T): void {
-    const idx = (this.start + this.count) % this.capacity;
+    if (this.count < this.capacity) {
+      // Still growing: start is 0 until the first wrap, so the next slot is the array's end.
+      this.seqs.push(seq);
+      this.items.push(item);
+      this.count++;
+      return;
+    }
+    const idx = this.start;
     this.seqs[idx] = seq;
     this.items[idx] = item;
-    if (this.count < this.capacity) this.count++;
-    else this.start = (this.start + 1) % this.capacity;
+    this.start = (this.start + 1) % this.capacity;
   }
 
   clear(): void {
-    this.items.fill(undefined);
+    this.seqs.length = 0;
+    this.items.length = 0;
     this.start = 0;
     this.count = 0;
   }

@@ -10,7 +10,9 @@ import { serverDefaults } from '../config/defaults/server.js';
 import { silentLogger, type Logger } from '../observability/logger.js';
 import { Admission, type AdmissionProviders, type AdmissionReason } from './admission.js';
 import { Authenticator, isLoopbackHost, pathOnly } from './auth.js';
-import { ChannelHub, type ChannelInfo, type Serializer } from './channel-hub.js';
+import { ChannelHub, type ChannelInfo, type Serializer, type UpstreamGapFields } from './channel-hub.js';
+import { tradesChannel, type Channel } from './channels.js';
+import type { TradeGap } from '../model/events.js';
 import { ClientSession, type SessionInfo, type SessionTransport } from './client-session.js';
 import { ServerError } from './errors.js';
 import { createHttpHandler, defaultVendorFiles, type HttpProviders } from './http.js';
@@ -46,12 +48,22 @@ export interface DownstreamServerOptions extends Partial<Omit<ServerLimits, 'hos
   readonly remoteAddress?: (req: IncomingMessage) => string | undefined;
   /** Called while a connection is set up; throwing refuses it with 1011 (counted as setup_failed). */
   readonly onConnection?: (info: ConnectionSetupInfo) => void;
+  /**
+   * Channels a client may create by subscribing (e.g. only configured venues/symbols): null to
+   * allow, or why not (the client gets `channel_not_served` with it). Channels already published
+   * are always subscribable. Default: any well-formed name (still capped by maxChannels).
+   */
+  readonly allowChannel?: (channel: Channel) => string | null;
 }
 
 export interface DownstreamServerStats {
   clients: number;
   backloggedClients: number;
   channels: number;
+  channelsCreated: number;
+  channelsFreed: number;
+  /** Subscribes refused: channel not served, server channel limit, venue breaker open. */
+  channelRefusals: { notServed: number; limit: number; breakerOpen: number };
   subscriptions: number;
   subscriptionsByChannel: Record<string, number>;
   messagesPublished: number;
@@ -95,7 +107,7 @@ export class DownstreamServer {
   private uncorkScheduled = false;
 
   constructor(private readonly options: DownstreamServerOptions = {}) {
-    const { host, token, admission, http, staticDir, files, initialEpoch, serializer, logger, now, remoteAddress, onConnection, ...limits } = options;
+    const { host, token, admission, http, staticDir, files, initialEpoch, serializer, logger, now, remoteAddress, onConnection, allowChannel, ...limits } = options;
     void admission; void http; void staticDir; void files; void onConnection;
     const merged: ServerLimits = { ...serverDefaults, ...stripUndefined(limits), host: host ?? serverDefaults.host };
     for (const [k, v] of Object.entries(merged)) {
@@ -111,15 +123,34 @@ export class DownstreamServer {
     this.limits = merged;
     this.now = now ?? Date.now;
     this.logger = logger ?? silentLogger();
-    this.hub = new ChannelHub({ ringCapacityMessages: merged.ringCapacityMessages, initialEpoch, serializer });
+    this.hub = new ChannelHub({
+      ringCapacityMessages: merged.ringCapacityMessages, initialEpoch, serializer, allowChannel,
+      maxChannels: merged.maxChannels, channelIdleMs: merged.channelIdleMs, now: this.now,
+    });
     this.auth = new Authenticator(token, remoteAddress);
     this.admission = new Admission(merged, options.admission);
-    this.requests = new RequestHandler(this.hub, merged, this.now);
+    const breakerOpen = admission?.breakerOpen?.bind(admission);
+    this.requests = new RequestHandler(this.hub, merged, this.now, breakerOpen);
   }
 
   /** Publishes one message on a channel to every subscriber (never waits); returns its seq. */
   publish(channel: string, data: unknown): number {
     return this.hub.publish(channel, data);
+  }
+
+  /**
+   * Announces a declared upstream trade gap on a channel, in order with its data (it takes the
+   * next seq; see UpstreamGapMessage in protocol.ts). Returns its seq.
+   */
+  publishUpstreamGap(channel: string, gap: UpstreamGapFields): number {
+    return this.hub.publishUpstreamGap(channel, gap);
+  }
+
+  /** Announces a model TradeGap on its trades.<venue>.<symbol> channel (see publishUpstreamGap). */
+  publishTradeGap(gap: TradeGap): number {
+    return this.hub.publishUpstreamGap(tradesChannel(gap.venue, gap.symbol), {
+      source: gap.source, fromTradeId: gap.fromId, toTradeId: gap.toId, code: gap.reason, detail: gap.detail,
+    });
   }
 
   /** Starts a new epoch on a channel; subscribers get resync_required(epoch_changed). */
@@ -204,7 +235,10 @@ export class DownstreamServer {
     return {
       clients: this.sessions.size,
       backloggedClients: backlogged,
-      channels: this.hub.channelInfo().length,
+      channels: this.hub.size,
+      channelsCreated: this.hub.counters.channelsCreated,
+      channelsFreed: this.hub.counters.channelsFreed,
+      channelRefusals: { notServed: this.hub.counters.refusedNotServed, limit: this.hub.counters.refusedLimit, breakerOpen: this.requests.breakerRefusals },
       subscriptions: Object.values(byChannel).reduce((a, b) => a + b, 0),
       subscriptionsByChannel: byChannel,
       messagesPublished: this.hub.messagesPublished,
@@ -341,6 +375,8 @@ export class DownstreamServer {
   }
 
   private sweepIdle(): void {
+    const freed = this.hub.sweep();
+    if (freed > 0) this.logger.debug({ freed, channels: this.hub.size }, 'idle channels freed');
     const now = this.now();
     for (const { session } of [...this.sessions.values()]) {
       if (session.subscriptions.size === 0 && now - session.lastActivityMs >= this.limits.idleTimeoutMs) {

@@ -9,7 +9,7 @@ export const DEFAULT_SERVER_PORT = 8080;
 
 /** Admission: connections beyond this get close 1013. */
 export const DEFAULT_MAX_CONNECTIONS = 1_000;
-/** Admission: event-loop lag (from the injected provider) above this gets close 1013. */
+/** Admission: event-loop lag (from the injected provider: the gateway gives the lag monitor's recent-window p99) above this gets close 1013. */
 export const DEFAULT_MAX_EVENT_LOOP_LAG_MS = 500;
 /** Admission: resident memory above this gets close 1013. */
 export const DEFAULT_MAX_MEMORY_BYTES = 1_536 * 1024 * 1024;
@@ -40,6 +40,13 @@ export const DEFAULT_IDLE_TIMEOUT_MS = 120_000;
 
 /** Messages kept per channel for resume. */
 export const DEFAULT_RING_CAPACITY_MESSAGES = 1_024;
+/**
+ * Channels the server holds at most before a subscribe may no longer create a new one (refused
+ * with `channel_limit`; channels the gateway publishes are bounded by its configuration instead).
+ */
+export const DEFAULT_MAX_CHANNELS = 20_000;
+/** A channel with no subscriber and no message for this long is freed (its resume ring with it). */
+export const DEFAULT_CHANNEL_IDLE_MS = 600_000;
 
 /** Typed client reconnect backoff. */
 export const DEFAULT_CLIENT_RECONNECT_INITIAL_MS = 250;
@@ -71,6 +78,8 @@ export const serverDefaults = {
   cleanupIntervalMs: DEFAULT_CLEANUP_INTERVAL_MS,
   idleTimeoutMs: DEFAULT_IDLE_TIMEOUT_MS,
   ringCapacityMessages: DEFAULT_RING_CAPACITY_MESSAGES,
+  maxChannels: DEFAULT_MAX_CHANNELS,
+  channelIdleMs: DEFAULT_CHANNEL_IDLE_MS,
   backlogTickMs: DEFAULT_BACKLOG_TICK_MS,
 } as const;
 
