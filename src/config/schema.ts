@@ -104,6 +104,10 @@ export const integritySchema = section({
   maxResumeTrades: ms(I.maxResumeTrades),
   /** Venues without trade sequence (Bybit): compare with the recent-trades page this often; 0 = only on reconnect. */
   recentTradesReconcileMs: ms(I.recentTradesReconcileMs),
+  /** Trade backfill: REST pages in flight per stream, share of the weight budget, progress log period. */
+  backfillPrefetchPages: posInt(I.backfillPrefetchPages),
+  backfillWeightShare: ratio(I.backfillWeightShare),
+  backfillProgressLogIntervalMs: posInt(I.backfillProgressLogIntervalMs),
 });
 
 export const storageSchema = section({

@@ -42,11 +42,15 @@ export function feedsFromConfig(config: TickgateConfig, logger: Logger): FeedDef
     maxFetchAttempts: config.integrity.maxFetchAttempts,
     maxSnapshotAttempts: config.integrity.maxSnapshotAttempts,
     recentTradesReconcileMs: config.integrity.recentTradesReconcileMs,
+    backfillProgressLogIntervalMs: config.integrity.backfillProgressLogIntervalMs,
   };
 
   const b = config.venues.binance;
   if (b.enabled) {
-    const rest = new BinanceRest({ restBaseUrl: b.restBaseUrl, logger: logger.child({ venue: 'binance', part: 'rest' }) });
+    const rest = new BinanceRest({
+      restBaseUrl: b.restBaseUrl, logger: logger.child({ venue: 'binance', part: 'rest' }),
+      backfillPrefetchPages: config.integrity.backfillPrefetchPages, backfillWeightShare: config.integrity.backfillWeightShare,
+    });
     const streams: string[] = [];
     for (const s of b.symbols) {
       for (const kind of b.streams) {
