@@ -113,6 +113,8 @@ class Consumer<E extends Dispatchable> {
   abandonedSettled = 0;
   hungEpisodes = 0;
   hungSince: number | null = null;
+  hungLogged = false;
+  lastHungLogAt = -Infinity;
   maxSyncMs = 0;
   slowSyncCalls = 0;
   lastSlowSyncWarnAt = -Infinity;
@@ -326,11 +328,20 @@ export class Dispatcher<E extends Dispatchable> {
     }
   }
 
+  /**
+   * Logged at most once per timeoutWarnIntervalMs per consumer (a worker consumer that times out
+   * often is aborted and recovers each time); the recovery line pairs with a logged episode only.
+   */
   private hung(c: Consumer<E>, event: E): void {
     c.hungEpisodes++;
-    c.hungSince = this.now();
+    const now = this.now();
+    c.hungSince = now;
+    c.hungLogged = false;
+    if (now - c.lastHungLogAt < (this.opts.timeoutWarnIntervalMs ?? DEFAULT_TIMEOUT_WARN_INTERVAL_MS)) return;
+    c.lastHungLogAt = now;
+    c.hungLogged = true;
     this.logger.warn({
-      consumer: c.spec.name, symbol: event.symbol ?? null, timeoutMs: c.timeoutMs,
+      consumer: c.spec.name, symbol: event.symbol ?? null, timeoutMs: c.timeoutMs, hungEpisodes: c.hungEpisodes,
       concurrency: c.concurrency, queueDepth: c.queue.size, policy: c.spec.policy,
     }, 'consumer unhealthy: an abandoned call is still running; no new call starts until it settles');
   }
@@ -338,6 +349,8 @@ export class Dispatcher<E extends Dispatchable> {
   private recovered(c: Consumer<E>): void {
     const since = c.hungSince;
     c.hungSince = null;
+    if (!c.hungLogged) return;
+    c.hungLogged = false;
     this.logger.info({
       consumer: c.spec.name, hungMs: since === null ? null : this.now() - since, abandonedSettled: c.abandonedSettled,
     }, 'consumer healthy again: abandoned calls settled');

@@ -69,6 +69,18 @@ describe('dispatcher', () => {
     d.close();
   });
 
+  it('hung/recovered lines are rate-limited per consumer (a worker consumer that times out often logs one pair per interval), counts stay exact', async () => {
+    const { logger, lines } = captureLogger();
+    const d = new Dispatcher<Ev>({ logger, timeoutWarnIntervalMs: 10_000 });
+    d.addConsumer({ name: 'flappy', policy: 'drop-oldest', timeoutMs: 100, handler: () => new Promise((r) => setTimeout(r, 150)) });
+    for (let i = 0; i < 10; i++) d.publish(ev(i));
+    await vi.advanceTimersByTimeAsync(2_000);
+    expect(d.stats().consumers.flappy).toMatchObject({ timeouts: 10, hungEpisodes: 10, abandonedSettled: 10, healthy: true });
+    expect(lines.filter((l) => String(l.msg).startsWith('consumer unhealthy'))).toHaveLength(1);
+    expect(lines.filter((l) => String(l.msg).startsWith('consumer healthy again'))).toHaveLength(1);
+    d.close();
+  });
+
   it('concurrency N: never more than N calls at once, timed-out ones included', async () => {
     const d = new Dispatcher<Ev>();
     let running = 0; let maxRunning = 0; let calls = 0;
