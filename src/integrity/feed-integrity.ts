@@ -173,9 +173,7 @@ export class FeedIntegrity {
    */
   onReconnect(scope?: string | readonly string[]): void {
     const symbols = scope === undefined ? undefined : new Set((typeof scope === 'string' ? [scope] : scope).map(symbolOfStream));
-    for (const [key, filler] of this.trades) {
-      if (symbols === undefined || symbols.has(key.slice(0, key.indexOf('|')))) filler.onReconnect();
-    }
+    for (const filler of this.fillersIn(scope)) filler.onReconnect();
     for (const [key, r] of this.recent) {
       if (symbols === undefined || symbols.has(key.slice(0, key.indexOf('|')))) r.check('reconnect');
     }
@@ -189,10 +187,26 @@ export class FeedIntegrity {
    * streams are marked behind (StreamState, in order) until reconnected and caught up.
    */
   onDisconnect(scope?: string | readonly string[]): void {
-    const symbols = scope === undefined ? undefined : new Set((typeof scope === 'string' ? [scope] : scope).map(symbolOfStream));
-    for (const [key, filler] of this.trades) {
-      if (symbols === undefined || symbols.has(key.slice(0, key.indexOf('|')))) filler.onDisconnect();
+    for (const filler of this.fillersIn(scope)) filler.onDisconnect();
+  }
+
+  /**
+   * Numbered trade streams a scope covers: a venue stream name ("btcusdt@trade") names exactly
+   * its stream (source after the '@'), so another connection's aggTrade stream of the symbol is
+   * not touched; a bare symbol or another name form covers every trade stream of the symbol.
+   */
+  private fillersIn(scope: string | readonly string[] | undefined): TradeGapFiller[] {
+    if (scope === undefined) return [...this.trades.values()];
+    const keys = new Set<string>();
+    const symbols = new Set<string>();
+    for (const s of typeof scope === 'string' ? [scope] : scope) {
+      const at = s.indexOf('@');
+      if (at > 0) keys.add(`${s.slice(0, at).toUpperCase()}|${s.slice(at + 1)}`);
+      else symbols.add(symbolOfStream(s));
     }
+    const out: TradeGapFiller[] = [];
+    for (const [key, filler] of this.trades) if (keys.has(key) || symbols.has(key.slice(0, key.indexOf('|')))) out.push(filler);
+    return out;
   }
 
   /** Fetch the recent-trades page of one symbol's unsequenced trade streams now (a suspected loss). */

@@ -101,6 +101,19 @@ describe('FeedIntegrity markers and declared holes', () => {
     expect(fi.stats()).toMatchObject({ streamsBehind: 0, backfillsInProgress: 0, reconnectBackfills: 1, backfillPages: 1, backfillTradesFetched: 4 });
   });
 
+  it('a venue stream name scopes the marker to that stream: the symbol\'s aggTrade stream on another connection stays whole', async () => {
+    const out: MarketEvent[] = [];
+    const fi = new FeedIntegrity({ venue: 'binance', onEvent: (e) => out.push(e), fetchTrades: rangeFetcher(3, 'backfill') });
+    fi.push(trade(1, { source: 'trade' }));
+    fi.push(trade(1, { source: 'aggTrade' }));
+    fi.onDisconnect(['btcusdt@trade', 'btcusdt@bookTicker']);
+    expect(out.filter((e) => e.type === 'stream_state').map((e) => e.type === 'stream_state' && `${e.source}:${e.state}`)).toEqual(['trade:behind']);
+    fi.onReconnect(['btcusdt@trade', 'btcusdt@bookTicker']);
+    await fi.idle();
+    expect(out.filter((e) => e.type === 'stream_state').map((e) => e.type === 'stream_state' && `${e.source}:${e.state}`)).toEqual(['trade:behind', 'trade:whole']);
+    expect(fi.stats()).toMatchObject({ reconnectBackfills: 1, streamsBehind: 0 });
+  });
+
   it('a restart hole beyond maxResumeTrades: TradeGap before the first live trade, an alert and an error log line', () => {
     const out: MarketEvent[] = [];
     const alerts: unknown[] = [];
