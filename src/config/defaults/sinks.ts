@@ -65,6 +65,12 @@ export const DEFAULT_JSONL_MAX_FILE_AGE_MS = 60 * 60_000;
 export const DEFAULT_QUERY_LIMIT_ROWS = 1_000;
 /** SQLite: wait this long for a lock held by another connection before failing the write. */
 export const DEFAULT_SQLITE_BUSY_TIMEOUT_MS = 5_000;
+/** SQLite runs on a worker thread per sink; a write it has not answered within this means a hung worker (terminated, restarted). */
+export const DEFAULT_SQLITE_WORKER_STALL_MS = 30_000;
+/** Writes posted to one SQLite worker and not yet answered (abandoned-by-timeout ones included); beyond it write() fails retryably. */
+export const DEFAULT_SQLITE_WORKER_MAX_PENDING_WRITES = 16;
+/** close(): time the worker gets to finish posted writes before it is terminated. */
+export const DEFAULT_SQLITE_WORKER_CLOSE_TIMEOUT_MS = 5_000;
 
 export const sinksDefaults = {
   retryDelaysMs: DEFAULT_RETRY_DELAYS_MS,
@@ -99,4 +105,5 @@ export const sinksDefaults = {
   jsonlMaxFileAgeMs: DEFAULT_JSONL_MAX_FILE_AGE_MS,
   queryLimitRows: DEFAULT_QUERY_LIMIT_ROWS,
   sqliteBusyTimeoutMs: DEFAULT_SQLITE_BUSY_TIMEOUT_MS,
+  sqliteWorkerStallMs: DEFAULT_SQLITE_WORKER_STALL_MS,
 } as const;
