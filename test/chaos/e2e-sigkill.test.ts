@@ -3,46 +3,19 @@
  * simulator (in this process) keeps trading. SQLite must end with one row per second, no
  * duplicate, and per-second trade counts equal to the simulator's ground truth.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import postgres from 'postgres';
 import { startSimulator, type Simulator } from '../../simulator/index.js';
 import { TcpProxy } from '../helpers/tcp-proxy.js';
 import { chaosConfigInput } from './e2e-helpers/chaos-gateway.js';
 import { compareSeconds, countBySecond } from './e2e-helpers/accounting.js';
-import { getJson, readSqlite, tempDir, waitFor } from '../integration/gateway/helpers.js';
+import { readSqlite, tempDir } from '../integration/gateway/helpers.js';
+import { GatewayChild } from './e2e-helpers/gateway-process.js';
 
-const FIXTURE = fileURLToPath(new URL('./e2e-helpers/gateway-child.ts', import.meta.url));
 const SYMBOLS = ['BTCUSDT', 'ETHUSDT'] as const;
 const PG = 'postgres://postgres@127.0.0.1:5432/test';
-
-class GatewayChild {
-  readonly proc: ChildProcess;
-  url: string | null = null;
-  stderr = '';
-  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-
-  constructor(configFile: string) {
-    this.proc = spawn(process.execPath, ['--import', 'tsx', FIXTURE, configFile], { stdio: ['ignore', 'pipe', 'pipe'] });
-    createInterface({ input: this.proc.stdout! }).on('line', (l) => { this.url = (JSON.parse(l) as { url: string }).url; });
-    this.proc.stderr!.on('data', (d: Buffer) => { this.stderr += d.toString(); });
-    this.exited = new Promise((resolve) => this.proc.on('exit', (code, signal) => resolve({ code, signal })));
-  }
-
-  async ready(): Promise<void> {
-    await waitFor(() => this.url !== null || this.proc.exitCode !== null, 'child gateway started', 30_000);
-    if (this.url === null) throw new Error(`child gateway exited: ${this.stderr.slice(-2000)}`);
-    await waitFor(async () => (await getJson(`${this.url}/readyz`).catch(() => ({ status: 0 }))).status === 200, 'child /readyz 200', 30_000);
-  }
-
-  running(): boolean {
-    return this.proc.exitCode === null && this.proc.signalCode === null;
-  }
-}
 
 describe('SIGKILL of the gateway process', () => {
   const tmp = tempDir('e2e-kill');
