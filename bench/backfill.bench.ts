@@ -8,7 +8,9 @@
  * 2. large: a 1,200,000-trade range (a 10-minute outage at 2k trades/s) with live trades arriving
  *    throughout: time, trades/s and peak memory (RSS and heap above the start), which stay bounded
  *    by pages in flight x page size + maxBufferedTrades instead of growing with the range.
- * Run: node --import tsx bench/backfill.bench.ts  (LARGE=n overrides the large range)
+ *    Baseline for memory, same run: the same range collected into one array (what the previous
+ *    range API did before returning).
+ * Run: node --import tsx bench/backfill.bench.ts  (LARGE=n overrides the large range; 0 skips it)
  */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -86,6 +88,33 @@ async function bareOnce(): Promise<number> {
   return performance.now() - t0;
 }
 
+const mb = (b: number): number => Number((b / 2 ** 20).toFixed(1));
+
+/** Peak heap above the start while collecting the whole large range into one array. */
+async function collectAll(): Promise<{ ms: number; peakHeapAboveStartMb: number; rssAboveStartMb: number }> {
+  newest = FIRST_ID + LARGE;
+  const rest = new BinanceRest({ restBaseUrl: base, weightPerMinute: 1e9 });
+  global.gc?.();
+  const heap0 = process.memoryUsage().heapUsed;
+  const rss0 = process.memoryUsage().rss;
+  let peakHeap = heap0;
+  let peakRss = rss0;
+  const t0 = performance.now();
+  const all: Trade[] = [];
+  for await (const p of rest.aggTradePages('BTCUSDT', FIRST_ID + 1, FIRST_ID + LARGE)) {
+    for (const t of p.trades) all.push(t);
+    if (all.length % 50_000 < 1_000) {
+      const m = process.memoryUsage();
+      peakHeap = Math.max(peakHeap, m.heapUsed);
+      peakRss = Math.max(peakRss, m.rss);
+    }
+  }
+  if (all.length !== LARGE) throw new Error(`collected ${all.length}`);
+  const ms = performance.now() - t0;
+  const m = process.memoryUsage();
+  return { ms, peakHeapAboveStartMb: mb(Math.max(peakHeap, m.heapUsed) - heap0), rssAboveStartMb: mb(Math.max(peakRss, m.rss) - rss0) };
+}
+
 /** The large range: the live stream goes on at LIVE_PER_S during the backfill (buffered, overflow refetched). */
 async function large(): Promise<void> {
   const LIVE_PER_S = 2_000;
@@ -118,11 +147,13 @@ async function large(): Promise<void> {
   const s = fi.stats();
   if (delivered !== liveId - FIRST_ID + 1) throw new Error(`large backfill delivered ${delivered}, expected ${liveId - FIRST_ID + 1}`);
   fi.close();
-  const mb = (b: number): number => Number((b / 2 ** 20).toFixed(1));
+  const collected = await collectAll();
   report({
     bench: 'backfill.large', metric: 'backfill_ms', value: Math.round(ms), unit: 'ms', trades: s.backfillTradesFetched, delivered, pages: s.backfillPages,
     tradesPerS: Math.round(s.backfillTradesFetched / (ms / 1000)), peakRssMb: mb(peakRss), rssAboveStartMb: mb(peakRss - rss0), peakHeapAboveStartMb: mb(peakHeap - heap0),
     peakBufferedTrades: s.peakBufferedTrades, liveTradesDuring: liveId - FIRST_ID - LARGE, maxPagesInFlight: rest.stats().maxPagesInFlight,
+    baselineName: 'same range collected into one array', baselinePeakHeapAboveStartMb: collected.peakHeapAboveStartMb, baselineRssAboveStartMb: collected.rssAboveStartMb,
+    heapRatio: Number(((peakHeap - heap0) / 2 ** 20 / collected.peakHeapAboveStartMb).toFixed(3)),
     note: 'memory bounded by pages in flight x 1000 + maxBufferedTrades (100k), not by the range',
   });
 }
@@ -140,6 +171,6 @@ const value = Number(median(ours).toFixed(1));
 const baseline = Number(median(bare).toFixed(1));
 report(withRatio({ bench: 'backfill.gap_10000', metric: 'backfill_ms', value, unit: 'ms', baseline, baselineName: 'bare fetch+JSON.parse of the same 10 pages', trades: GAP, pages: GAP / 1000, rounds: ROUNDS, server: 'local http (Binance aggTrades format)' }));
 report({ bench: 'backfill.gap_10000', metric: 'trades_per_s', value: Math.round(GAP / (value / 1000)), unit: 'trades/s' });
-await large();
+if (LARGE > 0) await large();
 server.closeAllConnections();
 server.close();

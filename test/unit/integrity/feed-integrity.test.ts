@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { FeedIntegrity, symbolOfStream } from '../../../src/integrity/feed-integrity.js';
 import type { BookTicker, MarketEvent, Trade } from '../../../src/model/events.js';
 import type { FetchTrades } from '../../../src/integrity/trade-gap-filler.js';
@@ -127,5 +127,34 @@ describe('FeedIntegrity markers and declared holes', () => {
     expect(out.map(label)).toEqual(['BTCUSDT:gap 1001..4999 max_resume_exceeded', 'BTCUSDT:5000']);
     expect(alerts).toEqual([expect.objectContaining({ kind: 'trade_gap_unfilled', fromId: 1_001, toId: 4_999, reason: 'max_resume_exceeded' })]);
     expect(lines).toEqual([{ level: 'error', msg: 'trade_gap_declared', reason: 'max_resume_exceeded' }]);
+  });
+});
+
+describe('FeedIntegrity backfill progress', () => {
+  it('logs a long backfill at most every backfillProgressLogIntervalMs and once when it is done', async () => {
+    vi.useFakeTimers({ now: 5_000_000 });
+    try {
+      const lines: { msg: string; idsRemaining: number | null; pages: number }[] = [];
+      const logger = { info: (o: { idsRemaining: number | null; pages: number }, msg: string) => lines.push({ msg, idsRemaining: o.idsRemaining, pages: o.pages }), error: () => undefined, warn: () => undefined, debug: () => undefined, child: () => logger };
+      // 20 pages of 50, one every 500 ms: a 10 s backfill.
+      const fetchTrades: FetchTrades = async function* (_s, from, to) {
+        for (let a = from; a <= to!; a += 50) {
+          await new Promise((r) => setTimeout(r, 500));
+          yield { trades: Array.from({ length: Math.min(50, to! - a + 1) }, (_, i) => trade(a + i, { source: 'backfill' })) };
+        }
+      };
+      const fi = new FeedIntegrity({ venue: 'binance', onEvent: () => undefined, fetchTrades, backfillProgressLogIntervalMs: 4_000, logger: logger as never });
+      fi.push(trade(1));
+      fi.push(trade(1_002));
+      await vi.advanceTimersByTimeAsync(11_000);
+      expect(lines).toEqual([
+        { msg: 'trade_backfill_progress', idsRemaining: 601, pages: 8 },
+        { msg: 'trade_backfill_progress', idsRemaining: 201, pages: 16 },
+        { msg: 'trade_backfill_done', idsRemaining: 0, pages: 20 },
+      ]);
+      expect(fi.stats()).toMatchObject({ backfillsInProgress: 0, backfillPages: 20, backfillTradesFetched: 1_000, streamsBehind: 0 });
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });
