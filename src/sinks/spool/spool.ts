@@ -37,8 +37,9 @@ import { errorMessage, SpoolFullError, SpoolIoError } from '../errors.js';
 import type { SinkRecord } from '../sink.js';
 import { RECORD_HEADER_BYTES } from './record-format.js';
 import { SegmentReader } from './segment-reader.js';
-import { sealFrame, SegmentWriter } from './segment-writer.js';
+import { sealFrame } from './segment-writer.js';
 import { SpoolLock, type SpoolLockOptions } from './spool-lock.js';
+import { WriteChain, type FailedWrite } from './write-chain.js';
 
 export type FsyncPolicy = 'always' | 'interval' | 'never';
 
@@ -96,11 +97,6 @@ interface Segment {
   sealed: boolean;
 }
 
-type Op =
-  | { readonly kind: 'write'; readonly seg: Segment; readonly frame: Buffer; readonly rows: number; readonly resolve: () => void; readonly reject: (e: Error) => void }
-  | { readonly kind: 'sync'; readonly done: () => void }
-  | { readonly kind: 'drop'; readonly seg: Segment };
-
 const SEGMENT_RE = /^(\d{12})\.seg$/;
 const MAX_KEPT_ISSUES = 100;
 
@@ -129,13 +125,9 @@ export class Spool {
   private readonly lock: SpoolLock;
   private timer: NodeJS.Timeout | null = null;
   private closed = false;
-  /** Appends not yet written, and other file work, in order; run by one chain. */
-  private ops: Op[] = [];
-  private chain: Promise<void> | null = null;
-  private idleWaiters: (() => void)[] = [];
-  private writer: SegmentWriter | null = null;
+  /** Appends not yet written, and other file work, in order. */
+  private readonly files: WriteChain<Segment>;
   private nextSeq: number;
-  private syncQueued = false;
   private cursorSaving: Promise<void> | null = null;
   private cursorDirty = false;
   private counters = { appendedBatches: 0, appendedRows: 0, ackedBatches: 0, ackedRows: 0, refusedBatches: 0, failedWrites: 0, issues: 0, deletedSegments: 0 };
@@ -145,6 +137,7 @@ export class Spool {
     this.segmentMaxBytes = opts.segmentMaxBytes ?? DEFAULT_SPOOL_SEGMENT_MAX_BYTES;
     this.maxBytes = opts.maxBytes ?? DEFAULT_SPOOL_MAX_BYTES;
     this.maxRecordBytes = opts.maxRecordBytes ?? DEFAULT_SPOOL_MAX_RECORD_BYTES;
+    this.files = new WriteChain<Segment>(this.fsync, (seg, failed) => this.failWrites(seg, failed));
     mkdirSync(dir, { recursive: true });
     this.lock = SpoolLock.acquire(dir, opts.lock);
     try {
@@ -158,7 +151,7 @@ export class Spool {
     this.nextSeq = Math.max(this.cursor.seq, ...this.segments.map((x) => x.seq), 0) + 1;
     if (this.fsync === 'interval') {
       const every = opts.fsyncIntervalMs ?? DEFAULT_SPOOL_FSYNC_INTERVAL_MS;
-      this.timer = setInterval(() => this.queueSync(), every);
+      this.timer = setInterval(() => { if (!this.closed) this.files.syncSoon(); }, every);
       this.timer.unref();
     }
   }
@@ -199,9 +192,8 @@ export class Spool {
     seg.bytes += framed.length;
     this.counters.appendedBatches++;
     this.counters.appendedRows += records.length;
-    return new Promise<void>((resolve, reject) => {
-      this.ops.push({ kind: 'write', seg, frame: framed, rows: records.length, resolve, reject });
-      this.runChain();
+    return this.files.write(seg, framed, records.length).catch((err: unknown) => {
+      throw new SpoolIoError(`spool write to ${seg.path} failed: ${errorMessage(err)}`, { dir: this.dir }, err);
     });
   }
 
@@ -213,7 +205,7 @@ export class Spool {
       if (seg === undefined) return null;
       if (this.cursor.seq !== seg.seq) this.cursor = { seq: seg.seq, offset: 0 };
       if (this.cursor.offset >= seg.size) {
-        if (seg.reserved > seg.size || this.ops.length > 0 || this.chain !== null) { await this.idle(); this.assertOpen(); continue; }
+        if (seg.reserved > seg.size || this.files.busy()) { await this.files.idle(); this.assertOpen(); continue; }
         if (seg === this.segments[this.segments.length - 1] && !seg.sealed) return null;
         this.dropHead();
         continue;
@@ -272,13 +264,13 @@ export class Spool {
   }
 
   stats(): Readonly<typeof this.counters> & SpoolDepth & { maxBytes: number; queuedWrites: number; lockLost: boolean; lock: string } {
-    return { ...this.counters, ...this.depth(), maxBytes: this.maxBytes, queuedWrites: this.ops.length, lockLost: this.lock.isLost(), lock: this.lock.how };
+    return { ...this.counters, ...this.depth(), maxBytes: this.maxBytes, queuedWrites: this.files.queued(), lockLost: this.lock.isLost(), lock: this.lock.how };
   }
 
   /** Resolves when everything appended so far is written and fdatasynced, whatever the policy. */
   async sync(): Promise<void> {
     this.assertOpen();
-    await new Promise<void>((done) => { this.ops.push({ kind: 'sync', done }); this.runChain(); });
+    await this.files.sync();
   }
 
   /** Waits for queued writes, syncs (unless 'never'), closes files, saves the cursor, releases the lock. Never throws. */
@@ -286,11 +278,9 @@ export class Spool {
     if (this.closed) return;
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
-    await this.idle();
+    await this.files.idle();
     this.closed = true;
-    const w = this.writer;
-    this.writer = null;
-    await w?.close(this.fsync !== 'never').catch(() => undefined);
+    await this.files.close();
     for (const x of this.segments) x.reader?.close();
     const last = this.segments[this.segments.length - 1];
     if (last && last.size === 0 && last.rows === 0) await unlinkQuietly(last.path);
@@ -318,88 +308,18 @@ export class Spool {
     this.counters.deletedSegments++;
     const next = this.segments[0];
     this.cursor = { seq: next?.seq ?? seg.seq + 1, offset: 0 };
-    this.ops.push({ kind: 'drop', seg });
-    this.runChain();
+    this.files.drop(seg);
   }
 
-  private queueSync(): void {
-    if (this.syncQueued || this.closed || !this.writer) return;
-    this.syncQueued = true;
-    this.ops.push({ kind: 'sync', done: () => { this.syncQueued = false; } });
-    this.runChain();
-  }
-
-  private runChain(): void {
-    if (this.chain) return;
-    this.chain = this.drainOps().finally(() => {
-      this.chain = null;
-      if (this.ops.length > 0) { this.runChain(); return; }
-      const w = this.idleWaiters; this.idleWaiters = []; for (const f of w) f();
-    });
-  }
-
-  /** Resolves when no file work is queued or running. */
-  private idle(): Promise<void> {
-    if (this.chain === null && this.ops.length === 0) return Promise.resolve();
-    return new Promise((resolve) => this.idleWaiters.push(resolve));
-  }
-
-  private async drainOps(): Promise<void> {
-    for (let op = this.ops.shift(); op; op = this.ops.shift()) {
-      if (op.kind === 'sync') {
-        await this.writer?.sync().catch(() => undefined); // reported by the next append or close, which sync again
-        op.done();
-        continue;
-      }
-      if (op.kind === 'drop') {
-        if (this.writer && this.writer.seq === op.seg.seq) await this.closeWriter();
-        await unlinkQuietly(op.seg.path);
-        continue;
-      }
-      // Coalesce the writes queued behind this one for the same segment: one write, one fdatasync.
-      const group = [op];
-      while (this.ops[0]?.kind === 'write' && this.ops[0].seg === op.seg) group.push(this.ops.shift() as typeof op);
-      const seg = op.seg;
-      try {
-        const w = await this.writerFor(seg);
-        await w.append(group.length === 1 ? op.frame : Buffer.concat(group.map((g) => g.frame)));
-        if (this.fsync === 'always') await w.sync();
-        seg.size = w.size;
-        for (const g of group) g.resolve();
-      } catch (err) {
-        this.failWrites(seg, group, err);
-      }
-    }
-  }
-
-  private async writerFor(seg: Segment): Promise<SegmentWriter> {
-    if (this.writer && this.writer.seq === seg.seq && !this.writer.broken) return this.writer;
-    if (this.writer) await this.closeWriter();
-    this.writer = await SegmentWriter.create(seg.seq, seg.path, this.fsync !== 'never');
-    return this.writer;
-  }
-
-  private async closeWriter(): Promise<void> {
-    const w = this.writer;
-    this.writer = null;
-    await w?.close(this.fsync !== 'never');
-  }
-
-  /** A failed write: it and every write queued behind it are rejected and taken off the books, in order. */
-  private failWrites(seg: Segment, group: Op[], err: unknown): void {
+  /** A failed write: it and every write queued behind it are taken off the books (they reject); the segment takes no more. */
+  private failWrites(seg: Segment, failed: readonly FailedWrite<Segment>[]): void {
     this.counters.failedWrites++;
     seg.sealed = true;
-    if (this.writer && this.writer.seq === seg.seq) seg.size = this.writer.size;
-    const rest = this.ops.filter((o) => o.kind === 'write');
-    this.ops = this.ops.filter((o) => o.kind !== 'write');
-    const e = new SpoolIoError(`spool write to ${seg.path} failed: ${errorMessage(err)}`, { dir: this.dir }, err);
-    for (const o of [...group, ...rest]) {
-      if (o.kind !== 'write') continue;
+    for (const o of failed) {
       o.seg.rows = Math.max(0, o.seg.rows - o.rows);
       o.seg.bytes = Math.max(0, o.seg.bytes - o.frame.length);
       this.counters.appendedBatches--;
       this.counters.appendedRows -= o.rows;
-      o.reject(e);
     }
     for (const x of this.segments) x.reserved = x.size;
   }

@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, rmSync, statSync, truncateSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, truncateSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as zlib from 'node:zlib';
@@ -73,6 +73,20 @@ describe('Spool', () => {
     expect(spool.stats()).toMatchObject({ appendedBatches: 20, failedWrites: 0, queuedWrites: 0 });
     spool.ack(first!);
     expect((await drain(spool)).flat()).toEqual(Array.from({ length: 19 }, (_, i) => snapshot(i + 1).startTime));
+    await spool.close();
+  });
+
+  it('a failed write rejects it and every append queued behind it, takes them off the books, and the next append goes to a new file', async () => {
+    const spool = Spool.open({ dir, fsync: 'always' });
+    mkdirSync(join(dir, '000000000001.seg')); // the first segment cannot be created: a real EEXIST from open(2)
+    const queued = [0, 1, 2].map((i) => spool.append([snapshot(i)]));
+    const results = await Promise.allSettled(queued);
+    expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected', 'rejected']);
+    expect((results[0] as PromiseRejectedResult).reason).toMatchObject({ code: 'E_SPOOL_IO', message: expect.stringMatching(/000000000001\.seg failed/) });
+    expect(spool.depth().rows).toBe(0);
+    expect(spool.stats()).toMatchObject({ appendedBatches: 0, failedWrites: 1 });
+    await spool.append([snapshot(3)]);
+    expect((await drain(spool)).flat()).toEqual([snapshot(3).startTime]);
     await spool.close();
   });
 

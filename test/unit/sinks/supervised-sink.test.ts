@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -190,6 +190,24 @@ describe('SupervisedSink spool and replay', () => {
     const st = s.stats();
     expect(st.droppedRecords).toBeGreaterThan(0);
     expect(st.droppedRecords + h.queueRecords + h.spool.rows).toBe(100);
+  });
+
+  it('a spool write that fails keeps its records in memory, in order, and they are spooled ahead of later ones', async () => {
+    const sink = new FakeSink();
+    sink.mode = 'retryable';
+    mkdirSync(join(dir, 'fake'), { recursive: true });
+    const s = runner(sink, { retryDelaysMs: [5], replayRetryInitialMs: 50, replayRetryMaxMs: 100 });
+    mkdirSync(join(dir, 'fake', '000000000001.seg')); // the first segment file cannot be created
+    s.push(mixed(0, 5));
+    await vi.waitFor(() => expect(s.health().spoolFull).toBe(true), { timeout: 5000 });
+    expect(s.health()).toMatchObject({ queueRecords: 5, spool: { rows: 0 } });
+    s.push(mixed(5, 5)); // the next spill opens segment 2 and takes both, oldest first
+    await s.flush();
+    expect(s.health()).toMatchObject({ spoolFull: false, queueRecords: 0, spool: { rows: 10 } });
+    sink.mode = 'ok';
+    await s.drained();
+    expect(keys(sink.written)).toEqual(keys(mixed(0, 10)));
+    expect(s.stats().droppedRecords).toBe(0);
   });
 
   it('logs one warning when an outage starts and one line when it ends, however many retries happen', async () => {
