@@ -237,7 +237,7 @@ export class FeedIntegrity {
   stats(): IntegrityStats {
     const t: TradeGapFillerStats = {
       gapsDetected: 0, gapsFilled: 0, reconnectBackfills: 0, gapsUnfilled: 0, idsDeclaredMissing: 0, tradesBackfilled: 0, duplicatesDropped: 0, overflowDropped: 0,
-      fetches: 0, fetchFailures: 0, pages: 0, tradesFetched: 0, buffered: 0, peakBuffered: 0, backfilling: 0, idsRemaining: 0, tradesPerSec: 0, behind: 0, behindEpisodes: 0,
+      fetches: 0, fetchFailures: 0, pages: 0, tradesFetched: 0, buffered: 0, peakBuffered: 0, backfilling: 0, idsRemaining: 0, tradesPerSec: 0, behind: 0, behindEpisodes: 0, internalErrors: 0,
     };
     let peak = 0;
     for (const f of this.trades.values()) {

@@ -16,94 +16,11 @@
 import type { StreamState, Trade, TradeGap } from '../model/events.js';
 import { integrityDefaults } from '../config/defaults/integrity.js';
 import { realTimers, type IntegrityTimers } from './timers.js';
+import { BackfillEpisode } from './backfill-episode.js';
+import type { FetchTrades, FillerEvent, TradeGapFillerOptions, TradeGapFillerStats, TradeGapReason, TradePage } from './trade-backfill-types.js';
 
-/** One page of a backfill range: contiguous trades; `missing` = ids before them the venue no longer has. */
-export interface TradePage {
-  readonly trades: readonly Trade[];
-  readonly missing?: { readonly fromId: number; readonly toId: number } | null;
-}
+export type { BackfillProgress, FetchTrades, FillerEvent, TradeGapFillerOptions, TradeGapFillerStats, TradeGapReason, TradePage } from './trade-backfill-types.js';
 
-/** Trades with ids fromId..toId (toId null: up to the newest) as pages in id order; `source` is the live stream's. */
-export type FetchTrades = (symbol: string, fromId: number, toId: number | null, source: string) => AsyncIterable<TradePage>;
-
-export type FillerEvent = Trade | StreamState | TradeGap;
-
-export type TradeGapReason = 'max_resume_exceeded' | 'history_window_exceeded' | 'backfill_failed' | 'no_fetcher';
-
-export interface BackfillProgress {
-  readonly symbol: string;
-  readonly source: string;
-  /** First id the episode fetched. */
-  readonly fromId: number;
-  readonly lastId: number | null;
-  /** Ids still to deliver up to the newest known one; null when the end is unknown (open range). */
-  readonly idsRemaining: number | null;
-  readonly tradesFetched: number;
-  readonly pages: number;
-  readonly tradesPerSec: number;
-  readonly elapsedMs: number;
-  readonly buffered: number;
-}
-
-export interface TradeGapFillerOptions {
-  readonly venue?: string;
-  readonly symbol: string;
-  readonly source: string;
-  readonly fetchTrades?: FetchTrades;
-  readonly emit: (e: FillerEvent) => void;
-  /** A hole was declared (the TradeGap was emitted just before). */
-  readonly onDeclared?: (gap: TradeGap, error: unknown) => void;
-  /** During a backfill, at most every progressIntervalMs (and once when a long one ends). */
-  readonly onProgress?: (p: BackfillProgress, done: boolean) => void;
-  readonly progressIntervalMs?: number;
-  readonly now?: () => number;
-  readonly maxBuffered?: number;
-  readonly retryDelayMs?: number;
-  /** Consecutive fetches without progress before the hole is declared. */
-  readonly maxAttempts?: number;
-  readonly timers?: IntegrityTimers;
-  /**
-   * Last id delivered before a restart (from storage): the first live trade then backfills
-   * everything after it, so a restarted gateway leaves no hole. A hole larger than
-   * maxResumeTrades is declared (max_resume_exceeded) instead of fetched for hours.
-   */
-  readonly resumeAfterId?: number | null;
-  readonly maxResumeTrades?: number;
-}
-
-export interface TradeGapFillerStats {
-  gapsDetected: number;
-  /** Detected gaps closed by a backfill. */
-  gapsFilled: number;
-  /** Catch-up backfills after a reconnect that completed. */
-  reconnectBackfills: number;
-  /** Holes declared (TradeGap events). */
-  gapsUnfilled: number;
-  /** Ids in declared holes with a known end. */
-  idsDeclaredMissing: number;
-  tradesBackfilled: number;
-  duplicatesDropped: number;
-  overflowDropped: number;
-  /** Ranges started (each an async iterable of pages). */
-  fetches: number;
-  fetchFailures: number;
-  pages: number;
-  /** Rows received in pages (including ones the live stream also delivered). */
-  tradesFetched: number;
-  buffered: number;
-  /** Most live trades held at once (bounded by maxBuffered). */
-  peakBuffered: number;
-  /** 1 while a backfill episode runs. */
-  backfilling: number;
-  /** Ids still to deliver in the running episode, when its end is known (else 0). */
-  idsRemaining: number;
-  /** Fetch rate of the running episode (0 when idle). */
-  tradesPerSec: number;
-  /** 1 while the stream is behind (between a 'behind' and its 'whole'). */
-  behind: number;
-  /** 'behind' markers emitted. */
-  behindEpisodes: number;
-}
 
 const errText = (e: unknown): string => (e instanceof Error ? e.message : String(e)).slice(0, 200);
 
@@ -127,7 +44,7 @@ export class TradeGapFiller {
   private gapOpen = false;
   private declaredInEpisode = false;
   private rangeTo: number | null = null;
-  private episode: { startedAt: number; fromId: number; fetched: number; pages: number; lastProgressAt: number } | null = null;
+  private episode: BackfillEpisode | null = null;
   private timer: unknown = null;
   private wake: (() => void) | null = null;
   private readonly buffer = new Map<number, Trade>();
@@ -135,7 +52,7 @@ export class TradeGapFiller {
   private readonly s: TradeGapFillerStats = {
     gapsDetected: 0, gapsFilled: 0, reconnectBackfills: 0, gapsUnfilled: 0, idsDeclaredMissing: 0, tradesBackfilled: 0, duplicatesDropped: 0,
     overflowDropped: 0, fetches: 0, fetchFailures: 0, pages: 0, tradesFetched: 0, buffered: 0, peakBuffered: 0, backfilling: 0, idsRemaining: 0,
-    tradesPerSec: 0, behind: 0, behindEpisodes: 0,
+    tradesPerSec: 0, behind: 0, behindEpisodes: 0, internalErrors: 0,
   };
   private readonly venue: string;
   private readonly maxBuffered: number;
@@ -246,10 +163,9 @@ export class TradeGapFiller {
 
   stats(): TradeGapFillerStats {
     const e = this.episode;
-    const elapsedS = e ? Math.max(0.001, (this.now() - e.startedAt) / 1000) : 0;
     return {
       ...this.s, buffered: this.buffer.size, backfilling: this.busy ? 1 : 0, behind: this.behind ? 1 : 0,
-      idsRemaining: this.busy ? this.remaining() ?? 0 : 0, tradesPerSec: e ? e.fetched / elapsedS : 0,
+      idsRemaining: this.busy ? this.remaining() ?? 0 : 0, tradesPerSec: e ? e.rate(this.now()) : 0,
     };
   }
 
@@ -302,9 +218,14 @@ export class TradeGapFiller {
     if (this.busy || this.closed) return;
     this.busy = true;
     this.acceptNext = false;
-    const now = this.now();
-    this.episode = { startedAt: now, fromId: this.last! + 1, fetched: 0, pages: 0, lastProgressAt: now };
-    void this.run();
+    this.episode = new BackfillEpisode(this.last! + 1, this.now(), this.progressIntervalMs);
+    // Never an unhandled rejection: a throwing consumer ends the episode (counted), the stream stays usable.
+    this.run().catch(() => {
+      this.s.internalErrors++;
+      this.busy = false;
+      this.episode = null;
+      this.setIdle();
+    });
   }
 
   /** Every id up to the newest live one delivered, nothing buffered, and the venue's end reached after a reconnect. */
@@ -392,11 +313,9 @@ export class TradeGapFiller {
 
   /** Delivers one page in id order with the buffered live trades; false when the page skipped ids (fetched again). */
   private merge(page: TradePage, from: number): boolean {
-    const e = this.episode!;
     this.s.pages++;
-    e.pages++;
     this.s.tradesFetched += page.trades.length;
-    e.fetched += page.trades.length;
+    this.episode!.page(page.trades.length);
     const m = page.missing;
     if (m && m.toId > this.last!) {
       const min = this.minBuffered();
@@ -449,12 +368,10 @@ export class TradeGapFiller {
     const cb = this.opts.onProgress;
     if (e === null || cb === undefined) return;
     const now = this.now();
-    if (done ? now - e.startedAt < this.progressIntervalMs : now - e.lastProgressAt < this.progressIntervalMs) return;
-    e.lastProgressAt = now;
-    const elapsedMs = now - e.startedAt;
+    if (!e.reportDue(now, done)) return;
     cb({
       symbol: this.opts.symbol, source: this.opts.source, fromId: e.fromId, lastId: this.last, idsRemaining: done ? 0 : this.remaining(),
-      tradesFetched: e.fetched, pages: e.pages, tradesPerSec: e.fetched / Math.max(0.001, elapsedMs / 1000), elapsedMs, buffered: this.buffer.size,
+      tradesFetched: e.fetched, pages: e.pages, tradesPerSec: e.rate(now), elapsedMs: now - e.startedAt, buffered: this.buffer.size,
     }, done);
   }
 

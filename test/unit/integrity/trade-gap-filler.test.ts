@@ -295,6 +295,28 @@ describe('TradeGapFiller', () => {
   });
 });
 
+describe('a consumer that throws during a backfill', () => {
+  it('is counted as a failed fetch: the rest of the range is fetched again, nothing doubled, no unhandled rejection', async () => {
+    const got: number[] = [];
+    let thrown = false;
+    const f = new TradeGapFiller({
+      symbol: 'X', source: 'trade', timers: immediateTimers, fetchTrades: (_s, from, to) => onePage(ids(from, to!).map((i) => trade(i, 'backfill'))),
+      emit: (e) => {
+        if (e.type !== 'trade') return;
+        if (e.seq === 3 && !thrown) { thrown = true; throw new Error('consumer bug'); }
+        got.push(e.seq!);
+      },
+    });
+    f.push(trade(1));
+    f.push(trade(6));
+    await f.idle();
+    f.push(trade(7));
+    await f.idle();
+    expect(got).toEqual([1, 2, 4, 5, 6, 7]); // 3 went to the consumer that threw
+    expect(f.stats()).toMatchObject({ fetchFailures: 1, fetches: 2, internalErrors: 0, behind: 0, buffered: 0, backfilling: 0 });
+  });
+});
+
 describe('declared holes (TradeGap in order, alert, stream goes on)', () => {
   it('max_resume_exceeded: a hole larger than maxResumeTrades is declared before the first live trade, never fetched', async () => {
     const out: FillerEvent[] = [];
