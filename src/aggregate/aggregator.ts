@@ -58,6 +58,8 @@ export interface AggregatorOptions {
   readonly enrichment?: EnrichmentSource | null;
   /** Longest clock hold of a behind stream before it is released and counted. */
   readonly streamHoldMaxMs?: number;
+  /** Longest clock hold of a symbol seeded at a restart, until its first new trade or 'whole'. */
+  readonly restartHoldMaxMs?: number;
   readonly logger?: Logger;
 }
 
@@ -241,6 +243,7 @@ export class Aggregator {
       session: calendar ? effectiveCalendar(calendar, o.skipMarketHours ?? false) : null,
       scales: o.scales?.[key],
       streamHoldMaxMs: o.streamHoldMaxMs ?? d.streamHoldMaxMs,
+      restartHoldMaxMs: o.restartHoldMaxMs ?? d.restartHoldMaxMs,
     }, {
       snapshot: (s) => this.output(s),
       candle: (c) => this.output(c),

@@ -25,7 +25,11 @@ export class StreamHold {
   private readonly keys = new Map<HoldKey, number>();
   readonly stats: StreamHoldStats = { started: 0, released: 0, expired: 0 };
 
-  constructor(private readonly maxMs: number) {}
+  /**
+   * `restartMaxMs` bounds the restart hold apart: a symbol quiet after a restart gets its empty
+   * seconds after it, instead of after a whole outage bound.
+   */
+  constructor(private readonly maxMs: number, private readonly restartMaxMs: number = maxMs) {}
 
   get held(): boolean {
     return this.keys.size > 0;
@@ -64,7 +68,7 @@ export class StreamHold {
     if (this.keys.size === 0) return false;
     for (const [key, since] of this.keys) {
       if (Number.isNaN(since)) this.keys.set(key, nowMs);
-      else if (nowMs - since >= this.maxMs) {
+      else if (nowMs - since >= (key === RESTART ? this.restartMaxMs : this.maxMs)) {
         this.keys.delete(key);
         this.stats.expired++;
       }

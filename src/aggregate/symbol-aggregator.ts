@@ -32,6 +32,8 @@ export interface SymbolAggregatorConfig {
   readonly scales?: { readonly priceScale: number; readonly sizeScale: number };
   /** A clock hold (stream behind) not released within this is released and counted. */
   readonly streamHoldMaxMs: number;
+  /** The same for the hold a restart starts (released by the first new trade or 'whole'). */
+  readonly restartHoldMaxMs: number;
 }
 
 export interface SymbolAggregatorSinks {
@@ -88,7 +90,7 @@ export class SymbolAggregator {
     private readonly sinks: SymbolAggregatorSinks,
   ) {
     this.maxFutureSkewMs = cfg.maxFutureSkewMs;
-    this.hold = new StreamHold(cfg.streamHoldMaxMs);
+    this.hold = new StreamHold(cfg.streamHoldMaxMs, cfg.restartHoldMaxMs);
     this.intervalsMs = cfg.timeCandleIntervalsMs.filter((ms) => ms !== 1000);
     this.scales = { priceScale: cfg.scales?.priceScale ?? 0, sizeScale: cfg.scales?.sizeScale ?? 0 };
     this.scratch = newParsedTrade({} as Trade);

@@ -85,6 +85,7 @@ export const aggregateSchema = section({
   recentTradesItems: posInt(A.recentTradesItems),
   storeRawTrades: z.boolean().default(A.storeRawTrades),
   streamHoldMaxMs: posInt(A.streamHoldMaxMs),
+  restartHoldMaxMs: posInt(A.restartHoldMaxMs),
   resumeSpoolWaitMs: ms(A.resumeSpoolWaitMs),
   resumeMaxRebuildTrades: ms(A.resumeMaxRebuildTrades),
   enrichWindowMs: posInt(A.enrichWindowMs),

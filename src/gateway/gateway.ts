@@ -116,6 +116,7 @@ export class Gateway {
       recentTradesItems: c.aggregate.recentTradesItems,
       storeRawTrades: c.aggregate.storeRawTrades,
       streamHoldMaxMs: c.aggregate.streamHoldMaxMs,
+      restartHoldMaxMs: c.aggregate.restartHoldMaxMs,
       calendars: this.calendars,
       skipMarketHours: c.marketHours.skip,
       enrichment: this.enrichment,

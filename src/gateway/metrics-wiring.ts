@@ -53,6 +53,16 @@ export function registerGatewayMetrics(g: Gateway): void {
 
   const agg = () => g.aggregator.stats();
   m.counter('tickgate_trades_aggregated_total', 'Trades folded into aggregates', [], () => [[{}, agg().trades]]);
+  // Clock holds while a trade stream is behind (expired = a 'whole' that never came), and restart resume.
+  m.counter('tickgate_aggregate_stream_holds_total', 'Clock holds of behind trade streams by outcome', ['outcome'], () => {
+    const h = agg().holds;
+    return [[{ outcome: 'started' }, h.started], [{ outcome: 'released' }, h.released], [{ outcome: 'expired' }, h.expired]];
+  });
+  m.gauge('tickgate_aggregate_symbols_held', 'Symbols whose clock-driven window closing is held right now', [], () => [[{}, agg().held]]);
+  m.counter('tickgate_aggregate_resume_skipped_trades_total', 'Trades skipped after a restart because stored output covered them', ['fold'], () => {
+    const r = agg().resumeSkipped;
+    return [[{ fold: 'time' }, r.time], [{ fold: 'tick' }, r.tick], [{ fold: 'volume' }, r.volume]];
+  });
   m.counter('tickgate_late_events_total', 'Trades that arrived after their window closed', ['policy'], () => {
     const s = agg();
     return [[{ policy: 'amended' }, s.snapshots.lateAmended + s.timeCandles.lateAmended], [{ policy: 'dropped' }, s.snapshots.lateDropped + s.timeCandles.lateDropped]];

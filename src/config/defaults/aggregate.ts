@@ -43,6 +43,12 @@ export const DEFAULT_ENRICH_RESULTS_KEPT = 10;
  */
 export const DEFAULT_STREAM_HOLD_MAX_MS = 15 * 60_000;
 /**
+ * Longest clock hold of a symbol seeded at a restart until its first new trade or integrity's
+ * 'whole': a symbol quiet after a restart gets its empty seconds after this (a backfill arriving
+ * later amends them).
+ */
+export const DEFAULT_RESTART_HOLD_MAX_MS = 30_000;
+/**
  * At start, resume state is read after the resume sink (first SQLite, else PostgreSQL) has
  * replayed its spool; waited for at most this long, then read as it is (logged).
  */
@@ -69,6 +75,7 @@ export const aggregateDefaults = {
   recentTradesItems: DEFAULT_RECENT_TRADES_ITEMS,
   storeRawTrades: DEFAULT_STORE_RAW_TRADES,
   streamHoldMaxMs: DEFAULT_STREAM_HOLD_MAX_MS,
+  restartHoldMaxMs: DEFAULT_RESTART_HOLD_MAX_MS,
   resumeSpoolWaitMs: DEFAULT_RESUME_SPOOL_WAIT_MS,
   resumeMaxRebuildTrades: DEFAULT_RESUME_MAX_REBUILD_TRADES,
   flushTickMs: DEFAULT_FLUSH_TICK_MS,

@@ -18,9 +18,9 @@ function trade(symbol: string, eventTime: number, price = '10', receiveTime = ev
 const state = (symbol: string, s: 'behind' | 'whole'): StreamState => ({ type: 'stream_state', venue: 'v', symbol, source: 'trade', state: s, reason: s === 'behind' ? 'disconnected' : 'caught_up', eventTime: 0, receiveTime: 0 });
 const gap = (symbol: string): TradeGap => ({ type: 'trade_gap', venue: 'v', symbol, source: 'trade', fromId: 1, toId: 2, reason: 'backfill_failed', detail: 'test', eventTime: 0, receiveTime: 0 });
 
-function make(holdMaxMs = 60_000): { agg: Aggregator; snaps: (symbol: string) => Snapshot1s[] } {
+function make(holdMaxMs = 60_000, restartHoldMaxMs = 60_000): { agg: Aggregator; snaps: (symbol: string) => Snapshot1s[] } {
   const out: AggregatorOutput[] = [];
-  const agg = new Aggregator({ onOutput: (o) => out.push(o), tickCandleTicks: null, timeCandleIntervalsMs: [1000], streamHoldMaxMs: holdMaxMs });
+  const agg = new Aggregator({ onOutput: (o) => out.push(o), tickCandleTicks: null, timeCandleIntervalsMs: [1000], streamHoldMaxMs: holdMaxMs, restartHoldMaxMs });
   return { agg, snaps: (symbol) => out.filter((o): o is Snapshot1s => o.kind === 'snapshot' && o.symbol === symbol) };
 }
 
@@ -118,5 +118,20 @@ describe('stream hold', () => {
     ]);
     expect(got[0]).toMatchObject({ open: '10', high: '12', low: '8', volume: '4', notional: '41.75', sellVolume: '1', firstTradeId: '100', lastTradeId: '103' });
     expect(agg.stats().resumeSkipped.time).toBe(1);
+  });
+
+  it('a symbol quiet after a restart gets its empty seconds once restartHoldMaxMs passed without a trade (counted as expired)', () => {
+    const { agg, snaps } = make(15 * 60_000, 10_000);
+    const stored: Snapshot1s = {
+      kind: 'snapshot', venue: 'v', symbol: 'QQQ', startTime: T0, empty: false, enrichment: null, open: '1', high: '1', low: '1', close: '1',
+      volume: '1', notional: '1', vwap: 1, tradeCount: 1, buyVolume: '1', sellVolume: '0', firstTradeId: '7', lastTradeId: '7', revision: 0,
+    };
+    expect(agg.seed({ venue: 'v', symbol: 'QQQ', seconds: [stored], lastNonEmpty: stored, firstNonEmpty: stored, timeCandles: [], tickCandles: [] })).toBe(7);
+    agg.onClock(T0 + 5_000);
+    agg.onClock(T0 + 14_000);
+    expect(snaps('QQQ')).toEqual([]);
+    agg.onClock(T0 + 15_000);
+    expect(snaps('QQQ').map((s) => [s.startTime - T0, s.empty, s.close])).toEqual(Array.from({ length: 13 }, (_, i) => [(i + 1) * 1000, true, '1']));
+    expect(agg.stats().holds.expired).toBe(1);
   });
 });
