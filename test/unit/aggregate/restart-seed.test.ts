@@ -15,7 +15,7 @@ import { byTimeKey, expectVwapClose, groupBy, refOhlcv, tradesArb, view } from '
 type Row = Snapshot1s | Candle;
 const TICKS = 5;
 const INTERVALS = [1000, 5000, 60_000];
-const OPTS: Partial<AggregatorOptions> = { tickCandleTicks: TICKS, timeCandleIntervalsMs: INTERVALS, allowedLatenessMs: 1000 };
+const OPTS: Partial<AggregatorOptions> = { tickCandleTicks: TICKS, timeCandleIntervalsMs: INTERVALS, allowedLatenessMs: 1000, volumeBarSize: '150000.5' };
 
 function key(r: Row): string {
   if (r.kind === 'snapshot') return `s|${r.symbol}|${r.startTime}`;
@@ -45,8 +45,9 @@ class Store {
     const nonEmpty = snaps.filter((s) => !s.empty);
     const starts = new Set(INTERVALS.map((ms) => (last ? last.startTime - (last.startTime % ms) : 0)));
     const timeCandles = all.filter((r): r is Candle => r.kind === 'candle' && r.candleType === 'time' && starts.has(r.startTime));
-    const ticks = all.filter((r): r is Candle => r.kind === 'candle' && r.candleType === 'tick').sort((a, b) => Number(a.firstTradeId) - Number(b.firstTradeId));
-    return { venue, symbol, seconds, lastNonEmpty: nonEmpty[nonEmpty.length - 1] ?? null, firstNonEmpty: nonEmpty[0] ?? null, timeCandles, tickCandles: ticks.slice(-1) };
+    const newestOf = (type: 'tick' | 'volume'): Candle[] => all.filter((r): r is Candle => r.kind === 'candle' && r.candleType === type)
+      .sort((a, b) => Number(a.firstTradeId) - Number(b.firstTradeId)).slice(-1);
+    return { venue, symbol, seconds, lastNonEmpty: nonEmpty[nonEmpty.length - 1] ?? null, firstNonEmpty: nonEmpty[0] ?? null, timeCandles, tickCandles: [...newestOf('tick'), ...newestOf('volume')] };
   }
 }
 
@@ -77,6 +78,7 @@ interface Cut { at: number; graceful: boolean; storedFraction: number }
 
 /** Runs the stream through a sequence of processes cut at `cuts`; returns the final store. */
 let seededProcesses = 0;
+let volumeRuns = 0;
 
 function restarted(trades: readonly Trade[], cuts: readonly Cut[]): { store: Store; resumes: (number | null)[] } {
   const store = new Store();
@@ -124,7 +126,7 @@ function strip(r: Row): Omit<Row, 'revision' | 'vwap' | 'enrichment'> {
 const cutArb = (n: number) => fc.record({ at: fc.nat({ max: Math.max(0, n - 1) }), graceful: fc.boolean(), storedFraction: fc.double({ min: 0, max: 1, noNaN: true }) });
 
 describe('aggregator restarts: seeded from storage, the store equals an uninterrupted run', () => {
-  it('property: 1-3 restarts (graceful or kill with a stored prefix): every snapshot, time candle and tick candle equal, no revision backwards', () => {
+  it('property: 1-3 restarts (graceful or kill with a stored prefix): every snapshot, time candle, tick candle and volume bar equal, no revision backwards', () => {
     fc.assert(fc.property(
       tradesArb({ maxStepMs: 1500, maxJitterBackMs: 0, maxLen: 90 }).chain((trades) => fc.tuple(fc.constant(trades), fc.array(cutArb(trades.length), { minLength: 1, maxLength: 3 }))),
       ([trades, cuts]) => {
@@ -136,9 +138,11 @@ describe('aggregator restarts: seeded from storage, the store equals an uninterr
         expect([...exp.keys()].filter((k) => !got.has(k)), 'rows missing').toEqual([]);
         expect([...got.keys()].filter((k) => !exp.has(k)), 'rows extra').toEqual([]);
         expect(got).toEqual(exp);
+        if ([...exp.values()].some((r) => r.kind === 'candle' && r.candleType === 'volume')) volumeRuns++;
       },
     ), { numRuns: 300 });
     expect(seededProcesses).toBeGreaterThan(100); // not vacuous: most restarts resumed from storage
+    expect(volumeRuns).toBeGreaterThan(100); // and volume bars were compared
   });
 
   it('the stored rows equal the naive reference: seconds, 1 m candles and 5-tick candles', () => {
