@@ -222,6 +222,9 @@ export class TradeGapFiller {
     // Never an unhandled rejection: a throwing consumer ends the episode (counted), the stream stays usable.
     this.run().catch(() => {
       this.s.internalErrors++;
+      // Held live trades are let go: the next live trade shows the gap and they are refetched.
+      this.s.overflowDropped += this.buffer.size;
+      this.buffer.clear();
       this.busy = false;
       this.episode = null;
       this.setIdle();

@@ -317,6 +317,20 @@ describe('a consumer that throws during a backfill', () => {
   });
 });
 
+describe('a consumer that throws on a marker', () => {
+  it('ends the episode (counted, no unhandled rejection); the next live trade declares the hole again and goes on', async () => {
+    const out: FillerEvent[] = [];
+    let throws = 1;
+    const f = new TradeGapFiller({ symbol: 'X', source: 'trade', emit: (e) => { if (e.type === 'trade_gap' && throws-- > 0) throw new Error('sink bug'); out.push(e); } });
+    f.push(trade(1));
+    f.push(trade(4));
+    await tick();
+    expect(f.stats()).toMatchObject({ internalErrors: 1, backfilling: 0, buffered: 0 });
+    f.push(trade(5));
+    expect(out.map(label)).toEqual([1, 'behind:gap', 'gap 2..4 no_fetcher', 5, 'whole:declared_gap']);
+  });
+});
+
 describe('declared holes (TradeGap in order, alert, stream goes on)', () => {
   it('max_resume_exceeded: a hole larger than maxResumeTrades is declared before the first live trade, never fetched', async () => {
     const out: FillerEvent[] = [];
