@@ -10,6 +10,7 @@ import { integrityDefaults as I } from './defaults/integrity.js';
 import { sinksDefaults as S } from './defaults/sinks.js';
 import { serverDefaults as SV } from './defaults/server.js';
 import { venuesDefaults as V } from './defaults/venues.js';
+import { compatDefaults as CP } from './defaults/compat.js';
 
 const ms = (d: number) => z.number().int().nonnegative().default(d);
 const posInt = (d: number) => z.number().int().positive().default(d);
@@ -181,6 +182,33 @@ export const venuesSchema = section({
   }),
 });
 
+const CB = CP.binance;
+/** Venue-compatible endpoints on the server's port (src/compat/). */
+export const compatSchema = section({
+  binance: section({
+    enabled: z.boolean().default(CB.enabled),
+    pathPrefix: z.string().regex(/^\/[A-Za-z0-9_-]+$/, 'a path like /binance').default(CB.pathPrefix),
+    maxStreamsPerConnection: posInt(CB.maxStreamsPerConnection),
+    maxIncomingMessagesPerSec: posInt(CB.maxIncomingMessagesPerSec),
+    maxConnections: posInt(CB.maxConnections),
+    maxStreamsTotal: posInt(CB.maxStreamsTotal),
+    maxOnDemandStreams: ms(CB.maxOnDemandStreams),
+    upstreamReleaseGraceMs: ms(CB.upstreamReleaseGraceMs),
+    connectionLifetimeMs: posInt(CB.connectionLifetimeMs),
+    pingIntervalMs: posInt(CB.pingIntervalMs),
+    pongTimeoutMs: posInt(CB.pongTimeoutMs),
+    maxIncomingPayloadBytes: posInt(CB.maxIncomingPayloadBytes),
+    maxSocketBufferedBytes: posInt(CB.maxSocketBufferedBytes),
+    recentTradesPerSymbol: posInt(CB.recentTradesPerSymbol),
+    restCacheTtlMs: ms(CB.restCacheTtlMs),
+    exchangeInfoTtlMs: ms(CB.exchangeInfoTtlMs),
+    restCacheMaxEntries: posInt(CB.restCacheMaxEntries),
+    restMaxBodyBytes: posInt(CB.restMaxBodyBytes),
+    forwardWeightPerMinute: ms(CB.forwardWeightPerMinute),
+    forwardTimeoutMs: posInt(CB.forwardTimeoutMs),
+  }),
+});
+
 export const configSchema = z.object({
   profile: z.enum(['development', 'staging', 'production']).default('development'),
   log: section({
@@ -198,6 +226,7 @@ export const configSchema = z.object({
   sinks: z.array(z.string().min(1)).default(['sqlite:./data/tickgate.db']),
   storage: storageSchema,
   server: serverSchema,
+  compat: compatSchema,
 }).strict().superRefine((cfg, ctx) => {
   const loopback = ['127.0.0.1', 'localhost', '::1'].includes(cfg.server.host);
   if (!loopback && cfg.server.token === null) {

@@ -1,0 +1,58 @@
+/**
+ * Binance frame texts built from tickgate's normalized events: field names, order and types as
+ * Binance's market streams and REST send them (decimals as strings, ids and times as numbers).
+ * Prices and sizes are the venue's own strings, passed through unchanged.
+ */
+import type { BookDelta, BookTicker, Level, Trade } from '../../model/events.js';
+
+/** Event time `E` of a frame: the venue's clock is not carried for trades, so the receive time. */
+const eventMs = (e: { readonly receiveTime: number; readonly eventTime: number }): number => Math.max(e.receiveTime, e.eventTime);
+
+const levelsText = (levels: readonly Level[]): string => {
+  let out = '[';
+  for (let i = 0; i < levels.length; i++) {
+    const l = levels[i]!;
+    out += `${i > 0 ? ',' : ''}["${l[0]}","${l[1]}"]`;
+  }
+  return `${out}]`;
+};
+
+export function tradeFrame(t: Trade): string {
+  return `{"e":"trade","E":${eventMs(t)},"s":"${t.symbol}","t":${t.seq ?? Number(t.tradeId)},"p":"${t.price}","q":"${t.size}","T":${t.eventTime},"m":${t.side === 'sell'},"M":true}`;
+}
+
+/**
+ * f and l (first/last trade id of the aggregate) are not carried by normalized events; they are
+ * sent as -1 (Binance's own "none" value in trade-id fields) so parsers still find numbers.
+ */
+export function aggTradeFrame(t: Trade): string {
+  return `{"e":"aggTrade","E":${eventMs(t)},"s":"${t.symbol}","a":${t.seq ?? Number(t.tradeId)},"p":"${t.price}","q":"${t.size}","f":-1,"l":-1,"T":${t.eventTime},"m":${t.side === 'sell'},"M":true}`;
+}
+
+export function bookTickerFrame(b: BookTicker): string {
+  return `{"u":${b.updateId ?? 0},"s":"${b.symbol}","b":"${b.bidPrice}","B":"${b.bidSize}","a":"${b.askPrice}","A":"${b.askSize}"}`;
+}
+
+export function depthUpdateFrame(d: BookDelta): string {
+  return `{"e":"depthUpdate","E":${eventMs(d)},"s":"${d.symbol}","U":${d.firstUpdateId},"u":${d.lastUpdateId},"b":${levelsText(d.bids)},"a":${levelsText(d.asks)}}`;
+}
+
+/** Partial book stream (<s>@depth5/10/20) and REST /depth: the same body. */
+export function partialDepthFrame(lastUpdateId: number, bids: readonly Level[], asks: readonly Level[]): string {
+  return `{"lastUpdateId":${lastUpdateId},"bids":${levelsText(bids)},"asks":${levelsText(asks)}}`;
+}
+
+/** The combined-stream envelope. */
+export function combinedFrame(stream: string, data: string): string {
+  return `{"stream":"${stream}","data":${data}}`;
+}
+
+/** REST /api/v3/trades and /historicalTrades item. */
+export function tradeRestItem(t: Trade, quoteQty: string): string {
+  return `{"id":${t.seq ?? Number(t.tradeId)},"price":"${t.price}","qty":"${t.size}","quoteQty":"${quoteQty}","time":${t.eventTime},"isBuyerMaker":${t.side === 'sell'},"isBestMatch":true}`;
+}
+
+/** REST /api/v3/aggTrades item (f/l as in aggTradeFrame). */
+export function aggTradeRestItem(t: Trade): string {
+  return `{"a":${t.seq ?? Number(t.tradeId)},"p":"${t.price}","q":"${t.size}","f":-1,"l":-1,"T":${t.eventTime},"m":${t.side === 'sell'},"M":true}`;
+}

@@ -1,0 +1,142 @@
+/**
+ * Fan-out index of the Binance endpoint: stream name -> sessions. Each event's frame is built
+ * once per stream (raw and, lazily, in the combined envelope) and sent to every subscriber in
+ * the order events arrived. Partial-depth and kline streams are clock-driven: one timer serves
+ * all of them, and a quiet kline still closes on time.
+ */
+import type { BookDelta, BookTicker, Trade } from '../../model/events.js';
+import { aggTradeFrame, bookTickerFrame, combinedFrame, depthUpdateFrame, partialDepthFrame, tradeFrame } from './frames.js';
+import { KlineState } from './kline.js';
+import type { MarketState, TradeStream } from './market-state.js';
+import type { CompatSession } from './session.js';
+import { KLINE_INTERVALS_MS, type StreamSpec } from './streams.js';
+
+interface StreamEntry {
+  readonly spec: StreamSpec;
+  readonly sessions: Set<CompatSession>;
+  kline: KlineState | null;
+  /** Clock ticks since the last partial-depth push. */
+  ticks: number;
+}
+
+/** Period of the hub's clock: the fastest partial-depth speed. */
+export const HUB_TICK_MS = 100;
+/** Kline updates are pushed at most this often (Binance: every 1-2 s). */
+const KLINE_PUSH_MS = 1_000;
+
+export class StreamHub {
+  private readonly streams = new Map<string, StreamEntry>();
+  /** symbol -> stream names of that symbol (to route an event without scanning). */
+  private readonly bySymbol = new Map<string, Set<string>>();
+  private timer: NodeJS.Timeout | null = null;
+  private lastKlinePush = 0;
+  readonly counters = { deliveries: 0, frames: 0 };
+
+  constructor(private readonly market: MarketState, private readonly now: () => number, private readonly klineSource: TradeStream) {}
+
+  start(): void {
+    this.timer ??= setInterval(() => this.tick(), HUB_TICK_MS);
+    this.timer.unref?.();
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+  }
+
+  get size(): number {
+    return this.streams.size;
+  }
+
+  has(name: string): boolean {
+    return this.streams.has(name);
+  }
+
+  add(session: CompatSession, spec: StreamSpec): void {
+    let e = this.streams.get(spec.name);
+    if (e === undefined) {
+      e = { spec, sessions: new Set(), kline: null, ticks: 0 };
+      if (spec.kind === 'kline') e.kline = new KlineState(spec.symbol, spec.interval, KLINE_INTERVALS_MS[spec.interval]!);
+      this.streams.set(spec.name, e);
+      let names = this.bySymbol.get(spec.symbol);
+      if (names === undefined) this.bySymbol.set(spec.symbol, (names = new Set()));
+      names.add(spec.name);
+    }
+    e.sessions.add(session);
+    session.streams.add(spec.name);
+  }
+
+  /** Returns the spec when the stream has no subscriber left (the caller releases its upstream). */
+  remove(session: CompatSession, name: string): StreamSpec | null {
+    session.streams.delete(name);
+    const e = this.streams.get(name);
+    if (e === undefined) return null;
+    e.sessions.delete(session);
+    if (e.sessions.size > 0) return null;
+    this.streams.delete(name);
+    const names = this.bySymbol.get(e.spec.symbol);
+    names?.delete(name);
+    if (names?.size === 0) this.bySymbol.delete(e.spec.symbol);
+    return e.spec;
+  }
+
+  onTrade(t: Trade, stream: TradeStream): void {
+    const names = this.bySymbol.get(t.symbol);
+    if (names === undefined) return;
+    for (const name of names) {
+      const e = this.streams.get(name)!;
+      const k = e.spec.kind;
+      if (k === stream) this.deliver(e, stream === 'trade' ? tradeFrame(t) : aggTradeFrame(t));
+      else if (k === 'kline' && stream === this.klineSource) {
+        const closed = e.kline!.add(t, this.now());
+        if (closed !== null) this.deliver(e, closed);
+      }
+    }
+  }
+
+  onDelta(d: BookDelta): void {
+    const names = this.bySymbol.get(d.symbol);
+    if (names === undefined) return;
+    let text: string | null = null;
+    for (const name of names) {
+      const e = this.streams.get(name)!;
+      if (e.spec.kind !== 'depth') continue;
+      text ??= depthUpdateFrame(d);
+      this.deliver(e, text);
+    }
+  }
+
+  onBookTicker(b: BookTicker): void {
+    const e = this.streams.get(`${b.symbol.toLowerCase()}@bookTicker`);
+    if (e !== undefined) this.deliver(e, bookTickerFrame(b));
+  }
+
+  private deliver(e: StreamEntry, raw: string): void {
+    this.counters.frames++;
+    let combined: string | null = null;
+    for (const s of e.sessions) {
+      if (s.combined) s.send((combined ??= combinedFrame(e.spec.name, raw)));
+      else s.send(raw);
+      this.counters.deliveries++;
+    }
+  }
+
+  private tick(): void {
+    const now = this.now();
+    const pushKlines = now - this.lastKlinePush >= KLINE_PUSH_MS;
+    if (pushKlines) this.lastKlinePush = now;
+    for (const e of this.streams.values()) {
+      if (e.spec.kind === 'partialDepth') {
+        if (++e.ticks * HUB_TICK_MS < e.spec.speedMs) continue;
+        e.ticks = 0;
+        const s = this.market.get(e.spec.symbol);
+        if (s === undefined || !s.bookSynced) continue;
+        this.deliver(e, partialDepthFrame(s.book.lastUpdateId, s.book.bids(e.spec.levels), s.book.asks(e.spec.levels)));
+      } else if (e.kline !== null) {
+        const closed = e.kline.tick(now);
+        if (closed !== null) this.deliver(e, closed);
+        else if (pushKlines && e.kline.started && e.kline.dirty) this.deliver(e, e.kline.frame(now, false));
+      }
+    }
+  }
+}
