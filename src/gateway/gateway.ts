@@ -210,6 +210,11 @@ export class Gateway {
       handler: (e) => this.aggregator.ingest(e),
       spill: (e) => this.aggregator.ingest(e),
     });
+    // A declared hole is the only durable trace of lost ids: lossless to every sink, with an alert line.
+    const onTradeGap = (e: MarketEvent): void => { if (e.type === 'trade_gap') this.onTradeGap(e); };
+    this.pipeline.addConsumer({
+      name: 'trade-gaps', policy: 'spill', filter: (e) => e.type === 'trade_gap', handler: onTradeGap, spill: onTradeGap,
+    });
     if (this.server) {
       const server = this.server;
       // Lossless and in order up to the server: a full queue spills its oldest event inline
@@ -342,6 +347,14 @@ export class Gateway {
       this.aggregates.candles++;
       this.server?.publish(`candles.${out.interval}.${out.venue}.${out.symbol}`, out);
     }
+  }
+
+  private onTradeGap(g: TradeGap): void {
+    this.sinks.push([g]);
+    this.log.error({
+      venue: g.venue, symbol: g.symbol, source: g.source, fromId: g.fromId, toId: g.toId,
+      missing: g.toId === null ? null : g.toId - g.fromId + 1, reason: g.reason, detail: g.detail,
+    }, 'trade gap declared: ids never delivered; stored as a gap record and announced downstream');
   }
 
   private breakerOpen(venue: string): boolean {

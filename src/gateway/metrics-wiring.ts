@@ -46,6 +46,13 @@ export function registerGatewayMetrics(g: Gateway): void {
     () => consumers().map(([c, s]): Sample => [{ consumer: c }, s.dropped.conflated]));
   m.counter('tickgate_handler_timeouts_total', 'Handler calls abandoned at their timeout', ['consumer'], () => consumers().map(([c, s]): Sample => [{ consumer: c }, s.timeouts]));
   m.counter('tickgate_handler_errors_total', 'Handler calls that threw', ['consumer'], () => consumers().map(([c, s]): Sample => [{ consumer: c }, s.errors]));
+  m.gauge('tickgate_consumer_healthy', 'Whether a consumer is healthy (1) or has an abandoned call still running (0)', ['consumer'],
+    () => consumers().map(([c, s]): Sample => [{ consumer: c }, s.healthy ? 1 : 0]));
+  // A gauge: abandoned calls leave it when they settle (tickgate_handler_timeouts_total counts every abandonment).
+  m.gauge('tickgate_handler_abandoned_in_flight', 'Handler calls abandoned at their timeout that are still running', ['consumer'],
+    () => consumers().map(([c, s]): Sample => [{ consumer: c }, s.abandonedInFlight]));
+  m.counter('tickgate_handler_abandoned_settled_total', 'Abandoned handler calls that settled later (result ignored)', ['consumer'],
+    () => consumers().map(([c, s]): Sample => [{ consumer: c }, s.abandonedSettled]));
   m.gauge('tickgate_event_loop_lag_ms', 'Event-loop delay percentiles', ['quantile'], () => {
     const l = g.pipeline.lag?.stats();
     return l ? [[{ quantile: '0.5' }, l.p50Ms], [{ quantile: '0.99' }, l.p99Ms], [{ quantile: '1' }, l.maxMs]] : [];
