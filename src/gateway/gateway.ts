@@ -25,7 +25,7 @@ import { SinkSet } from '../sinks/sink-set.js';
 import type { SinkRecord } from '../sinks/sink.js';
 import { DownstreamServer } from '../server/server.js';
 import { servedChannels } from '../server/channels.js';
-import type { MarketEvent } from '../model/events.js';
+import type { MarketEvent, TradeGap } from '../model/events.js';
 import { silentLogger, type Logger } from '../observability/logger.js';
 import { MetricsRegistry } from '../observability/metrics.js';
 import { VenueFeed } from './venue-feed.js';
