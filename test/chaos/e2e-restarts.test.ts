@@ -10,13 +10,12 @@ import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startSimulator, type Simulator } from '../../simulator/index.js';
-import type { Candle, Snapshot1s } from '../../src/model/aggregates.js';
 import { naturalKey } from '../../src/sinks/record-key.js';
 import { candleFromRow, snapshotFromRow } from '../../src/sinks/rows.js';
 import { readSqlite, tempDir, waitFor } from '../integration/gateway/helpers.js';
 import { chaosConfigInput } from './e2e-helpers/chaos-gateway.js';
 import { GatewayChild } from './e2e-helpers/gateway-process.js';
-import { asTrade, byWindow, storedFields, tickCandles, type Fields } from './e2e-helpers/truth-aggregates.js';
+import { expectRowsEqualTruth, storedFields, type Row } from './e2e-helpers/truth-aggregates.js';
 
 const SYMBOLS = ['BTCUSDT', 'ETHUSDT'] as const;
 /** Simulator events per second (trades, book tickers, depth) while the market trades. */
@@ -24,7 +23,6 @@ const RATE = 1_000;
 const RUN_MS = 4_000;
 const DOWN_MS = 1_200;
 
-type Row = Snapshot1s | Candle;
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 describe('three restarts (graceful, kill -9, graceful): stored aggregates equal the ground truth', () => {
@@ -123,55 +121,13 @@ describe('three restarts (graceful, kill -9, graceful): stored aggregates equal 
     expect(backwards, 'revisions going back across processes').toEqual([]);
 
     const compared = { trades: 0, seconds: 0, empty: 0, minutes: 0, ticks: 0 };
-    for (const s of SYMBOLS) {
-      const truth = sim.truth.trades('binance', s).map((t) => asTrade(t, s));
+    for (const sym of SYMBOLS) {
+      const truth = sim.truth.trades('binance', sym);
       expect(truth.length).toBeGreaterThan(800);
       compared.trades += truth.length;
-      expect(truth[0]!.seq, 'ground truth kept from the first trade').toBe(sim.truth.trades('binance', s)[0]!.id);
-      const seconds = byWindow(truth, 1000);
-      const minutes = byWindow(truth, 60_000);
-      const ticks = tickCandles(truth, 100);
-      const rowsOf = (src: Map<string, Row>, pred: (r: Row) => boolean): Row[] => [...src.values()].filter((r) => r.symbol === s && pred(r)).sort((a, b) => a.startTime - b.startTime);
-      for (const [name, src] of [['sqlite', sqlRows], ['jsonl', jsonl]] as const) {
-        // 1 s: one row per second from the first trade's second to the end, none missing, none extra.
-        const snaps = rowsOf(src, (r) => r.kind === 'snapshot') as Snapshot1s[];
-        const first = Math.min(...seconds.keys());
-        const lastTrade = Math.max(...seconds.keys());
-        expect(snaps[0]?.startTime, `${name} ${s} first second`).toBe(first);
-        expect(snaps.at(-1)!.startTime, `${name} ${s} stored through the last trade`).toBeGreaterThanOrEqual(lastTrade);
-        const wrong: string[] = [];
-        let lastClose: string | null = null;
-        snaps.forEach((row, i) => {
-          if (row.startTime !== first + i * 1000) wrong.push(`second ${first + i * 1000} missing (next stored ${row.startTime})`);
-          const want: Fields | undefined = seconds.get(row.startTime);
-          if (want) {
-            const got = storedFields(row);
-            if (row.empty || JSON.stringify(got) !== JSON.stringify(want)) wrong.push(`second ${row.startTime}: ${JSON.stringify(got)} != ${JSON.stringify(want)}`);
-            lastClose = want.close;
-          } else {
-            if (!row.empty || row.tradeCount !== 0 || row.close !== lastClose || row.open !== lastClose) wrong.push(`quiet second ${row.startTime}: ${JSON.stringify(row)} (last close ${lastClose})`);
-            compared.empty++;
-          }
-        });
-        expect(wrong.slice(0, 10), `${name} ${s} seconds`).toEqual([]);
-        compared.seconds += snaps.length;
-        // 1 m: exactly the minutes with trades, each exact.
-        const mins = rowsOf(src, (r) => r.kind === 'candle' && r.interval === '1m');
-        expect(mins.map((r) => r.startTime), `${name} ${s} minutes`).toEqual([...minutes.keys()].sort((a, b) => a - b));
-        for (const r of mins) expect(storedFields(r), `${name} ${s} minute ${r.startTime}`).toEqual(minutes.get(r.startTime));
-        compared.minutes += mins.length;
-        // 1 s candles: one per non-empty second, equal to its snapshot's truth.
-        const ones = rowsOf(src, (r) => r.kind === 'candle' && r.interval === '1s');
-        expect(ones.map((r) => r.startTime), `${name} ${s} 1s candles`).toEqual([...seconds.keys()].sort((a, b) => a - b));
-        for (const r of ones) expect(storedFields(r), `${name} ${s} 1s candle ${r.startTime}`).toEqual(seconds.get(r.startTime));
-        // t100: exactly the complete chunks of 100 in id order from the first trade (no overlap, no id outside).
-        const t100 = rowsOf(src, (r) => r.kind === 'candle' && r.interval === 't100');
-        expect(t100.map((r) => r.firstTradeId).sort(), `${name} ${s} t100 keys`).toEqual([...ticks.keys()].sort());
-        for (const r of t100) expect(storedFields(r), `${name} ${s} t100 ${r.firstTradeId}`).toEqual(ticks.get(r.firstTradeId!));
-        compared.ticks += t100.length;
-      }
+      for (const [name, src] of [['sqlite', sqlRows], ['jsonl', jsonl]] as const) expectRowsEqualTruth(name, sym, src, truth, compared);
       // Every SQLite row equals the JSONL row of its key, and the other way round.
-      const keys = (m: Map<string, Row>): string[] => [...m.keys()].filter((k) => m.get(k)!.symbol === s).sort();
+      const keys = (m: Map<string, Row>): string[] => [...m.keys()].filter((k) => m.get(k)!.symbol === sym).sort();
       expect(keys(jsonl)).toEqual(keys(sqlRows));
       for (const k of keys(sqlRows)) expect(storedFields(jsonl.get(k)!), k).toEqual(storedFields(sqlRows.get(k)!));
     }
