@@ -2,7 +2,8 @@
  * Sink throughput (rows/s, batched) and spool write/replay MB/s, each against a bare baseline in
  * the same run:
  *   sqlite    SqliteSink upserts (on its worker thread, one batch in flight) vs a bare prepared INSERT
- *             loop in one transaction on the main thread
+ *             loop in one transaction on the main thread; also vs the same upsert writer run inline
+ *             on the main thread (the sink before the worker: ratioToInline)
  *   postgres  PostgresSink upserts vs a bare porsager multi-row INSERT (no ON CONFLICT)
  *   nats      NatsSink acked publishes with Nats-Msg-Id vs bare js.publish with the same window
  *   jsonl     JsonlSink vs fs.appendFileSync of the same lines
@@ -26,6 +27,7 @@ import { PostgresSink } from '../src/sinks/postgres.js';
 import { groupByKind, RECORD_KINDS, TABLES, toRow } from '../src/sinks/rows.js';
 import type { SinkRecord } from '../src/sinks/sink.js';
 import { SqliteSink } from '../src/sinks/sqlite.js';
+import { SqliteDb } from '../src/sinks/sqlite-db.js';
 import { Spool, type FsyncPolicy } from '../src/sinks/spool/spool.js';
 import { SupervisedSink } from '../src/sinks/supervised-sink.js';
 import { mixed } from '../test/unit/sinks/helpers/records.js';
@@ -53,6 +55,12 @@ async function benchSqlite(): Promise<void> {
   for (const b of data) await sink.write(b);
   const sinkRate = N / ((now() - t) / 1000);
   await sink.close();
+  // The same writer on the main thread (what the sink did before it had a worker thread).
+  const inline = new SqliteDb({ path: join(dir, 'inline.db'), trades: false, synchronous: 'NORMAL' });
+  t = now();
+  for (const b of data) inline.write(b);
+  const inlineRate = N / ((now() - t) / 1000);
+  inline.close();
   const db = new Database(join(dir, 'bare.db'));
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL');
@@ -65,7 +73,8 @@ async function benchSqlite(): Promise<void> {
   data.forEach((b, bi) => tx(b, bi));
   const bare = N / ((now() - t) / 1000);
   db.close();
-  report(withRatio({ bench: 'sinks.sqlite', metric: 'rows_per_s', value: Math.round(sinkRate), unit: 'rows/s', baseline: Math.round(bare), baselineName: 'bare prepared INSERT, same batches', batchRows: BATCH, maxBatchMs: Number(sink.stats().maxBatchMs.toFixed(2)), meanBatchMs: Number((BATCH / sinkRate * 1000).toFixed(2)) }));
+  report(withRatio({ bench: 'sinks.sqlite', metric: 'rows_per_s', value: Math.round(sinkRate), unit: 'rows/s', baseline: Math.round(bare), baselineName: 'bare prepared INSERT, same batches', batchRows: BATCH, maxBatchMs: Number(sink.stats().maxBatchMs.toFixed(2)), meanBatchMs: Number((BATCH / sinkRate * 1000).toFixed(2)),
+    inlineRowsPerS: Math.round(inlineRate), ratioToInline: Number((sinkRate / inlineRate).toFixed(3)), maxRoundTripMs: Number(sink.stats().maxRoundTripMs.toFixed(2)) }));
 }
 
 async function benchPostgres(): Promise<void> {

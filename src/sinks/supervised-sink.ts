@@ -20,15 +20,18 @@
  * Nothing here waits on the event loop: sink writes are promises (SQLite runs on its own worker
  * thread), and spool appends are written and fsynced off the loop. One spill at a time moves the
  * queue into the spool (group commit: what arrives meanwhile goes in the next spill); a spill
- * that fails puts its records back at the head of the queue, in order.
+ * that fails puts its records back at the head of the queue, in order. While a spill is being
+ * written the queue may pass maxQueueRecords; at maxSpillBacklogRecords (a stalled disk) the
+ * newest records are dropped and counted, so memory stays bounded.
  */
 import {
-  DEFAULT_CLOSE_TIMEOUT_MS, DEFAULT_FATAL_PROBE_INTERVAL_MS, DEFAULT_MAX_BATCH_RECORDS, DEFAULT_MAX_QUEUE_RECORDS,
+  DEFAULT_CLOSE_TIMEOUT_MS, DEFAULT_FATAL_PROBE_INTERVAL_MS, DEFAULT_MAX_BATCH_RECORDS, DEFAULT_MAX_QUEUE_RECORDS, DEFAULT_MAX_SPILL_BACKLOG_RECORDS,
   DEFAULT_REPLAY_RETRY_INITIAL_MS, DEFAULT_REPLAY_RETRY_MAX_MS, DEFAULT_RETRY_DELAYS_MS, DEFAULT_RETRY_JITTER_RATIO,
   DEFAULT_WRITE_TIMEOUT_MS,
 } from '../config/defaults/sinks.js';
 import { silentLogger, type Logger } from '../observability/logger.js';
 import { errorMessage, SinkError, SpoolFullError } from './errors.js';
+import { LoopPacer } from './loop-pacer.js';
 import { jittered, replayDelayMs, validateRetrySettings } from './retry-policy.js';
 import type { Sink, SinkRecord } from './sink.js';
 import { Spool, type SpoolOptions } from './spool/spool.js';
@@ -49,6 +52,8 @@ export interface SupervisedSinkOptions {
   readonly fatalProbeIntervalMs?: number;
   readonly maxBatchRecords?: number;
   readonly maxQueueRecords?: number;
+  /** Records that may wait in memory while a spill is being written (then the newest are dropped); at least maxQueueRecords. */
+  readonly maxSpillBacklogRecords?: number;
   readonly writeTimeoutMs?: number;
   /** Injected for tests: uniform in [0, 1). */
   readonly random?: () => number;
@@ -64,7 +69,7 @@ export class SupervisedSink {
   private readonly log: Logger;
   private readonly cfg: {
     retryDelaysMs: readonly number[]; retryJitterRatio: number; replayRetryInitialMs: number; replayRetryMaxMs: number;
-    fatalProbeIntervalMs: number; maxBatchRecords: number; maxQueueRecords: number; writeTimeoutMs: number;
+    fatalProbeIntervalMs: number; maxBatchRecords: number; maxQueueRecords: number; maxSpillBacklogRecords: number; writeTimeoutMs: number;
   };
   private readonly random: () => number;
   private queue: SinkRecord[] = [];
@@ -82,6 +87,7 @@ export class SupervisedSink {
   private spillScheduled = false;
   private spilling: Promise<void> | null = null;
   private spillAgain = false;
+  private slowDiskLogged = false;
   /** Records handed to the spool whose write has not completed yet (neither queued nor durable). */
   private spillingRecords = 0;
   private abortNow: () => void = () => undefined;
@@ -89,8 +95,7 @@ export class SupervisedSink {
     this.abortNow = () => reject(new SinkError('E_SINK_ABORTED', 'sink write abandoned at close timeout', { retryable: true }));
   });
   private loop: Promise<void> | null = null;
-  private wake: (() => void) | null = null;
-  private sleepCancel: (() => void) | null = null;
+  private readonly pacer = new LoopPacer();
   private flushWaiters: Waiter[] = [];
   private drainWaiters: Waiter[] = [];
   private counters = {
@@ -110,6 +115,7 @@ export class SupervisedSink {
       fatalProbeIntervalMs: opts.fatalProbeIntervalMs ?? DEFAULT_FATAL_PROBE_INTERVAL_MS,
       maxBatchRecords: opts.maxBatchRecords ?? DEFAULT_MAX_BATCH_RECORDS,
       maxQueueRecords: opts.maxQueueRecords ?? DEFAULT_MAX_QUEUE_RECORDS,
+      maxSpillBacklogRecords: Math.max(opts.maxSpillBacklogRecords ?? DEFAULT_MAX_SPILL_BACKLOG_RECORDS, opts.maxQueueRecords ?? DEFAULT_MAX_QUEUE_RECORDS),
       writeTimeoutMs: opts.writeTimeoutMs ?? DEFAULT_WRITE_TIMEOUT_MS,
     };
     validateRetrySettings(this.cfg);
@@ -145,6 +151,12 @@ export class SupervisedSink {
     if (this.spoolMode) {
       // Group commit: pushes of one event-loop turn share one spool append (one fsync under 'always').
       for (const r of records) this.queue.push(r);
+      if (this.spilling && this.queue.length > this.cfg.maxSpillBacklogRecords) {
+        // The spool's disk has not finished the last spill while this many records arrived (a
+        // stalled disk): memory stays bounded, the newest records are dropped and counted.
+        if (!this.slowDiskLogged) { this.slowDiskLogged = true; this.log.error({ queueRecords: this.queue.length }, 'spool disk cannot keep up: records dropped'); }
+        this.trimQueue(this.cfg.maxSpillBacklogRecords);
+      }
       if (this.queue.length >= this.cfg.maxQueueRecords) void this.spill();
       else this.scheduleSpill();
     } else {
@@ -154,7 +166,7 @@ export class SupervisedSink {
         void this.spill();
       }
     }
-    this.wakeLoop();
+    this.pacer.wake();
   }
 
   /** Resolves when every record pushed so far is written to the sink or in the spool. */
@@ -176,7 +188,7 @@ export class SupervisedSink {
   async close(timeoutMs: number = DEFAULT_CLOSE_TIMEOUT_MS): Promise<void> {
     if (this.closing) { await this.loop; return; }
     this.closing = true;
-    this.wakeLoop();
+    this.pacer.wake();
     let timer: NodeJS.Timeout | undefined;
     const timedOut = new Promise<void>((resolve) => { timer = setTimeout(resolve, timeoutMs); });
     await Promise.race([this.flush(), timedOut]);
@@ -184,8 +196,7 @@ export class SupervisedSink {
     this.aborted = true;
     this.abortSignal.catch(() => undefined);
     this.abortNow();
-    this.sleepCancel?.();
-    this.wakeLoop();
+    this.pacer.stop();
     await this.loop;
     await this.spill();
     if (this.queue.length > 0) {
@@ -221,7 +232,7 @@ export class SupervisedSink {
           this.log.error({ err: errorMessage(err) }, 'spool read failed');
           return undefined;
         });
-        if (batch === undefined) { await this.sleep(this.cfg.replayRetryMaxMs); continue; }
+        if (batch === undefined) { await this.pacer.sleep(this.cfg.replayRetryMaxMs); continue; }
         if (batch === null && this.spilling) { await this.spilling; continue; }
         if (batch === null) {
           // Spool drained: what waits in memory is newer than anything spooled, write it directly.
@@ -230,7 +241,7 @@ export class SupervisedSink {
           if (this.queue.length === 0) this.recovered();
           continue;
         }
-        if (this.closing) { this.resolveWaiters(); await this.idle(); continue; }
+        if (this.closing) { this.resolveWaiters(); await this.pacer.idle(); continue; }
         const err = await this.attempt(batch.records);
         if (err === null) {
           this.spool.ack(batch);
@@ -242,10 +253,10 @@ export class SupervisedSink {
         this.failed(err, err.fatal ? 'failed' : 'spooling');
         const delay = err.fatal ? this.cfg.fatalProbeIntervalMs
           : replayDelayMs(replayAttempt++, this.cfg.replayRetryInitialMs, this.cfg.replayRetryMaxMs, this.cfg.retryJitterRatio, this.random);
-        await this.sleep(delay);
+        await this.pacer.sleep(delay);
         continue;
       }
-      if (this.queue.length === 0) { this.resolveWaiters(); await this.idle(); continue; }
+      if (this.queue.length === 0) { this.resolveWaiters(); await this.pacer.idle(); continue; }
       const batch = this.queue.splice(0, this.cfg.maxBatchRecords);
       this.inFlight = true;
       const err = await this.writeWithRetries(batch);
@@ -258,7 +269,7 @@ export class SupervisedSink {
         if (this.state === 'retrying') this.setState('spooling');
         // The sink was just tried: the replayer's first probe waits like any other, counted from
         // the failure (the spill's disk write runs meanwhile).
-        await this.sleep(err.fatal ? this.cfg.fatalProbeIntervalMs
+        await this.pacer.sleep(err.fatal ? this.cfg.fatalProbeIntervalMs
           : replayDelayMs(replayAttempt++, this.cfg.replayRetryInitialMs, this.cfg.replayRetryMaxMs, this.cfg.retryJitterRatio, this.random));
         await spilled;
         continue;
@@ -280,7 +291,7 @@ export class SupervisedSink {
       if (i >= this.cfg.retryDelaysMs.length || this.aborted) { this.failed(err, 'spooling'); return err; }
       this.failed(err, 'retrying');
       this.counters.retries++;
-      await this.sleep(jittered(this.cfg.retryDelaysMs[i]!, this.cfg.retryJitterRatio, this.random));
+      await this.pacer.sleep(jittered(this.cfg.retryDelaysMs[i]!, this.cfg.retryJitterRatio, this.random));
       if (this.aborted) { this.failed(err, 'spooling'); return err; }
     }
   }
@@ -360,14 +371,15 @@ export class SupervisedSink {
     });
     if (back.length > 0) this.queue = back.concat(this.queue);
     if (refused !== null) { this.spoolRefused(refused); return; }
+    this.slowDiskLogged = false;
     if (this.spoolFull) { this.spoolFull = false; this.log.info('spool has room again'); }
   }
 
   /** Keeps memory bounded when the spool refuses: the newest records beyond the cap are dropped and counted. */
-  private trimQueue(): void {
-    const over = this.queue.length - this.cfg.maxQueueRecords;
+  private trimQueue(limit = this.cfg.maxQueueRecords): void {
+    const over = this.queue.length - limit;
     if (over > 0) {
-      this.queue.length = this.cfg.maxQueueRecords;
+      this.queue.length = limit;
       this.counters.droppedRecords += over;
     }
   }
@@ -428,23 +440,4 @@ export class SupervisedSink {
     }
   }
 
-  private idle(): Promise<void> {
-    if (this.aborted) return Promise.resolve();
-    return new Promise((resolve) => { this.wake = resolve; });
-  }
-
-  private wakeLoop(): void {
-    const w = this.wake;
-    this.wake = null;
-    w?.();
-  }
-
-  private sleep(ms: number): Promise<void> {
-    if (this.aborted) return Promise.resolve();
-    return new Promise((resolve) => {
-      const t = setTimeout(done, ms);
-      function done(): void { clearTimeout(t); resolve(); }
-      this.sleepCancel = () => { this.sleepCancel = null; done(); };
-    });
-  }
 }

@@ -16,6 +16,12 @@ export const DEFAULT_FATAL_PROBE_INTERVAL_MS = 30_000;
 export const DEFAULT_MAX_BATCH_RECORDS = 250;
 /** Records held in memory per sink before new records spill straight into the spool. */
 export const DEFAULT_MAX_QUEUE_RECORDS = 20_000;
+/**
+ * Records that may wait in memory while the spool's disk writes the previous spill (spool writes
+ * run off the event loop, so a burst arrives meanwhile); beyond it the newest are dropped and
+ * counted. Sized for a synchronous burst far above a live rate (~100 MB of records at worst).
+ */
+export const DEFAULT_MAX_SPILL_BACKLOG_RECORDS = 200_000;
 /** Time one sink write may take before it counts as failed (then retried / spooled). */
 export const DEFAULT_WRITE_TIMEOUT_MS = 10_000;
 /** Graceful close: time to flush before what is left is spooled. */
@@ -80,6 +86,7 @@ export const sinksDefaults = {
   fatalProbeIntervalMs: DEFAULT_FATAL_PROBE_INTERVAL_MS,
   maxBatchRecords: DEFAULT_MAX_BATCH_RECORDS,
   maxQueueRecords: DEFAULT_MAX_QUEUE_RECORDS,
+  maxSpillBacklogRecords: DEFAULT_MAX_SPILL_BACKLOG_RECORDS,
   writeTimeoutMs: DEFAULT_WRITE_TIMEOUT_MS,
   closeTimeoutMs: DEFAULT_CLOSE_TIMEOUT_MS,
   spoolSegmentMaxBytes: DEFAULT_SPOOL_SEGMENT_MAX_BYTES,

@@ -210,6 +210,22 @@ describe('SupervisedSink spool and replay', () => {
     expect(s.stats().droppedRecords).toBe(0);
   });
 
+  it('while a spill is being written, a burst beyond maxSpillBacklogRecords is dropped and counted (memory stays bounded)', async () => {
+    const sink = new FakeSink();
+    sink.mode = 'retryable';
+    const s = runner(sink, { retryDelaysMs: [], replayRetryInitialMs: 60_000, replayRetryMaxMs: 60_000, maxQueueRecords: 10, maxBatchRecords: 10, maxSpillBacklogRecords: 50 });
+    s.push(mixed(0, 1));
+    await vi.waitFor(() => expect(s.health().state).toBe('spooling'));
+    await s.flush();
+    let maxQueue = 0;
+    for (let i = 1; i < 301; i += 10) { s.push(mixed(i, 10)); maxQueue = Math.max(maxQueue, s.health().queueRecords); } // one turn: no spill can finish
+    await s.flush();
+    const st = s.stats();
+    expect(maxQueue).toBeLessThanOrEqual(50);
+    expect(st.droppedRecords).toBeGreaterThan(0);
+    expect(st.droppedRecords + s.health().spool.rows).toBe(301);
+  });
+
   it('logs one warning when an outage starts and one line when it ends, however many retries happen', async () => {
     vi.useFakeTimers({ now: 0 });
     const lines: { level: number; msg: string }[] = [];
