@@ -1,0 +1,130 @@
+/**
+ * Shared fixture of the compat tests: the simulator + a gateway pointed at it (startDemo) with the
+ * Binance-compatible endpoint on the gateway's port, and a small Binance stream client over a real
+ * WebSocket that records frames and answers requests by id.
+ */
+import { createServer } from 'node:http';
+import WebSocket from 'ws';
+import { addCompatConsumer, createBinanceCompat } from '../../../src/gateway/compat-wiring.js';
+import { silentLogger } from '../../../src/observability/logger.js';
+import { startDemo, type Demo } from '../../../src/gateway/demo.js';
+import type { PlainObject } from '../../../src/config/layers.js';
+import { deepMerge } from '../../../src/config/layers.js';
+import { FAST_CONNECTION, tempDir } from '../gateway/helpers.js';
+
+export { waitFor } from '../gateway/helpers.js';
+
+export interface CompatDemo {
+  readonly demo: Demo;
+  /** http://127.0.0.1:P/binance */
+  readonly rest: string;
+  /** ws://127.0.0.1:P/binance */
+  readonly ws: string;
+  stop(): Promise<void>;
+}
+
+/** Simulator with BTCUSDT and ETHUSDT; the gateway carries BTCUSDT only (ETHUSDT is on-demand). */
+export async function startCompatDemo(overrides: PlainObject = {}, rate = 200): Promise<CompatDemo> {
+  const tmp = tempDir('compat');
+  const demo = await startDemo({
+    port: 0, dataDir: tmp.dir, rate, cryptoSymbols: ['BTCUSDT', 'ETHUSDT'], equitySymbols: [],
+    overrides: deepMerge(deepMerge(FAST_CONNECTION, {
+      venues: { binance: { symbols: ['BTCUSDT'], streams: ['trade', 'bookTicker', 'depth'] }, bybit: { enabled: false } },
+      compat: { binance: { upstreamReleaseGraceMs: 300 } },
+    }), overrides),
+  });
+  // TEMP until the server mount exists: the endpoint on its own loopback server.
+  const g = demo.gateway;
+  const compat = createBinanceCompat(g.config, g.feeds, silentLogger())!;
+  addCompatConsumer(compat, g.pipeline, 100_000);
+  compat.start();
+  const srv = createServer((req, res) => compat.handleRequest(req, res));
+  srv.on('upgrade', (req, socket, head) => compat.handleUpgrade(req, socket, head));
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', () => r()));
+  const http = `http://127.0.0.1:${(srv.address() as { port: number }).port}`;
+  return {
+    demo, rest: `${http}/binance`, ws: `${http.replace(/^http/, 'ws')}/binance`,
+    async stop() {
+      compat.stop();
+      srv.close();
+      await demo.stop();
+      tmp.remove();
+    },
+  };
+}
+
+export interface Frame { readonly at: number; readonly text: string; readonly json: Record<string, unknown> }
+
+/** A Binance stream client: every text frame recorded in order, requests matched by id. */
+export class StreamClient {
+  readonly frames: Frame[] = [];
+  closeCode: number | null = null;
+  private readonly ws: WebSocket;
+  private readonly opened: Promise<void>;
+  private nextId = 1;
+
+  constructor(url: string) {
+    this.ws = new WebSocket(url, { perMessageDeflate: false });
+    this.opened = new Promise((resolve, reject) => {
+      this.ws.once('open', () => resolve());
+      this.ws.once('error', reject);
+      this.ws.once('unexpected-response', (_req, res) => reject(new Error(`HTTP ${res.statusCode}`)));
+    });
+    this.ws.on('message', (data) => {
+      const text = data.toString();
+      this.frames.push({ at: Date.now(), text, json: JSON.parse(text) as Record<string, unknown> });
+    });
+    this.ws.on('close', (code) => { this.closeCode = code; });
+  }
+
+  open(): Promise<void> {
+    return this.opened;
+  }
+
+  sendText(text: string): void {
+    this.ws.send(text);
+  }
+
+  /** Sends `{method, params, id}` and resolves with the answer of that id. */
+  async request(method: string, params?: unknown[]): Promise<Record<string, unknown>> {
+    await this.opened;
+    const id = this.nextId++;
+    const from = this.frames.length;
+    this.ws.send(JSON.stringify(params === undefined ? { method, id } : { method, params, id }));
+    return this.answer(id, from);
+  }
+
+  async answer(id: number | null, from = 0, timeoutMs = 10_000): Promise<Record<string, unknown>> {
+    const end = Date.now() + timeoutMs;
+    for (;;) {
+      const f = this.frames.slice(from).find((x) => x.json.id === id && ('result' in x.json || 'error' in x.json));
+      if (f) return f.json;
+      if (Date.now() > end) throw new Error(`no answer to request ${id}`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+
+  /** Stream frames (no request answers), unwrapped from the combined envelope. */
+  data(filter?: (d: Record<string, unknown>, stream: string | null) => boolean): Record<string, unknown>[] {
+    const out: Record<string, unknown>[] = [];
+    for (const f of this.frames) {
+      if ('id' in f.json && ('result' in f.json || 'error' in f.json)) continue;
+      const combined = typeof f.json.stream === 'string' && 'data' in f.json;
+      const d = (combined ? f.json.data : f.json) as Record<string, unknown>;
+      if (!filter || filter(d, combined ? (f.json.stream as string) : null)) out.push(d);
+    }
+    return out;
+  }
+
+  close(): Promise<void> {
+    if (this.ws.readyState === WebSocket.CLOSED) return Promise.resolve();
+    return new Promise((resolve) => {
+      this.ws.once('close', () => resolve());
+      this.ws.close();
+    });
+  }
+
+  get socket(): WebSocket {
+    return this.ws;
+  }
+}
