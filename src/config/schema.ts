@@ -145,6 +145,8 @@ export const serverSchema = section({
   cleanupIntervalMs: posInt(SV.cleanupIntervalMs),
   idleTimeoutMs: posInt(SV.idleTimeoutMs),
   ringCapacityMessages: posInt(SV.ringCapacityMessages),
+  maxChannels: posInt(SV.maxChannels),
+  channelIdleMs: posInt(SV.channelIdleMs),
 });
 
 const binanceStreams = z.array(z.enum(['trade', 'aggTrade', 'bookTicker', 'depth', 'kline_1m', 'forceOrder'])).nonempty();

@@ -154,6 +154,7 @@ export class Gateway {
       maxQueueBytes: c.server.maxQueueBytes, slowConsumerCloseMs: c.server.slowConsumerCloseMs,
       heartbeatIntervalMs: c.server.heartbeatIntervalMs, cleanupIntervalMs: c.server.cleanupIntervalMs,
       idleTimeoutMs: c.server.idleTimeoutMs, ringCapacityMessages: c.server.ringCapacityMessages,
+      maxChannels: c.server.maxChannels, channelIdleMs: c.server.channelIdleMs,
       staticDir: opts.webDir ?? DEFAULT_WEB_DIR,
       logger: this.log.child({ part: 'server' }),
       // Clients may create channels only for configured venues/symbols (bounded server state).

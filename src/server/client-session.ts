@@ -53,6 +53,8 @@ export interface SessionInfo {
   readonly socketBufferedBytes: number;
   readonly queueMessages: number;
   readonly queueBytes: number;
+  /** Most messages this client's queue ever held (how close bursts came to maxQueueMessages). */
+  readonly peakQueueMessages: number;
   readonly conflatedPending: number;
   readonly messagesSent: number;
   readonly bytesSent: number;
@@ -76,6 +78,7 @@ export class ClientSession implements Subscriber {
   private readonly queue: Queued[] = [];
   private queueHead = 0;
   private queueBytes = 0;
+  private peakQueue = 0;
   private readonly conflated = new Map<string, Buffer>();
   private readonly pendingGaps = new Map<string, { from: number; to: number }>();
   private backloggedSinceMs: number | null = null;
@@ -224,6 +227,7 @@ export class ClientSession implements Subscriber {
       socketBufferedBytes: this.closed ? 0 : this.transport.bufferedAmount(),
       queueMessages: this.queueLength,
       queueBytes: this.queueBytes,
+      peakQueueMessages: this.peakQueue,
       conflatedPending: this.conflated.size,
       ...this.counters,
     };
@@ -246,6 +250,7 @@ export class ClientSession implements Subscriber {
   private enqueue(frame: Buffer | string, bytes: number): void {
     this.queue.push({ frame, bytes });
     this.queueBytes += bytes;
+    if (this.queueLength > this.peakQueue) this.peakQueue = this.queueLength;
   }
 
   private write(frame: Buffer | string, bytes: number): void {

@@ -23,8 +23,12 @@ export const DEFAULT_MAX_INCOMING_PAYLOAD_BYTES = 64 * 1024;
 
 /** Bytes allowed in the socket's write buffer before our own queue takes over. */
 export const DEFAULT_MAX_SOCKET_BUFFERED_BYTES = 1024 * 1024;
-/** Our own per-client queue, behind the socket buffer: messages and bytes. */
-export const DEFAULT_MAX_QUEUE_MESSAGES = 2_000;
+/**
+ * Our own per-client queue, behind the socket buffer: messages and bytes. Sized so that the byte
+ * bound binds for trade-sized frames (~250 B): a backfill hands the server thousands of trades
+ * in one turn, which a reading client must be able to absorb (frames are shared, not copied).
+ */
+export const DEFAULT_MAX_QUEUE_MESSAGES = 16_384;
 export const DEFAULT_MAX_QUEUE_BYTES = 4 * 1024 * 1024;
 /** A client that keeps a full queue (dropping) this long without catching up is closed with 4008. */
 export const DEFAULT_SLOW_CONSUMER_CLOSE_MS = 10_000;
