@@ -1,0 +1,51 @@
+/**
+ * One upstream subscription per stream: 20 clients asking for a stream tickgate does not carry
+ * (ETHUSDT trades) make it subscribe once, on tickgate's existing connection (no new upstream
+ * connection); all 20 see the same trades, equal to the simulator's; the stream is released
+ * upstream after the grace period once the last client left.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { StreamClient, startCompatDemo, waitFor, type CompatDemo } from './helpers.js';
+
+describe('Binance-compatible endpoint: one upstream per stream, on demand', () => {
+  let c: CompatDemo;
+  const clients: StreamClient[] = [];
+
+  beforeAll(async () => {
+    c = await startCompatDemo({}, 200);
+    await waitFor(() => c.demo.gateway.readiness().ready, 'gateway ready', 20_000);
+  }, 40_000);
+
+  afterAll(async () => {
+    await Promise.all(clients.map((x) => x.close()));
+    await c?.stop();
+  });
+
+  const binanceConnections = (): number => c.demo.gateway.manager.details().filter((d) => d.venue === 'binance').length;
+
+  it('20 clients on ethusdt@trade: subscribed upstream once, same trades for all, equal to the simulator; released after the grace period', async () => {
+    const connsBefore = binanceConnections();
+    const feed = c.demo.gateway.feeds.get('binance')!;
+    const streamsOf = (): string[] => feed.connectionList().flatMap((x) => x.streams());
+    expect(streamsOf()).not.toContain('ethusdt@trade');
+    for (let i = 0; i < 20; i++) clients.push(new StreamClient(i % 2 === 0 ? `${c.ws}/ws/ethusdt@trade` : `${c.ws}/ws`));
+    await Promise.all(clients.map((x) => x.open()));
+    await Promise.all(clients.map((x, i) => (i % 2 === 0 ? Promise.resolve() : x.request('SUBSCRIBE', ['ethusdt@trade']).then((r) => expect(r).toEqual({ result: null, id: 1 })))));
+    await waitFor(() => clients.every((x) => x.data().length >= 40), '40 ETHUSDT trades on every client', 30_000);
+    expect(streamsOf().filter((s) => s === 'ethusdt@trade')).toHaveLength(1);
+    expect(binanceConnections()).toBe(connsBefore);
+    // Every client sees the same ids (from where each joined), in order, equal to the simulator's.
+    const last = Math.min(...clients.map((x) => x.data().at(-1)!.t as number));
+    const start = Math.max(...clients.map((x) => x.data()[0]!.t as number));
+    expect(last - start).toBeGreaterThan(10);
+    const truth = c.demo.simulator.truth.trades('binance', 'ETHUSDT', { fromId: start, toId: last }).map((t) => `${t.id}|${t.price}|${t.qty}|${t.timeMs}|${t.buyerMaker}`);
+    for (const x of clients) {
+      const seen = x.data().filter((d) => (d.t as number) >= start && (d.t as number) <= last).map((d) => `${d.t}|${d.p}|${d.q}|${d.T}|${d.m}`);
+      expect(seen).toEqual(truth);
+    }
+    await Promise.all(clients.map((x) => x.close()));
+    await waitFor(() => !streamsOf().includes('ethusdt@trade'), 'ethusdt@trade released upstream', 10_000);
+    // The configured stream is never released.
+    expect(streamsOf()).toContain('btcusdt@trade');
+  }, 60_000);
+});
