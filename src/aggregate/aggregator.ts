@@ -140,8 +140,12 @@ export class Aggregator {
    */
   private marker(e: StreamState | TradeGap): void {
     this.markers++;
-    const hold = this.symbolState(e.venue, e.symbol).hold;
-    if (e.type === 'trade_gap') hold.releaseAll();
+    const agg = this.symbolState(e.venue, e.symbol);
+    const hold = agg.hold;
+    if (e.type === 'trade_gap') {
+      hold.declaredGap();
+      agg.noteGap();
+    }
     else if (e.state === 'behind') hold.hold(e.source);
     else hold.whole(e.source);
   }

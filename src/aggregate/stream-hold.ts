@@ -10,6 +10,8 @@
 export type HoldKey = string;
 
 const RESTART: HoldKey = 'restart';
+/** After a declared hole: its seconds are unknown, so none is emitted empty before the next trade. */
+const GAP: HoldKey = 'gap';
 
 export interface StreamHoldStats {
   /** Holds started (markers and restarts). */
@@ -46,21 +48,27 @@ export class StreamHold {
     if (this.keys.delete(key)) this.stats.released++;
   }
 
-  /** A 'whole' marker: that stream caught up, which also ends a restart hold. */
+  /** A 'whole' marker: that stream caught up, which also ends a restart hold (a gap hold waits for its trade). */
   whole(source: HoldKey): void {
     this.release(source);
     this.release(RESTART);
   }
 
-  /** A declared hole ends every hold of the symbol's stream: nothing more is coming for it. */
-  releaseAll(): void {
+  /**
+   * A declared hole ends every hold of the symbol's stream (nothing more is coming for it); the
+   * clock then waits for the next trade (bounded like a restart), which follows the hole.
+   */
+  declaredGap(): void {
     this.stats.released += this.keys.size;
     this.keys.clear();
+    this.hold(GAP);
   }
 
-  /** A new trade was folded: a restart hold ends (trades now drive the windows). */
+  /** A new trade was folded: a restart or gap hold ends (trades now drive the windows). */
   onTrade(): void {
-    if (this.keys.size !== 0 && this.keys.has(RESTART)) this.release(RESTART);
+    if (this.keys.size === 0) return;
+    this.release(RESTART);
+    this.release(GAP);
   }
 
   /** Whether the clock may not close windows at nowMs; expires holds older than maxMs. */
@@ -68,7 +76,7 @@ export class StreamHold {
     if (this.keys.size === 0) return false;
     for (const [key, since] of this.keys) {
       if (Number.isNaN(since)) this.keys.set(key, nowMs);
-      else if (nowMs - since >= (key === RESTART ? this.restartMaxMs : this.maxMs)) {
+      else if (nowMs - since >= (key === RESTART || key === GAP ? this.restartMaxMs : this.maxMs)) {
         this.keys.delete(key);
         this.stats.expired++;
       }

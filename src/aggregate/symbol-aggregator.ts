@@ -82,6 +82,8 @@ export class SymbolAggregator {
   futureTrades = 0;
   /** Tick/volume partials not rebuilt at a restart (more than maxRebuildTrades behind). */
   notRebuilt = 0;
+  /** A TradeGap was declared and no trade came since: the seconds of the hole are unknown, not quiet. */
+  private afterGap = false;
 
   constructor(
     readonly venue: string,
@@ -175,6 +177,7 @@ export class SymbolAggregator {
     }
     this.hold.onTrade();
     const time = trade.eventTime;
+    if (this.afterGap) this.jumpPastGap(time);
     const folds = this.timeFolds;
     // A derived fold needs its first cursor before the 1 s fold can hand it a closed second.
     if (this.trades === 1) for (let i = 0; i < folds.length; i++) (folds[i] as TimeWindowFold).prime(time);
@@ -191,6 +194,17 @@ export class SymbolAggregator {
     this.tickCandles?.add(t);
     this.volumeBars?.add(t);
     return true;
+  }
+
+  /** A declared hole (TradeGap) came in order: the next trade's windows follow it without empty ones. */
+  noteGap(): void {
+    this.afterGap = true;
+  }
+
+  private jumpPastGap(time: number): void {
+    this.afterGap = false;
+    this.snapshots.jumpTo(time);
+    for (const f of this.timeFolds) f.jumpTo(time);
   }
 
   /** Wall clock tick: quiet windows close once venue time (estimated) minus lateness passes them. */

@@ -228,6 +228,27 @@ export class TimeWindowFold {
     }
   }
 
+  /**
+   * After a declared hole (TradeGap): the windows up to `time` are unknown, not quiet. Emits the
+   * open windows before it as they are, then moves the cursor to `time`'s window without
+   * emitting empty ones in between.
+   */
+  jumpTo(time: number): void {
+    if (this.cursor === undefined) return;
+    const iv = this.opts.intervalMs;
+    const start = time - (((time % iv) + iv) % iv);
+    if (start <= this.cursor) return;
+    const before = [...this.open.keys()].filter((k) => k < start).sort((a, b) => a - b);
+    for (const k of before) {
+      const acc = this.open.get(k) as OhlcvAcc;
+      this.open.delete(k);
+      if (this.hot === acc) this.hot = null;
+      this.cursor = k;
+      this.emit(acc);
+    }
+    this.cursor = start;
+  }
+
   /** Close all windows now (shutdown, end of a replay). */
   flush(): void {
     let last = -Infinity;

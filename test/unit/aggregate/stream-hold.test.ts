@@ -70,9 +70,9 @@ describe('stream hold', () => {
     expect(starts.length).toBeGreaterThanOrEqual(599);
   });
 
-  it('a declared TradeGap releases the hold; a hold never released expires after streamHoldMaxMs (counted)', () => {
+  it('a declared TradeGap releases the hold: the hole gets no invented empty seconds, the next trade follows it; a hold never released expires after streamHoldMaxMs (counted)', () => {
     const { agg, snaps } = make(5_000);
-    agg.ingest(trade('AAA', T0 + 100));
+    agg.ingest(trade('AAA', T0 + 100, '3'));
     agg.ingest(trade('BBB', T0 + 100));
     agg.ingest(state('AAA', 'behind'));
     agg.ingest(state('BBB', 'behind'));
@@ -80,11 +80,15 @@ describe('stream hold', () => {
     expect(snaps('AAA').length + snaps('BBB').length).toBe(0);
     agg.ingest(gap('AAA'));
     agg.onClock(T0 + 4_000);
-    expect(snaps("AAA").length).toBe(2);
-    expect(snaps('BBB').length).toBe(0);
-    agg.onClock(T0 + 8_100); // BBB's hold was first seen by the clock at +3 s
-    expect(snaps('BBB').length).toBe(7);
-    expect(agg.stats().holds).toEqual({ started: 2, released: 1, expired: 1 });
+    expect(snaps('AAA')).toEqual([]); // the hole's seconds are unknown: the clock waits for the next trade
+    agg.ingest(trade('AAA', T0 + 10_500, '4'));
+    agg.onClock(T0 + 12_005);
+    expect(snaps('AAA').map((s) => [s.startTime - T0, s.empty, s.close])).toEqual([[0, false, '3'], [10_000, false, '4']]);
+    agg.onClock(T0 + 13_005);
+    expect(snaps('AAA').at(-1)).toMatchObject({ startTime: T0 + 11_000, empty: true, close: '4' }); // quiet after the hole: empty again
+    // BBB's hold (first seen by the clock at +3 s) expired at the +12 s tick: its quiet seconds 0..11 are out.
+    expect(snaps('BBB').length).toBe(12);
+    expect(agg.stats().holds).toEqual({ started: 3, released: 2, expired: 1 });
   });
 
   it('trades of a behind stream still close their windows by event time', () => {
