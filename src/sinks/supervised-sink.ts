@@ -350,17 +350,21 @@ export class SupervisedSink {
   private async moveQueueToSpool(): Promise<void> {
     const sent: { chunk: SinkRecord[]; written: Promise<void> }[] = [];
     let refused: unknown = null;
-    while (this.queue.length > 0) {
-      const chunk = this.queue.slice(0, this.cfg.maxBatchRecords);
+    // Take the whole queue at once (one pass, no per-chunk splice of a long array).
+    const all = this.queue;
+    this.queue = [];
+    let i = 0;
+    for (; i < all.length; i += this.cfg.maxBatchRecords) {
+      const chunk = all.slice(i, i + this.cfg.maxBatchRecords);
       try {
         sent.push({ chunk, written: this.spool.append(chunk) });
       } catch (err) {
         refused = err;
         break;
       }
-      this.queue.splice(0, chunk.length);
       this.spillingRecords += chunk.length;
     }
+    if (i < all.length) this.queue = all.slice(i); // refused: the rest stays queued, in order
     const results = await Promise.allSettled(sent.map((x) => x.written));
     const back: SinkRecord[] = [];
     results.forEach((r, i) => {
