@@ -1,18 +1,20 @@
 /**
- * End to end: simulator (child process) -> gateway (this process: Binance feed, integrity,
- * pipeline, aggregation, SQLite sink, downstream server) -> stored aggregates and one downstream
- * client. The simulator's rate is raised stage by stage; a stage is "kept up" when, after a short
- * drain, the gateway has aggregated every trade a bare `ws` client received straight from the
- * simulator in the same time (the baseline), with nothing dropped. Latency: trade event time to
- * receipt, through the gateway vs straight from the simulator (the difference is what the gateway
- * adds), hdr histograms. Run: node --import tsx bench/e2e.bench.ts
+ * End-to-end capacity: simulator (child process: the load generator) -> gateway (this process:
+ * Binance feed with trade + bookTicker + depth on E2E_SYMBOLS symbols, integrity, pipeline,
+ * aggregation, SQLite sink, downstream server) -> SQLite AND one downstream WebSocket subscriber
+ * of every trades.binance.<SYM> channel. The rate is raised stage by stage (~10 s each); a stage
+ * is kept up only when EVERY output got everything: per symbol the stored 1 s snapshots' trade
+ * counts and first/last ids equal the simulator's ground truth, the subscriber got every id with
+ * no gap and no duplicate, and no pipeline consumer dropped anything (book tickers conflated by
+ * key are by design and reported apart). Stages stop at the first miss, or when the simulator
+ * can go no faster on the shared cores. Capacity = the highest kept stage,
+ * in frames/s the venue sent. Baseline (same run, before the gateway starts): the highest stage
+ * at which a bare `ws` client reading the simulator directly got every frame.
+ * Run: node --import tsx bench/e2e.bench.ts   (env: E2E_STAGES events/s list, E2E_STAGE_MS, E2E_SYMBOLS)
  */
-import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
 import * as hdr from 'hdr-histogram-js';
 import Database from 'better-sqlite3';
 import WebSocket from 'ws';
@@ -21,124 +23,225 @@ import { startGateway } from '../src/gateway/gateway.js';
 import { TickgateClient } from '../src/server/client.js';
 import type { DataMessage } from '../src/server/protocol.js';
 import type { Trade } from '../src/model/events.js';
+import { admin, manySymbols, setRate, simStats, sleep, startSimChild } from './helpers/sim-child.js';
 import { report, withRatio } from './report.js';
 
-const SYMBOLS = ['BTCUSDT', 'ETHUSDT'];
-/** Simulator rates (trades/s over Binance + Bybit; Binance gets about half). */
-const STAGES = (process.env.E2E_STAGES ?? '1000,2000,4000,8000').split(',').map(Number);
-const STAGE_MS = Number(process.env.E2E_STAGE_MS ?? 4_000);
-const DRAIN_MS = 2_000;
-const SIM_MAIN = fileURLToPath(new URL('../simulator/main.ts', import.meta.url));
+const SYMBOLS = manySymbols(Number(process.env.E2E_SYMBOLS ?? 100));
+/** Generated events/s per stage (an event is a book change or a taker order of 1-4 trades). */
+const STAGES = (process.env.E2E_STAGES ?? '2500,5000,10000,20000,30000,45000,60000').split(',').map(Number);
+const BASELINE_STAGES = (process.env.E2E_BASELINE_STAGES ?? '20000,40000,60000,90000,120000,160000').split(',').map(Number);
+const STAGE_MS = Number(process.env.E2E_STAGE_MS ?? 10_000);
+const BASELINE_STAGE_MS = 3_000;
+const DRAIN_MAX_MS = Number(process.env.E2E_DRAIN_MS ?? 10_000);
+const SHARED = 'the load generator (simulator child process) and the gateway (+ its subscriber) share the same 2 cores';
 
+interface Summary { total: number; firstId: number; lastId: number }
+const progress = (what: string): void => {
+  if (process.env.E2E_VERBOSE) process.stderr.write(`${new Date().toISOString()} ${what}\n`);
+};
 const histogram = (): hdr.Histogram => hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 600_000, numberOfSignificantValueDigits: 3 });
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+const streamsOf = (syms: readonly string[]): string[] => syms.flatMap((s) => [`${s.toLowerCase()}@trade`, `${s.toLowerCase()}@bookTicker`, `${s.toLowerCase()}@depth@100ms`]);
 
-async function startSimChild(): Promise<{ port: number; stop(): void }> {
-  const proc = spawn(process.execPath, ['--import', 'tsx', SIM_MAIN, '--port', '0', '--seed', '1', '--rate', '0', '--symbols', SYMBOLS.join(','), '--market-hours', 'always-open'],
-    { stdio: ['ignore', 'pipe', 'inherit'] });
-  const port = await new Promise<number>((resolve, reject) => {
-    createInterface({ input: proc.stdout! }).once('line', (l) => resolve((JSON.parse(l) as { port: number }).port));
-    proc.once('exit', (c) => reject(new Error(`simulator exited ${c}`)));
-  });
-  return { port, stop: () => proc.kill('SIGTERM') };
+async function truth(port: number): Promise<Map<string, Summary>> {
+  const out = new Map<string, Summary>();
+  await Promise.all(SYMBOLS.map(async (s) => {
+    const r = await fetch(`http://127.0.0.1:${port}/admin/summary/binance/${s}`);
+    const j = (await r.json()) as Summary | null;
+    out.set(s, j ?? { total: 0, firstId: -1, lastId: -1 });
+  }));
+  return out;
 }
 
-async function setRate(port: number, rate: number): Promise<void> {
-  const r = await fetch(`http://127.0.0.1:${port}/admin/generate`, { method: 'POST', body: JSON.stringify({ count: 0, rate }), headers: { 'content-type': 'application/json' } });
-  if (!r.ok) throw new Error(`setRate ${rate}: HTTP ${r.status}`);
+/** A bare ws client on the simulator, all streams of every symbol on one connection. */
+async function directClient(port: number): Promise<{ ws: WebSocket; frames: () => number }> {
+  const ws = new WebSocket(`ws://127.0.0.1:${port}/binance/ws`, { perMessageDeflate: false });
+  await new Promise((r) => ws.once('open', r));
+  const ack = new Promise((r) => ws.once('message', r));
+  ws.send(JSON.stringify({ method: 'SUBSCRIBE', params: streamsOf(SYMBOLS), id: 1 }));
+  await ack;
+  let n = 0;
+  ws.on('message', () => {
+    n++;
+  });
+  return { ws, frames: () => n };
+}
+
+/** Highest frames/s a bare client reads from the simulator with every frame delivered. */
+async function baseline(port: number): Promise<{ framesPerS: number; eventsPerS: number }> {
+  const c = await directClient(port);
+  let best = { framesPerS: 0, eventsPerS: 0 };
+  for (const target of BASELINE_STAGES) {
+    const q0 = (await simStats(port)).hubs.binance?.framesQueued ?? 0;
+    const r0 = c.frames();
+    const e0 = (await simStats(port)).generator.events;
+    const t0 = performance.now();
+    await setRate(port, target);
+    await sleep(BASELINE_STAGE_MS);
+    const e1 = (await simStats(port)).generator.events;
+    const got = c.frames() - r0;
+    const secs = (performance.now() - t0) / 1000;
+    await setRate(port, 0);
+    await sleep(1_000);
+    const queued = ((await simStats(port)).hubs.binance?.framesQueued ?? 0) - q0;
+    const eventsPerS = (e1 - e0) / secs;
+    const kept = c.frames() - r0 === queued;
+    const framesPerS = Math.round(got / secs);
+    report({ bench: 'e2e.baseline_stage', metric: 'frames_per_s', value: framesPerS, unit: 'frames/s', targetEventsPerS: target, eventsPerS: Math.round(eventsPerS), keptUp: kept });
+    if (!kept) break;
+    // The simulator itself is saturated (shared cores): a higher target would measure nothing new.
+    const saturated = framesPerS < best.framesPerS * 1.1;
+    if (framesPerS > best.framesPerS) best = { framesPerS, eventsPerS: Math.round(eventsPerS) };
+    if (saturated) break;
+  }
+  c.ws.terminate();
+  return best;
 }
 
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'tickgate-e2e-bench-'));
-  const sim = await startSimChild();
-  const base = `127.0.0.1:${sim.port}`;
+  const sim = await startSimChild({ symbols: SYMBOLS, maxStreams: 1024, historyTradesPerSymbol: 2_000_000 });
+  const base = await baseline(sim.port);
+  progress('baseline done');
+  // The baseline made trades the gateway never saw: it resumes from now (the stores are empty).
+  const start = await truth(sim.port);
+
+  const host = `127.0.0.1:${sim.port}`;
   const { config } = loadConfig({
     env: {},
     cli: {
       log: { level: 'silent' }, marketHours: { skip: true },
-      venues: { binance: { enabled: true, wsBaseUrl: `ws://${base}/binance`, restBaseUrl: `http://${base}/binance`, symbols: SYMBOLS, streams: ['trade'] } },
+      venues: { binance: { enabled: true, wsBaseUrl: `ws://${host}/binance`, restBaseUrl: `http://${host}/binance`, symbols: SYMBOLS, streams: ['trade', 'bookTicker', 'depth'] } },
       connection: { networkCheck: 'off' },
       sinks: [`sqlite:${dir}/tickgate.db`], storage: { spoolDir: `${dir}/spool` }, server: { port: 0 },
     },
   });
+  progress('truth read; starting gateway');
   const gw = await startGateway(config);
+  progress('gateway started');
 
-  // Baseline: a bare ws client straight on the simulator's trade streams.
-  const directIds = new Map(SYMBOLS.map((s) => [s, new Set<number>()]));
-  let direct = 0;
-  let hDirect = histogram();
-  const ws = new WebSocket(`ws://${base}/binance/stream?streams=${SYMBOLS.map((s) => `${s.toLowerCase()}@trade`).join('/')}`, { perMessageDeflate: false });
-  ws.on('message', (raw) => {
-    const m = JSON.parse(raw.toString()) as { data: { s: string; t: number; T: number } };
-    directIds.get(m.data.s)!.add(m.data.t);
-    direct++;
-    hDirect.recordValue(Math.max(1, Date.now() - m.data.T));
-  });
-  await new Promise((r) => ws.once('open', r));
-
-  // Through the gateway: a downstream client on the same trades.
-  let viaGateway = 0;
+  // The downstream subscriber: every trades channel, ids checked per symbol.
+  const down = new Map(SYMBOLS.map((s) => [s, { first: -1, last: -1, count: 0, dups: 0, holes: 0 }]));
+  let gaps = 0;
   let hGateway = histogram();
   const client = new TickgateClient<Trade>({ url: `${gw.url!.replace(/^http/, 'ws')}/ws`, channels: SYMBOLS.map((s) => `trades.binance.${s}`) });
-  client.on('data', (m: DataMessage<Trade>) => { viaGateway++; hGateway.recordValue(Math.max(1, Date.now() - m.data.eventTime)); });
+  client.on('data', (m: DataMessage<Trade>) => {
+    const d = down.get(m.data.symbol);
+    const id = m.data.seq;
+    if (!d || id === null) return;
+    if (d.last >= 0 && id <= d.last) d.dups++;
+    else {
+      if (d.last >= 0 && id > d.last + 1) d.holes += id - d.last - 1;
+      if (d.first < 0) d.first = id;
+      d.last = id;
+      d.count++;
+    }
+    hGateway.recordValue(Math.max(1, Date.now() - m.data.eventTime));
+  });
+  client.on('gap', () => {
+    gaps++;
+  });
   client.connect();
-  while (!gw.readiness().ready || SYMBOLS.some((s) => client.position(`trades.binance.${s}`) === undefined)) await sleep(50);
+  const w0 = Date.now();
+  while (!gw.readiness().ready || SYMBOLS.some((s) => client.position(`trades.binance.${s}`) === undefined)) {
+    if (Date.now() - w0 > 30_000) throw new Error(`gateway not ready after 30 s: ${JSON.stringify({ readiness: gw.readiness(), subscribed: SYMBOLS.filter((s) => client.position(`trades.binance.${s}`) !== undefined).length })}`);
+    await sleep(50);
+  }
+  progress('subscriber ready');
+  await sleep(1_000);
 
-  let maxKept = 0;
-  let generatingS = 0;
-  for (const rate of STAGES) {
-    hDirect = histogram(); hGateway = histogram();
-    const d0 = direct; const g0 = viaGateway; const a0 = gw.aggregator.stats().trades;
+  // The sink creates its file on the first write.
+  let db: Database.Database | null = null;
+  const storedRows = (): Array<{ symbol: string; n: number; f: number; l: number }> => {
+    if (!db && existsSync(`${dir}/tickgate.db`)) db = new Database(`${dir}/tickgate.db`, { readonly: true });
+    return db ? (db.prepare(STORED_SQL).all() as Array<{ symbol: string; n: number; f: number; l: number }>) : [];
+  };
+  const STORED_SQL = ("SELECT symbol, coalesce(sum(trade_count), 0) AS n, min(CAST(first_trade_id AS INTEGER)) AS f, max(CAST(last_trade_id AS INTEGER)) AS l FROM snapshots WHERE venue = 'binance' AND trade_count > 0 GROUP BY symbol");
+  const direct = await directClient(sim.port);
+
+  /** Per-output accounting against truth made since the gateway started. */
+  const account = (t: Map<string, Summary>) => {
+    const rows = new Map(storedRows().map((r) => [r.symbol, r]));
+    let want = 0; let lost = 0; let duplicated = 0; let idMismatch = 0; let downstreamMissing = 0; let downstreamDup = 0;
+    for (const s of SYMBOLS) {
+      const now = t.get(s)!;
+      const before = start.get(s)!;
+      const n = now.total - before.total;
+      if (n === 0) continue;
+      const firstId = now.lastId - n + 1;
+      want += n;
+      const r = rows.get(s);
+      const stored = r?.n ?? 0;
+      lost += Math.max(0, n - stored);
+      duplicated += Math.max(0, stored - n);
+      if (!r || r.f !== firstId || r.l !== now.lastId) idMismatch++;
+      const d = down.get(s)!;
+      // d.count = distinct increasing ids received; every id of firstId..lastId must be there.
+      downstreamMissing += Math.max(0, n - d.count);
+      downstreamDup += d.dups;
+    }
+    return { want, lost, duplicated: duplicated + downstreamDup, idMismatch, downstreamMissing, downstreamDup };
+  };
+
+  type StageResult = { target: number; framesPerS: number; tradesPerS: number; kept: boolean; acc: ReturnType<typeof account>; drainMs: number; dropped: number; gaps: number };
+  let best: StageResult | null = null;
+  let failed: StageResult | null = null;
+  for (const target of STAGES) {
+    hGateway = histogram();
+    const f0 = direct.frames();
+    const t0m = await truth(sim.port);
     const t0 = performance.now();
-    await setRate(sim.port, rate);
+    await setRate(sim.port, target);
     await sleep(STAGE_MS);
     await setRate(sim.port, 0);
-    const genS = (performance.now() - t0) / 1000;
-    generatingS += genS;
-    const aggAtEnd = gw.aggregator.stats().trades - a0;
-    await sleep(DRAIN_MS);
-    const published = direct - d0;
-    const aggregated = gw.aggregator.stats().trades - a0;
-    const dropped = Object.values(gw.pipeline.stats().consumers).reduce((a, c) => a + c.dropped.total, 0);
-    const kept = aggregated === published && dropped === 0;
-    if (kept) maxKept = rate;
-    report(withRatio({
-      bench: 'e2e.stage', metric: 'trades_aggregated_per_s', value: Math.round(aggAtEnd / genS), unit: 'trades/s',
-      baseline: Math.round(published / genS), baselineName: 'simulator published (bare ws client)',
-      simRate: rate, published, aggregatedAfterDrain: aggregated, deliveredDownstream: viaGateway - g0, pipelineDrops: dropped, keptUp: kept,
-    }));
-    report(withRatio({
-      bench: 'e2e.stage', metric: 'latency_p50_ms', value: hGateway.getValueAtPercentile(50), unit: 'ms',
-      baseline: Math.max(1, hDirect.getValueAtPercentile(50)), baselineName: 'simulator -> bare ws client', simRate: rate,
-      p99Ms: hGateway.getValueAtPercentile(99), baselineP99Ms: hDirect.getValueAtPercentile(99),
-      gatewayAddedP50Ms: hGateway.getValueAtPercentile(50) - hDirect.getValueAtPercentile(50),
-      gatewayAddedP99Ms: hGateway.getValueAtPercentile(99) - hDirect.getValueAtPercentile(99),
-    }));
-    if (!kept) break;
+    const secs = (performance.now() - t0) / 1000;
+    const t1m = await truth(sim.port);
+    const frames = direct.frames() - f0;
+    let trades = 0;
+    for (const s of SYMBOLS) trades += t1m.get(s)!.total - t0m.get(s)!.total;
+    // Drain: wait until every output holds every trade, or give up.
+    const d0 = performance.now();
+    let acc = account(t1m);
+    while ((acc.lost > 0 || acc.idMismatch > 0 || acc.downstreamMissing > 0) && performance.now() - d0 < DRAIN_MAX_MS) {
+      await sleep(250);
+      acc = account(t1m);
+    }
+    const drainMs = Math.round(performance.now() - d0);
+    // Conflated book tickers are by design (latest value per key); any other drop is a loss.
+    const consumers = Object.values(gw.pipeline.stats().consumers);
+    const dropped = consumers.reduce((a, c) => a + c.dropped.dropOldest + c.dropped.spillFailed, 0);
+    const conflated = consumers.reduce((a, c) => a + c.dropped.conflated, 0);
+    const kept = acc.lost === 0 && acc.duplicated === 0 && acc.idMismatch === 0 && acc.downstreamMissing === 0 && dropped === 0 && gaps === 0;
+    const r: StageResult = { target, framesPerS: Math.round(frames / secs), tradesPerS: Math.round(trades / secs), kept, acc, drainMs, dropped, gaps };
+    report({
+      bench: 'e2e.stage', metric: 'frames_per_s', value: r.framesPerS, unit: 'frames/s', tradesPerS: r.tradesPerS, targetEventsPerS: target, symbols: SYMBOLS.length,
+      keptUp: kept, ...acc, pipelineDrops: dropped, bookTickersConflated: conflated, gapNotices: gaps, drainMs,
+      latencyP50Ms: hGateway.getValueAtPercentile(50), latencyP99Ms: hGateway.getValueAtPercentile(99),
+    });
+    if (!kept) {
+      failed = r;
+      break;
+    }
+    const saturated = best !== null && r.framesPerS < best.framesPerS * 1.1;
+    if (best === null || r.framesPerS > best.framesPerS) best = r;
+    if (saturated) break;
   }
 
+  direct.ws.terminate();
   await client.close();
-  ws.close();
-  const emitted = gw.status().aggregates;
+  (db as Database.Database | null)?.close();
   await gw.stop();
-  sim.stop();
-  // Stored: per symbol, the sum of 1 s snapshot trade counts must equal every trade published.
-  const db = new Database(`${dir}/tickgate.db`, { readonly: true });
-  let stored = 0; let lost = 0; let duplicated = 0;
-  for (const s of SYMBOLS) {
-    const n = (db.prepare("SELECT coalesce(sum(trade_count), 0) AS n FROM snapshots WHERE venue = 'binance' AND symbol = ?").get(s) as { n: number }).n;
-    const want = directIds.get(s)!.size;
-    stored += n; lost += Math.max(0, want - n); duplicated += Math.max(0, n - want);
-  }
-  db.close();
-  const published = [...directIds.values()].reduce((a, x) => a + x.size, 0);
-  report(withRatio({
-    bench: 'e2e.total', metric: 'trades_stored', value: stored, unit: 'trades', baseline: published, baselineName: 'simulator published',
-    lost, duplicated, maxKeptUpSimRate: maxKept,
-    storedTradesPerGeneratingS: Math.round(stored / generatingS), publishedTradesPerGeneratingS: Math.round(published / generatingS), snapshotsEmitted: emitted.snapshots, candlesEmitted: emitted.candles,
-  }));
+  await sim.stop();
   rmSync(dir, { recursive: true, force: true });
-  if (lost > 0 || duplicated > 0) process.exitCode = 1;
+  const b = best;
+  report(withRatio({
+    bench: 'e2e.capacity', metric: 'frames_per_s', value: b?.framesPerS ?? 0, unit: 'frames/s',
+    tradesPerS: b?.tradesPerS ?? 0, symbols: SYMBOLS.length,
+    lost: b?.acc.lost ?? 0, duplicated: b?.acc.duplicated ?? 0, downstreamMissing: b?.acc.downstreamMissing ?? 0,
+    baseline: Math.max(1, base.framesPerS), baselineName: 'bare ws client reading the simulator directly (highest stage with every frame)',
+    data: 'trade + bookTicker + depth@100ms per symbol', outputs: 'SQLite snapshots (count, first/last id per symbol) AND a downstream subscriber of every trades channel (ids continuous)',
+    stageMs: STAGE_MS, cores: SHARED,
+    firstFailedStage: failed ? { framesPerS: failed.framesPerS, tradesPerS: failed.tradesPerS, ...failed.acc, pipelineDrops: failed.dropped, gapNotices: failed.gaps } : null,
+  }));
 }
 
 await main();

@@ -1,7 +1,7 @@
 /**
  * Runnable entry: `node --import tsx simulator/main.ts --port 9100 --seed 7 --rate 500 --symbols BTCUSDT,AAPL`.
  * Load flags: --venues binance[,bybit..] --random-bursts on|off --max-streams N
- * --history-trades-per-symbol N --tick-ms N. Prints the URLs (one JSON line) and runs until SIGINT/SIGTERM.
+ * --history-trades-per-symbol N --tick-ms N --weight-limit-per-min N. Prints the URLs (one JSON line) and runs until SIGINT/SIGTERM.
  */
 import { parseArgs } from 'node:util';
 import { startSimulator } from './index.js';
@@ -18,6 +18,7 @@ const { values } = parseArgs({
     'max-streams': { type: 'string' },
     'random-bursts': { type: 'string' },
     'tick-ms': { type: 'string' },
+    'weight-limit-per-min': { type: 'string' },
   },
   strict: true,
 });
@@ -50,13 +51,14 @@ if (bursts !== undefined && bursts !== 'on' && bursts !== 'off') {
   process.exit(2);
 }
 const maxStreams = int('max-streams', values['max-streams']);
+const weight = int('weight-limit-per-min', values['weight-limit-per-min']);
 const history = int('history-trades-per-symbol', values['history-trades-per-symbol']);
 const tickMs = int('tick-ms', values['tick-ms']);
 
 const sim = await startSimulator({
   ...(venues !== undefined ? { venues: venues as (typeof VENUE_IDS)[number][] } : {}),
   ...(bursts !== undefined ? { randomBursts: bursts === 'on' } : {}),
-  ...(maxStreams !== undefined ? { binance: { maxStreams } } : {}),
+  binance: { ...(maxStreams !== undefined ? { maxStreams } : {}), ...(weight !== undefined ? { weightLimitPerMin: weight } : {}) },
   ...(history !== undefined ? { historyTradesPerSymbol: history } : {}),
   ...(tickMs !== undefined ? { tickMs } : {}),
   port: int('port', values.port) ?? 0,

@@ -18,6 +18,11 @@ export interface Child {
 
 async function startChild(file: string, args: string[]): Promise<Child> {
   const proc = spawn(process.execPath, ['--import', 'tsx', file, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+  // A bench that crashes must not leave its load generator running.
+  const reap = (): void => {
+    if (proc.exitCode === null) proc.kill('SIGKILL');
+  };
+  process.once('exit', reap);
   const port = await new Promise<number>((resolve, reject) => {
     createInterface({ input: proc.stdout! }).once('line', (l) => resolve((JSON.parse(l) as { port: number }).port));
     proc.once('exit', (c) => reject(new Error(`${file} exited ${c}`)));
@@ -38,6 +43,7 @@ export interface SimChildOptions {
   readonly maxStreams?: number;
   readonly historyTradesPerSymbol?: number;
   readonly seed?: number;
+  readonly weightLimitPerMin?: number;
 }
 
 export function startSimChild(o: SimChildOptions): Promise<Child> {
@@ -45,6 +51,7 @@ export function startSimChild(o: SimChildOptions): Promise<Child> {
     '--port', '0', '--seed', String(o.seed ?? 1), '--rate', '0', '--symbols', o.symbols.join(','), '--market-hours', 'always-open',
     '--random-bursts', 'off', '--venues', o.venues ?? 'binance',
     ...(o.maxStreams !== undefined ? ['--max-streams', String(o.maxStreams)] : []),
+    ...(o.weightLimitPerMin !== undefined ? ['--weight-limit-per-min', String(o.weightLimitPerMin)] : []),
     ...(o.historyTradesPerSymbol !== undefined ? ['--history-trades-per-symbol', String(o.historyTradesPerSymbol)] : []),
   ]);
 }
