@@ -3,7 +3,10 @@
  * latency added from publish() to client receive (p50/p99, hdr histogram), for tickgate's
  * DownstreamServer vs a bare `ws` server broadcasting the same frames (built once per message)
  * to the same clients in the same run. Clients live in a child process so they do not share the
- * server's event loop. Run: node --import tsx bench/fanout.bench.ts
+ * server's event loop. Also the cost of one publish() per event (what the gateway's downstream
+ * consumer pays per trade, inline when its queue spills): with no subscriber and with one
+ * (a real ClientSession on a counting transport), vs building the same frame bare.
+ * Run: node --import tsx bench/fanout.bench.ts
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { loadavg } from 'node:os';
@@ -11,6 +14,9 @@ import { fileURLToPath } from 'node:url';
 import * as hdr from 'hdr-histogram-js';
 import WebSocket, { WebSocketServer } from 'ws';
 import { DownstreamServer } from '../src/server/server.js';
+import { ChannelHub } from '../src/server/channel-hub.js';
+import { ClientSession } from '../src/server/client-session.js';
+import { serverDefaults } from '../src/config/defaults/server.js';
 import { report, withRatio } from './report.js';
 
 const CLIENTS = Number(process.env.FANOUT_CLIENTS ?? 1000);
@@ -112,7 +118,53 @@ async function run(child: ChildProcess, url: string, subscribe: boolean, publish
   };
 }
 
+/** A trade as the gateway publishes it (the model's fields and typical sizes). */
+function trade(i: number): Record<string, unknown> {
+  return {
+    type: 'trade', venue: 'binance', symbol: 'BTCUSDT', eventTime: 1_764_000_000_000 + i, receiveTime: 1_764_000_000_003 + i,
+    tradeId: String(3_735_000_000 + i), seq: 3_735_000_000 + i, price: '61234.01000000', size: '0.00150000', side: i % 2 ? 'buy' : 'sell', source: 'trade',
+  };
+}
+
+const PUBLISH_EVENTS = Number(process.env.FANOUT_PUBLISH_EVENTS ?? 300_000);
+
+/** ns per call of fn(i) over n calls, best of 3 (after a warm-up). */
+function nsPer(n: number, fn: (i: number) => void): number {
+  for (let i = 0; i < 20_000; i++) fn(i);
+  let best = Infinity;
+  for (let r = 0; r < 3; r++) {
+    const t0 = process.hrtime.bigint();
+    for (let i = 0; i < n; i++) fn(i);
+    best = Math.min(best, Number(process.hrtime.bigint() - t0) / n);
+  }
+  return best;
+}
+
+function publishCost(): void {
+  const events = Array.from({ length: 4096 }, (_, i) => trade(i));
+  let seq = 0;
+  const bare = nsPer(PUBLISH_EVENTS, (i) => {
+    const frame = Buffer.from(JSON.stringify({ type: 'data', channel: CHANNEL, seq: ++seq, epoch: 1, data: events[i & 4095] }));
+    if (frame.length === 0) throw new Error('empty');
+  });
+  const none = new ChannelHub({ ringCapacityMessages: serverDefaults.ringCapacityMessages });
+  const noSubscriber = nsPer(PUBLISH_EVENTS, (i) => { none.publish(CHANNEL, events[i & 4095]); });
+  const one = new ChannelHub({ ringCapacityMessages: serverDefaults.ringCapacityMessages });
+  let written = 0;
+  const session = new ClientSession(1, 'bench', {
+    send: () => { written++; }, bufferedAmount: () => 0, close: () => undefined, terminate: () => undefined,
+  }, serverDefaults, Date.now, () => undefined);
+  one.subscribe(CHANNEL, session);
+  const oneSubscriber = nsPer(PUBLISH_EVENTS, (i) => { one.publish(CHANNEL, events[i & 4095]); });
+  if (written === 0) throw new Error('nothing delivered');
+  const common = { events: PUBLISH_EVENTS, baselineName: 'bare frame build (JSON.stringify + Buffer.from)', loadavg1: Number(loadavg()[0]!.toFixed(2)) };
+  report(withRatio({ bench: 'server.publish', metric: 'ns_per_event_no_subscriber', value: Math.round(noSubscriber), unit: 'ns', baseline: Math.round(bare), ...common }));
+  report(withRatio({ bench: 'server.publish', metric: 'ns_per_event_one_subscriber', value: Math.round(oneSubscriber), unit: 'ns', baseline: Math.round(bare), ...common }));
+}
+
 async function main(): Promise<void> {
+  publishCost();
+
   const child = fork(fileURLToPath(import.meta.url), ['--client'], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
 
   // Baseline: bare ws, one frame built per message, sent to every client.
