@@ -35,6 +35,8 @@ import { buildStatus, readiness, type Readiness } from './status-builder.js';
 import { registerGatewayMetrics } from './metrics-wiring.js';
 import { loadResume } from './resume.js';
 import type { GatewayStatus } from './status.js';
+import { addCompatConsumer, createBinanceCompat } from './compat-wiring.js';
+import type { BinanceCompat } from '../compat/binance/index.js';
 
 export interface GatewayOptions {
   readonly logger?: Logger;
@@ -61,6 +63,8 @@ export class Gateway {
   readonly enrichment: EnrichmentRunner;
   readonly sinks: SinkSet;
   readonly server: DownstreamServer | null;
+  /** The Binance-compatible endpoint on the server's port (src/compat/binance), or null. */
+  readonly compat: BinanceCompat | null;
   readonly metrics = new MetricsRegistry();
   readonly feeds = new Map<string, VenueFeed>();
   readonly startedAt: number;
@@ -145,6 +149,7 @@ export class Gateway {
       });
     }));
 
+    this.compat = createBinanceCompat(c, this.feeds, this.log.child({ part: 'compat' }));
     this.server = c.server.enabled ? new DownstreamServer({
       host: c.server.host, port: c.server.port, token: c.server.token ?? undefined,
       maxConnections: c.server.maxConnections, maxEventLoopLagMs: c.server.maxEventLoopLagMs,
@@ -236,6 +241,7 @@ export class Gateway {
         handler: (e) => { if (e.type === 'book_ticker') server.publish(`book.${e.venue}.${e.symbol}`, e); },
       });
     }
+    if (this.compat) addCompatConsumer(this.compat, this.pipeline, Math.max(c.pipeline.maxQueueItems, 100_000));
     registerGatewayMetrics(this);
   }
 
@@ -247,6 +253,7 @@ export class Gateway {
   async start(): Promise<void> {
     this.sinks.start(); // each sink replays its spool before new records
     if (this.server) await this.server.start();
+    this.compat?.start();
     this.stopFlush = startFlushTimer(this.aggregator, {
       enrichment: this.enrichment, enrichIntervalMs: this.config.aggregate.enrichIntervalMs, enrichWindowMs: this.config.aggregate.enrichWindowMs,
     });
@@ -303,6 +310,7 @@ export class Gateway {
     this.aggregator.flush();
     await this.pipeline.close();
     await this.sinks.close(this.config.storage.closeTimeoutMs);
+    this.compat?.stop();
     if (this.server) await this.server.stop();
     this.log.info({}, 'gateway stopped');
   }

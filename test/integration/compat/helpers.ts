@@ -5,8 +5,6 @@
  */
 import { createServer } from 'node:http';
 import WebSocket from 'ws';
-import { addCompatConsumer, createBinanceCompat } from '../../../src/gateway/compat-wiring.js';
-import { silentLogger } from '../../../src/observability/logger.js';
 import { startDemo, type Demo } from '../../../src/gateway/demo.js';
 import type { PlainObject } from '../../../src/config/layers.js';
 import { deepMerge } from '../../../src/config/layers.js';
@@ -35,9 +33,7 @@ export async function startCompatDemo(overrides: PlainObject = {}, rate = 200): 
   });
   // TEMP until the server mount exists: the endpoint on its own loopback server.
   const g = demo.gateway;
-  const compat = createBinanceCompat(g.config, g.feeds, silentLogger())!;
-  addCompatConsumer(compat, g.pipeline, 100_000);
-  compat.start();
+  const compat = g.compat!;
   const srv = createServer((req, res) => compat.handleRequest(req, res));
   srv.on('upgrade', (req, socket, head) => compat.handleUpgrade(req, socket, head));
   await new Promise<void>((r) => srv.listen(0, '127.0.0.1', () => r()));
@@ -45,7 +41,6 @@ export async function startCompatDemo(overrides: PlainObject = {}, rate = 200): 
   return {
     demo, rest: `${http}/binance`, ws: `${http.replace(/^http/, 'ws')}/binance`,
     async stop() {
-      compat.stop();
       srv.close();
       await demo.stop();
       tmp.remove();
