@@ -88,4 +88,12 @@ export function registerGatewayMetrics(g: Gateway): void {
   m.counter('tickgate_downstream_drops_total', 'Messages dropped for slow clients', [], () => [[{}, g.server?.stats().drops ?? 0]]);
   m.counter('tickgate_admission_rejections_total', 'Downstream connections refused (1013/1011)', ['reason'],
     () => Object.entries(g.server?.stats().admissionRejections ?? {}).map(([r, n]): Sample => [{ reason: r }, n]));
+  m.counter('tickgate_downstream_gap_notices_total', 'Slow-consumer gap notices sent to downstream clients', [], () => [[{}, g.server?.stats().gapNotices ?? 0]]);
+  m.gauge('tickgate_downstream_channels', 'Channels the downstream server holds (bounded by server.maxChannels)', [], () => [[{}, g.server?.stats().channels ?? 0]]);
+  m.counter('tickgate_downstream_channel_refusals_total', 'Subscribes refused: channel not served, channel limit, venue breaker open', ['reason'], () => {
+    const r = g.server?.stats().channelRefusals;
+    return r ? [[{ reason: 'not_served' }, r.notServed], [{ reason: 'limit' }, r.limit], [{ reason: 'breaker_open' }, r.breakerOpen]] : [];
+  });
+  m.gauge('tickgate_event_loop_lag_recent_p99_ms', 'Event-loop lag p99 over the recent window (what admission compares with server.maxEventLoopLagMs)', [],
+    () => (g.pipeline.lag ? [[{}, g.pipeline.lag.recentP99Ms()]] : []));
 }
