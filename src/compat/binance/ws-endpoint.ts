@@ -69,14 +69,14 @@ export class WsEndpoint {
       this.counters.refused++;
       return refuse(socket, 503, 'Service Unavailable');
     }
+    if (names.length > this.opts.maxStreamsPerConnection) return refuse(socket, 400, 'Bad Request');
+    // A name in the URL that is no stream (ccxt appends a connection number: /ws/1) or names an
+    // unlisted symbol opens a connection that carries nothing for it, as Binance's does.
     const specs: StreamSpec[] = [];
     for (const n of new Set(names)) {
       const spec = parseStream(n);
-      if (spec === null) return refuse(socket, 400, 'Bad Request');
-      specs.push(spec);
+      if (spec !== null && (await this.opts.isListed(spec.symbol))) specs.push(spec);
     }
-    if (specs.length > this.opts.maxStreamsPerConnection) return refuse(socket, 400, 'Bad Request');
-    for (const s of specs) if (!(await this.opts.isListed(s.symbol))) return refuse(socket, 400, 'Bad Request');
     if (socket.destroyed) return;
     this.wss.handleUpgrade(req, socket, head, (ws) => {
       const session = this.open(ws, combined);

@@ -1,0 +1,99 @@
+/**
+ * ccxt (the library traders already run), unchanged, pointed at tickgate's Binance-compatible
+ * endpoint by its `urls` override, against a gateway fed by the simulator: loadMarkets,
+ * watchTrades (trades equal the simulator's), watchOrderBook (ccxt's own U/u checks on top of
+ * tickgate's snapshot; its book equal to the simulator's at the same update id), fetchOHLCV,
+ * fetchOrderBook and fetchTrades.
+ */
+import ccxt from 'ccxt';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startCompatDemo, waitFor, type CompatDemo } from './helpers.js';
+
+type ProBinance = InstanceType<typeof ccxt.pro.binance>;
+
+/** A ccxt binance whose every public URL points at tickgate; nothing reaches binance.com. */
+export function ccxtAt(rest: string, ws: string): ProBinance {
+  const ex = new ccxt.pro.binance({ enableRateLimit: false, options: { fetchMarkets: { types: ['spot'] }, fetchCurrencies: false } });
+  const api = ex.urls.api as Record<string, unknown>;
+  for (const k of Object.keys(api)) if (typeof api[k] === 'string') api[k] = `${rest}/${k}`; // non-spot APIs: refused by tickgate, never Binance
+  api.public = `${rest}/api/v3`;
+  api.private = `${rest}/api/v3`;
+  api.v1 = `${rest}/api/v1`;
+  api.ws = { ...(api.ws as Record<string, unknown>), spot: `${ws}/ws` };
+  ex.has.fetchCurrencies = false;
+  return ex;
+}
+
+describe('ccxt through tickgate\'s Binance-compatible endpoint', () => {
+  let c: CompatDemo;
+  let ex: ProBinance;
+
+  beforeAll(async () => {
+    c = await startCompatDemo({}, 200);
+    await waitFor(() => c.demo.gateway.readiness().ready, 'gateway ready', 20_000);
+    ex = ccxtAt(c.rest, c.ws);
+    await ex.loadHttpProxyAgent(); // ccxt needs a plain-http agent for ws:// (loopback, no TLS)
+  }, 40_000);
+
+  afterAll(async () => {
+    await ex?.close();
+    await c?.stop();
+  });
+
+  it('loadMarkets: BTC/USDT with the venue\'s precision and limits', async () => {
+    const markets = await ex.loadMarkets();
+    const m = markets['BTC/USDT']!;
+    expect(m.id).toBe('BTCUSDT');
+    expect(m.spot).toBe(true);
+    expect(m.precision.price).toBeGreaterThan(0);
+    expect(m.limits.amount?.min).toBeGreaterThan(0);
+  });
+
+  it('watchTrades: consecutive ids whose price and amount equal the simulator\'s', async () => {
+    const seen = new Map<string, { price: number; amount: number; timestamp: number; side: string }>();
+    while (seen.size < 30) {
+      for (const t of await ex.watchTrades('BTC/USDT')) seen.set(t.id!, { price: t.price, amount: t.amount!, timestamp: t.timestamp!, side: t.side! });
+    }
+    const ids = [...seen.keys()].map(Number).sort((a, b) => a - b);
+    const truth = c.demo.simulator.truth.trades('binance', 'BTCUSDT', { fromId: ids[0]!, toId: ids.at(-1)! });
+    expect(truth.map((t) => t.id)).toEqual(ids); // none missing in between
+    for (const t of truth) {
+      const s = seen.get(String(t.id))!;
+      expect([s.price, s.amount, s.timestamp, s.side]).toEqual([Number(t.price), Number(t.qty), t.timeMs, t.buyerMaker ? 'sell' : 'buy']);
+    }
+  }, 30_000);
+
+  it('watchOrderBook: ccxt\'s book (its own snapshot + U/u checks) equals the simulator\'s at the same update id', async () => {
+    let book = await ex.watchOrderBook('BTC/USDT');
+    for (let i = 0; i < 20; i++) book = await ex.watchOrderBook('BTC/USDT');
+    c.demo.simulator.setRate(0);
+    c.demo.simulator.publishBooks();
+    const truth = c.demo.simulator.truth.book('binance', 'BTCUSDT')!;
+    const deadline = Date.now() + 15_000;
+    while ((book.nonce ?? 0) < truth.lastUpdateId && Date.now() < deadline) {
+      book = await Promise.race([ex.watchOrderBook('BTC/USDT'), new Promise<typeof book>((r) => setTimeout(() => r(book), 500))]);
+    }
+    expect(book.nonce).toBe(truth.lastUpdateId);
+    const n = 50;
+    expect(book.bids.slice(0, n).map(([p, q]) => [p, q])).toEqual(truth.bids.slice(0, n).map(([p, q]) => [Number(p), Number(q)]));
+    expect(book.asks.slice(0, n).map(([p, q]) => [p, q])).toEqual(truth.asks.slice(0, n).map(([p, q]) => [Number(p), Number(q)]));
+    c.demo.simulator.setRate(200);
+  }, 40_000);
+
+  it('fetchOHLCV (1s, from memory), fetchOrderBook (maintained book) and fetchTrades (forwarded aggTrades)', async () => {
+    const ohlcv = await waitFor(async () => { try { return await ex.fetchOHLCV('BTC/USDT', '1s', undefined, 3); } catch { return null; } }, 'klines covered', 15_000);
+    expect(ohlcv.length).toBeGreaterThanOrEqual(2);
+    for (const [t, o, h, l, cl, v] of ohlcv) {
+      expect(t! % 1000).toBe(0);
+      expect(h!).toBeGreaterThanOrEqual(Math.max(o!, cl!));
+      expect(l!).toBeLessThanOrEqual(Math.min(o!, cl!));
+      expect(v!).toBeGreaterThanOrEqual(0);
+    }
+    const ob = await ex.fetchOrderBook('BTC/USDT', 10);
+    expect(ob.bids).toHaveLength(10);
+    expect(ob.bids[0]![0]!).toBeLessThan(ob.asks[0]![0]!);
+    const trades = await ex.fetchTrades('BTC/USDT', undefined, 10);
+    expect(trades.length).toBe(10);
+    expect(trades.every((t) => t.symbol === 'BTC/USDT' && t.price > 0)).toBe(true);
+  }, 30_000);
+});
