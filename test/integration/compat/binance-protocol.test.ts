@@ -34,7 +34,7 @@ describe('Binance-compatible endpoint: protocol edge cases', () => {
     expect(await x.request('SUBSCRIBE', ['btcusdt@trade', 'btcusdt@trade'])).toEqual({ result: null, id: 2 });
     await new Promise((r) => setTimeout(r, 250));
     expect(await x.request('LIST_SUBSCRIPTIONS')).toEqual({ result: ['btcusdt@trade'], id: 3 });
-    await waitFor(() => x.data().length >= 30, '30 trades');
+    await waitFor(() => x.data().length >= 30, '30 trades', 15_000, () => ({ frames: x.frames.length, close: x.closeCode, stats: c.demo.gateway.compat!.stats() }));
     const ids = x.data().map((d) => d.t as number);
     expect(new Set(ids).size).toBe(ids.length);
     for (let i = 1; i < ids.length; i++) expect(ids[i]).toBe(ids[i - 1]! + 1);
