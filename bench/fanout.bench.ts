@@ -126,16 +126,21 @@ function trade(i: number): Record<string, unknown> {
   };
 }
 
-const PUBLISH_EVENTS = Number(process.env.FANOUT_PUBLISH_EVENTS ?? 300_000);
+const PUBLISH_EVENTS = Number(process.env.FANOUT_PUBLISH_EVENTS ?? 100_000);
 
-/** ns per call of fn(i) over n calls, best of 3 (after a warm-up). */
-function nsPer(n: number, fn: (i: number) => void): number {
-  for (let i = 0; i < 20_000; i++) fn(i);
-  let best = Infinity;
-  for (let r = 0; r < 3; r++) {
-    const t0 = process.hrtime.bigint();
-    for (let i = 0; i < n; i++) fn(i);
-    best = Math.min(best, Number(process.hrtime.bigint() - t0) / n);
+/**
+ * ns per call of each fn over n calls: rounds alternate between the fns (so load drift on a
+ * shared machine hits them alike), best round of each after a warm-up.
+ */
+function nsPerEach(n: number, fns: readonly ((i: number) => void)[], rounds = 7): number[] {
+  for (const fn of fns) for (let i = 0; i < 20_000; i++) fn(i);
+  const best = fns.map(() => Infinity);
+  for (let r = 0; r < rounds; r++) {
+    fns.forEach((fn, k) => {
+      const t0 = process.hrtime.bigint();
+      for (let i = 0; i < n; i++) fn(i);
+      best[k] = Math.min(best[k]!, Number(process.hrtime.bigint() - t0) / n);
+    });
   }
   return best;
 }
@@ -143,19 +148,21 @@ function nsPer(n: number, fn: (i: number) => void): number {
 function publishCost(): void {
   const events = Array.from({ length: 4096 }, (_, i) => trade(i));
   let seq = 0;
-  const bare = nsPer(PUBLISH_EVENTS, (i) => {
-    const frame = Buffer.from(JSON.stringify({ type: 'data', channel: CHANNEL, seq: ++seq, epoch: 1, data: events[i & 4095] }));
-    if (frame.length === 0) throw new Error('empty');
-  });
   const none = new ChannelHub({ ringCapacityMessages: serverDefaults.ringCapacityMessages });
-  const noSubscriber = nsPer(PUBLISH_EVENTS, (i) => { none.publish(CHANNEL, events[i & 4095]); });
   const one = new ChannelHub({ ringCapacityMessages: serverDefaults.ringCapacityMessages });
   let written = 0;
   const session = new ClientSession(1, 'bench', {
     send: () => { written++; }, bufferedAmount: () => 0, close: () => undefined, terminate: () => undefined,
   }, serverDefaults, Date.now, () => undefined);
   one.subscribe(CHANNEL, session);
-  const oneSubscriber = nsPer(PUBLISH_EVENTS, (i) => { one.publish(CHANNEL, events[i & 4095]); });
+  const [bare, noSubscriber, oneSubscriber] = nsPerEach(PUBLISH_EVENTS, [
+    (i) => {
+      const frame = Buffer.from(JSON.stringify({ type: 'data', channel: CHANNEL, seq: ++seq, epoch: 1, data: events[i & 4095] }));
+      if (frame.length === 0) throw new Error('empty');
+    },
+    (i) => { none.publish(CHANNEL, events[i & 4095]); },
+    (i) => { one.publish(CHANNEL, events[i & 4095]); },
+  ]) as [number, number, number];
   if (written === 0) throw new Error('nothing delivered');
   const common = { events: PUBLISH_EVENTS, baselineName: 'bare frame build (JSON.stringify + Buffer.from)', loadavg1: Number(loadavg()[0]!.toFixed(2)) };
   report(withRatio({ bench: 'server.publish', metric: 'ns_per_event_no_subscriber', value: Math.round(noSubscriber), unit: 'ns', baseline: Math.round(bare), ...common }));

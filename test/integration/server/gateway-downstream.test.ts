@@ -7,7 +7,7 @@
  * upstream `gap` notice in order between the trades around it. Also: the gateway serves only its
  * configured venues/symbols to subscribers.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { startSimulator, type Simulator } from '../../../simulator/index.js';
 import { loadConfig } from '../../../src/config/load.js';
 import { startGateway, type Gateway } from '../../../src/gateway/gateway.js';
@@ -25,6 +25,8 @@ let sim: Simulator | undefined;
 let gw: Gateway | undefined;
 let client: TradesClient | undefined;
 const tmp = tempDir('gw-downstream');
+
+afterAll(() => tmp.remove());
 
 afterEach(async () => {
   client?.close();
