@@ -79,7 +79,8 @@ export class BinanceRest {
     }
     this.usedWeight += weight;
     const headers = { 'X-MBX-USED-WEIGHT-1M': String(this.usedWeight), 'x-mbx-used-weight': String(this.usedWeight) };
-    this.route(req.method ?? 'GET', path, url, res, headers);
+    // USD-M serves the same market-data shapes under /fapi/v1/.
+    this.route(req.method ?? 'GET', this.venue.futures ? path.replace(/^\/fapi\/v1\//, '/api/v3/') : path, url, res, headers);
   };
 
   private weightOf(method: string, path: string, url: URL): number {

@@ -147,7 +147,8 @@ export class BybitVenue {
   }
 
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, url: URL): void {
-    if (url.pathname !== '/bybit/v5/public/spot') {
+    // Linear serves the same markets (for configs with categoryPath /v5/public/linear).
+    if (url.pathname !== '/bybit/v5/public/spot' && url.pathname !== '/bybit/v5/public/linear') {
       socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
       return;
     }

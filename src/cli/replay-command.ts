@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { replayRecording, type ReplayVenue } from '../gateway/replay.js';
+import { REPLAY_VENUES, replayRecording, type BybitCategory, type ReplayVenue } from '../gateway/replay.js';
 import { globalOptions, loadFromCli, reportCliError } from './global-options.js';
 import { progressBar } from './progress.js';
 
@@ -7,10 +7,11 @@ export function addReplayCommand(program: Command): void {
   program
     .command('replay <file>')
     .description('replay a recorded-frames file through decode, integrity and aggregation into sinks (deterministic)')
-    .requiredOption('--venue <venue>', 'binance | bybit | equities')
+    .requiredOption('--venue <venue>', REPLAY_VENUES.join(' | '))
+    .option('--category <category>', 'bybit only: spot | linear (default spot)')
     .option('--snapshot <file>', 'REST depth snapshot (JSON) to build books from')
     .option('--sink <spec...>', 'sink specs, e.g. sqlite:./replay.db jsonl:./out/ postgres://... (none = dry run)')
-    .action(async (file: string, opts: { venue: string; snapshot?: string; sink?: string[] }, cmd: Command) => {
+    .action(async (file: string, opts: { venue: string; category?: string; snapshot?: string; sink?: string[] }, cmd: Command) => {
       try {
         const { config } = loadFromCli(globalOptions(cmd));
         const a = config.aggregate;
@@ -18,6 +19,8 @@ export function addReplayCommand(program: Command): void {
         const started = Date.now();
         const s = await replayRecording({
           file, venue: opts.venue as ReplayVenue, snapshotFile: opts.snapshot, sinks: opts.sink ?? [],
+          ...(opts.category !== undefined ? { category: opts.category as BybitCategory } : {}),
+          candleTradeKinds: config.venues.binanceFutures.candleTradeKinds,
           aggregate: {
             allowedLatenessMs: a.allowedLatenessMs, latePolicy: a.latePolicy, amendHistoryMs: a.amendHistoryMs,
             tickCandleTicks: a.tickCandleTicks, timeCandleIntervalsMs: a.timeCandleIntervalsMs,

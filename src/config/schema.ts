@@ -149,7 +149,13 @@ export const serverSchema = section({
   channelIdleMs: posInt(SV.channelIdleMs),
 });
 
-const binanceStreams = z.array(z.enum(['trade', 'aggTrade', 'bookTicker', 'depth', 'kline_1m', 'forceOrder'])).nonempty();
+/** Binance kline streams of any interval the venue serves (1s on spot only). */
+const binanceKline = z.string().regex(/^kline_(1s|1m|3m|5m|15m|30m|1h|2h|4h|6h|8h|12h|1d|3d|1w|1M)$/, 'kline_<interval> with a Binance interval (1m, 5m, 1h, 1d, ...)');
+const binanceStreams = z.array(z.union([z.enum(['trade', 'aggTrade', 'bookTicker', 'depth', 'forceOrder']), binanceKline])).nonempty();
+const futuresKline = binanceKline.refine((k) => k !== 'kline_1s', 'USD-M has no 1s klines');
+/** USD-M streams: forceOrder is per symbol, forceOrderAll the market-wide !forceOrder@arr. */
+const binanceFuturesStreams = z.array(z.union([z.enum(['trade', 'aggTrade', 'bookTicker', 'depth', 'markPrice', 'forceOrder', 'forceOrderAll']), futuresKline])).nonempty();
+const VF = V.binanceFutures;
 
 export const venuesSchema = section({
   binance: section({
@@ -163,6 +169,19 @@ export const venuesSchema = section({
       apiKey: z.string().min(1),
     }).strict()).default([]),
   }),
+  binanceFutures: section({
+    enabled: z.boolean().default(false),
+    wsBaseUrl: url(VF.wsBaseUrl),
+    restBaseUrl: url(VF.restBaseUrl),
+    symbols,
+    streams: binanceFuturesStreams.default(['aggTrade', 'bookTicker', 'depth']),
+    restWeightPerMinute: posInt(VF.restWeightPerMinute),
+    maxStreamsPerConnection: z.number().int().min(1).max(1024).default(VF.maxStreamsPerConnection),
+    maxMessagesPerSecond: posInt(VF.maxMessagesPerSecond),
+    connectionLifetimeMs: posInt(VF.connectionLifetimeMs),
+    /** Trade kinds (`X`) that count in candles and snapshots; others are delivered and stored raw only. */
+    candleTradeKinds: z.array(z.enum(['MARKET', 'INSURANCE_FUND', 'ADL', 'NA'])).default([...VF.candleTradeKinds] as ('MARKET' | 'INSURANCE_FUND' | 'ADL' | 'NA')[]),
+  }),
   bybit: section({
     enabled: z.boolean().default(false),
     wsBaseUrl: url(V.bybit.wsBaseUrl),
@@ -171,7 +190,10 @@ export const venuesSchema = section({
     /** Page of the recent-trades endpoint used to backfill (the venue allows 60 on spot, 1000 on derivatives). */
     recentTradesLimit: z.number().int().min(1).max(1000).default(V.bybit.recentTradesLimit),
     symbols,
-    streams: z.array(z.enum(['publicTrade', 'orderbook.50', 'tickers', 'allLiquidation'])).nonempty()
+    streams: z.array(z.union([
+      z.enum(['publicTrade', 'orderbook.50', 'tickers', 'allLiquidation']),
+      z.string().regex(/^kline\.(1|3|5|15|30|60|120|240|360|720|D|W|M)$/, 'kline.<interval> with a Bybit interval (1, 5, 60, D, ...)'),
+    ])).nonempty()
       .default(['publicTrade', 'orderbook.50']),
   }),
   equities: section({
@@ -234,7 +256,7 @@ export const configSchema = z.object({
   if (!loopback && cfg.server.token === null) {
     ctx.addIssue({ code: 'custom', path: ['server', 'token'], message: `server.host "${cfg.server.host}" is not loopback: a token is required` });
   }
-  for (const v of ['binance', 'bybit', 'equities'] as const) {
+  for (const v of ['binance', 'binanceFutures', 'bybit', 'equities'] as const) {
     if (cfg.venues[v].enabled && cfg.venues[v].symbols.length === 0) {
       ctx.addIssue({ code: 'custom', path: ['venues', v, 'symbols'], message: `venue ${v} is enabled but has no symbols` });
     }

@@ -9,6 +9,9 @@ import type { FrameDecoder } from '../venues/decode-result.js';
 import { binanceProtocol, binanceStream, type BinanceStreamKind } from '../venues/binance/rules.js';
 import { BinanceDecoder } from '../venues/binance/decode.js';
 import { BinanceRest } from '../venues/binance/rest.js';
+import { BinanceFuturesRest } from '../venues/binance-futures/rest.js';
+import { BINANCE_FUTURES_VENUE, binanceFuturesProtocol, binanceFuturesStreams, type BinanceFuturesStreamName } from '../venues/binance-futures/rules.js';
+import { venuesDefaults } from '../config/defaults/venues.js';
 import { bybitProtocol, bybitTopic, type BybitTopicKind } from '../venues/bybit/rules.js';
 import { BybitDecoder } from '../venues/bybit/decode.js';
 import { BybitRest } from '../venues/bybit/rest.js';
@@ -28,9 +31,15 @@ export interface FeedDefinition {
   readonly marketHours: boolean;
 }
 
-const BINANCE_KIND: Readonly<Record<string, BinanceStreamKind | '!forceOrder@arr'>> = {
-  trade: 'trade', aggTrade: 'aggTrade', bookTicker: 'bookTicker', depth: 'depth@100ms', kline_1m: 'kline_1m', forceOrder: '!forceOrder@arr',
+const BINANCE_KIND: Readonly<Record<string, BinanceStreamKind>> = {
+  trade: 'trade', aggTrade: 'aggTrade', bookTicker: 'bookTicker', depth: 'depth@100ms',
 };
+
+/** Venue stream kind of a spot config name; kline_<i> passes through; null = not a spot stream (forceOrder is USD-M only). */
+function binanceKind(name: string): BinanceStreamKind | null {
+  if (name.startsWith('kline_')) return name as BinanceStreamKind;
+  return BINANCE_KIND[name] ?? null;
+}
 
 export function feedsFromConfig(config: TickgateConfig, logger: Logger): FeedDefinition[] {
   const feeds: FeedDefinition[] = [];
@@ -54,9 +63,8 @@ export function feedsFromConfig(config: TickgateConfig, logger: Logger): FeedDef
     const streams: string[] = [];
     for (const s of b.symbols) {
       for (const kind of b.streams) {
-        const k = BINANCE_KIND[kind]!;
-        if (k === '!forceOrder@arr') continue; // USD-M futures only; not on the spot stream
-        streams.push(binanceStream(s, k));
+        const k = binanceKind(kind);
+        if (k !== null) streams.push(binanceStream(s, k)); // forceOrder: USD-M only, see binanceFutures
       }
     }
     feeds.push({
@@ -68,6 +76,37 @@ export function feedsFromConfig(config: TickgateConfig, logger: Logger): FeedDef
       integrity: {
         ...integrityBase,
         ...(b.streams.includes('depth') ? { bookRules: 'binance-spot' as const, fetchBookSnapshot: rest.fetchBookSnapshot } : {}),
+        fetchTrades: rest.fetchTrades,
+      },
+      marketHours: false,
+    });
+  }
+
+  const f = config.venues.binanceFutures;
+  if (f.enabled) {
+    const rest = new BinanceFuturesRest({
+      restBaseUrl: f.restBaseUrl, weightPerMinute: f.restWeightPerMinute, logger: logger.child({ venue: BINANCE_FUTURES_VENUE, part: 'rest' }),
+      backfillPrefetchPages: config.integrity.backfillPrefetchPages, backfillWeightShare: config.integrity.backfillWeightShare,
+    });
+    // Per-symbol streams grouped by symbol (a shard then holds whole symbols); the market-wide one once.
+    const names = f.streams as readonly BinanceFuturesStreamName[];
+    const streams = [
+      ...f.symbols.flatMap((s) => names.filter((n) => n !== 'forceOrderAll').flatMap((n) => binanceFuturesStreams([s], n))),
+      ...(names.includes('forceOrderAll') ? binanceFuturesStreams([], 'forceOrderAll') : []),
+    ];
+    feeds.push({
+      venue: BINANCE_FUTURES_VENUE,
+      protocol: binanceFuturesProtocol({
+        wsBaseUrl: f.wsBaseUrl, maxStreamsPerConnection: f.maxStreamsPerConnection,
+        maxMessagesPerSecond: f.maxMessagesPerSecond, connectionLifetimeMs: f.connectionLifetimeMs,
+      }),
+      streams,
+      symbols: f.symbols.map((s) => s.toUpperCase()),
+      decoder: () => new BinanceDecoder({ venue: BINANCE_FUTURES_VENUE }),
+      integrity: {
+        ...integrityBase,
+        // USD-M books chain by pu == previous u (BookSync's futures rule), snapshots from /fapi/v1/depth.
+        ...(f.streams.includes('depth') ? { bookRules: 'binance-futures' as const, fetchBookSnapshot: rest.fetchBookSnapshot } : {}),
         fetchTrades: rest.fetchTrades,
       },
       marketHours: false,
@@ -88,7 +127,7 @@ export function feedsFromConfig(config: TickgateConfig, logger: Logger): FeedDef
       protocol: bybitProtocol({ wsBaseUrl: y.wsBaseUrl, categoryPath: y.categoryPath }),
       streams: topics,
       symbols: y.symbols.map((s) => s.toUpperCase()),
-      decoder: () => new BybitDecoder(),
+      decoder: () => new BybitDecoder({ maxTickerSymbols: venuesDefaults.bybit.maxTickerSymbols }),
       integrity: {
         ...integrityBase,
         ...(y.streams.includes('orderbook.50') ? { bookRules: 'bybit' as const } : {}),

@@ -30,12 +30,13 @@ import { silentLogger, type Logger } from '../observability/logger.js';
 import { MetricsRegistry } from '../observability/metrics.js';
 import { VenueFeed } from './venue-feed.js';
 import { feedsFromConfig, type FeedDefinition } from './feeds-from-config.js';
+import { countsInCandles } from '../venues/binance-futures/rules.js';
 import { binancePrivateFeeds, type PrivateFeed } from './private-feeds.js';
 import { buildStatus, readiness, type Readiness } from './status-builder.js';
 import { registerGatewayMetrics } from './metrics-wiring.js';
 import { loadResume } from './resume.js';
 import type { GatewayStatus } from './status.js';
-import { addCompatConsumer, createBinanceCompat } from './compat-wiring.js';
+import { addCompatConsumer, createBinanceCompat, registerCompatMetrics } from './compat-wiring.js';
 import type { BinanceCompat } from '../compat/binance/index.js';
 
 export interface GatewayOptions {
@@ -182,6 +183,7 @@ export class Gateway {
     this.definitions = feedsFromConfig(c, this.log);
     const resume = this.resume; // filled in start(), after the resume sink replayed its spool
     if (c.venues.binance.enabled && c.venues.binance.streams.includes('trade')) this.tradeStreamVenues.add('binance');
+    if (c.venues.binanceFutures.enabled && c.venues.binanceFutures.streams.includes('trade')) this.tradeStreamVenues.add('binance-futures');
     for (const def of this.definitions) {
       this.feeds.set(def.venue, new VenueFeed({
         venue: def.venue, key: def.venue, protocol: def.protocol, streams: def.streams, decoder: def.decoder,
@@ -212,7 +214,9 @@ export class Gateway {
       name: 'aggregate', policy: 'spill', maxQueueItems: Math.max(c.pipeline.maxQueueItems, 100_000),
       // A venue's aggTrade stream repeats its trade stream: fold one of them, never both. The
       // in-band integrity markers travel with the trades (they hold/release the clock).
-      filter: (e) => (e.type === 'trade' || e.type === 'stream_state' || e.type === 'trade_gap') && !(e.source === 'aggTrade' && this.tradeStreamVenues.has(e.venue)),
+      // USD-M INSURANCE_FUND / ADL / NA trades are delivered downstream but not folded (Binance's klines count MARKET only).
+      filter: (e) => (e.type === 'trade' || e.type === 'stream_state' || e.type === 'trade_gap') && !(e.source === 'aggTrade' && this.tradeStreamVenues.has(e.venue))
+        && (e.type !== 'trade' || countsInCandles(e, c.venues.binanceFutures.candleTradeKinds)),
       handler: (e) => this.aggregator.ingest(e),
       spill: (e) => this.aggregator.ingest(e),
     });
@@ -241,7 +245,10 @@ export class Gateway {
         handler: (e) => { if (e.type === 'book_ticker') server.publish(`book.${e.venue}.${e.symbol}`, e); },
       });
     }
-    if (this.compat) addCompatConsumer(this.compat, this.pipeline, Math.max(c.pipeline.maxQueueItems, 100_000));
+    if (this.compat) {
+      addCompatConsumer(this.compat, this.pipeline, Math.max(c.pipeline.maxQueueItems, 100_000));
+      registerCompatMetrics(this.metrics, this.compat);
+    }
     registerGatewayMetrics(this);
   }
 

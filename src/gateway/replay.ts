@@ -12,6 +12,8 @@ import { BinanceDecoder } from '../venues/binance/decode.js';
 import { BybitDecoder } from '../venues/bybit/decode.js';
 import { EquitiesDecoder } from '../venues/equities/decode.js';
 import { decodeDepthSnapshot } from '../venues/binance/rest-decode.js';
+import { countsInCandles } from '../venues/binance-futures/rules.js';
+import { venuesDefaults } from '../config/defaults/venues.js';
 import type { FrameDecoder } from '../venues/decode-result.js';
 import type { BookSnapshot } from '../model/events.js';
 import { ConfigError, TickgateError } from '../model/errors.js';
@@ -21,11 +23,18 @@ import type { Sink, SinkRecord } from '../sinks/sink.js';
 import { DEFAULT_FLUSH_TICK_MS } from '../config/defaults/aggregate.js';
 import { parseRecordedFrameLine, readRecordedLines } from './recorded-frames.js';
 
-export type ReplayVenue = 'binance' | 'bybit' | 'equities';
+export const REPLAY_VENUES = ['binance', 'binance-futures', 'bybit', 'equities'] as const;
+export type ReplayVenue = (typeof REPLAY_VENUES)[number];
+export const BYBIT_CATEGORIES = ['spot', 'linear'] as const;
+export type BybitCategory = (typeof BYBIT_CATEGORIES)[number];
 
 export interface ReplayRunOptions {
   readonly file: string;
   readonly venue: ReplayVenue;
+  /** Bybit only: the recording's category (linear tickers are snapshot + delta). Default spot. */
+  readonly category?: BybitCategory;
+  /** USD-M trade kinds (`X`) that count in candles; default MARKET (as Binance's klines). */
+  readonly candleTradeKinds?: readonly string[];
   /** REST depth snapshot (`{"body": {...lastUpdateId...}}` or the bare body) to start books from. */
   readonly snapshotFile?: string;
   /** Sink specs; none = aggregate only (dry run). */
@@ -61,12 +70,18 @@ export class ReplayError extends TickgateError {
 function decoderFor(venue: ReplayVenue): FrameDecoder {
   switch (venue) {
     case 'binance': return new BinanceDecoder();
+    case 'binance-futures': return new BinanceDecoder({ venue: 'binance-futures' });
     case 'bybit': return new BybitDecoder();
     case 'equities': return new EquitiesDecoder();
   }
 }
 
-function loadSnapshot(file: string, receiveTime: number): (symbol: string) => Promise<BookSnapshot> {
+/** Book continuity rules of a venue's recording. */
+function bookRulesFor(venue: ReplayVenue): BookRules {
+  return venue === 'bybit' ? 'bybit' : venue === 'binance-futures' ? 'binance-futures' : 'binance-spot';
+}
+
+function loadSnapshot(file: string, receiveTime: number, venue: string): (symbol: string) => Promise<BookSnapshot> {
   let doc: unknown;
   try {
     doc = JSON.parse(readFileSync(file, 'utf8'));
@@ -76,12 +91,18 @@ function loadSnapshot(file: string, receiveTime: number): (symbol: string) => Pr
   const wrapped = doc as { body?: unknown; receivedAtMs?: number };
   const body = wrapped.body ?? doc;
   const at = typeof wrapped.receivedAtMs === 'number' ? wrapped.receivedAtMs : receiveTime;
-  return (symbol) => Promise.resolve(decodeDepthSnapshot(body, symbol, at));
+  return (symbol) => Promise.resolve(decodeDepthSnapshot(body, symbol, at, venue));
 }
 
 export async function replayRecording(opts: ReplayRunOptions): Promise<ReplaySummary> {
-  if (!['binance', 'bybit', 'equities'].includes(opts.venue)) {
-    throw new ConfigError(`--venue "${opts.venue}" is unknown: expected binance, bybit or equities`, { key: 'venue', value: opts.venue });
+  if (!(REPLAY_VENUES as readonly string[]).includes(opts.venue)) {
+    throw new ConfigError(`--venue "${opts.venue}" is unknown: expected one of ${REPLAY_VENUES.join(', ')}`, { key: 'venue', value: opts.venue });
+  }
+  if (opts.category !== undefined) {
+    if (opts.venue !== 'bybit') throw new ConfigError(`--category applies to --venue bybit only (got --venue ${opts.venue})`, { key: 'category', value: opts.category });
+    if (!(BYBIT_CATEGORIES as readonly string[]).includes(opts.category)) {
+      throw new ConfigError(`--category "${opts.category}" is unknown: expected one of ${BYBIT_CATEGORIES.join(', ')}`, { key: 'category', value: opts.category });
+    }
   }
   let totalBytes: number;
   try {
@@ -114,13 +135,15 @@ export async function replayRecording(opts: ReplayRunOptions): Promise<ReplaySum
     },
   });
   const decoder = decoderFor(opts.venue);
-  const bookRules: BookRules | undefined = opts.snapshotFile ? (opts.venue === 'bybit' ? 'bybit' : 'binance-spot') : undefined;
+  const bookRules: BookRules | undefined = opts.snapshotFile ? bookRulesFor(opts.venue) : undefined;
+  const kinds = opts.candleTradeKinds ?? venuesDefaults.binanceFutures.candleTradeKinds;
   let clock = 0;
   const integrity = new FeedIntegrity({
     venue: opts.venue,
     ...(bookRules ? { bookRules } : {}),
-    ...(opts.snapshotFile ? { fetchBookSnapshot: loadSnapshot(opts.snapshotFile, 0) } : {}),
-    onEvent: (e) => aggregator.ingest(e),
+    ...(opts.snapshotFile ? { fetchBookSnapshot: loadSnapshot(opts.snapshotFile, 0, opts.venue) } : {}),
+    // As live: USD-M non-MARKET trades are not folded into candles.
+    onEvent: (e) => { if (e.type !== 'trade' || countsInCandles(e, kinds)) aggregator.ingest(e); },
   });
 
   let frames = 0, skippedLines = 0, bytesRead = 0, lastTick = -Infinity;

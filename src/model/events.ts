@@ -42,6 +42,11 @@ export interface Trade extends EventBase {
   readonly side: AggressorSide;
   /** Which venue stream produced it ("trade", "aggTrade", "publicTrade", "backfill"). */
   readonly source: string;
+  /**
+   * Binance USD-M trade kind (`X`): "MARKET", "INSURANCE_FUND", "ADL" or "NA"; absent where the
+   * venue does not say. Only MARKET trades (and trades without a kind) count in candles.
+   */
+  readonly execType?: string;
 }
 
 export interface BookTicker extends EventBase {
@@ -100,6 +105,17 @@ export interface BookDelta extends EventBase {
 export interface BookResync extends EventBase {
   readonly type: 'book_resync';
   readonly reason: string;
+}
+
+/** Futures mark price (Binance USD-M @markPrice): mark, index and the current funding rate. */
+export interface MarkPrice extends EventBase {
+  readonly type: 'mark_price';
+  readonly markPrice: DecimalString;
+  readonly indexPrice: DecimalString;
+  /** Funding rate of the current interval; null when the venue sends none (delivery contracts). */
+  readonly fundingRate: DecimalString | null;
+  /** Epoch ms of the next funding; 0 when none. */
+  readonly nextFundingTime: number;
 }
 
 export interface Liquidation extends EventBase {
@@ -175,6 +191,7 @@ export type MarketEvent =
   | BookDelta
   | BookResync
   | Liquidation
+  | MarkPrice
   | OrderUpdate
   | BalanceUpdate;
 

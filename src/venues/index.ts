@@ -12,3 +12,6 @@ export * from './equities/rules.js';
 export * from './equities/decode.js';
 export { plainDecimal } from './equities/number-text.js';
 export * from './bybit/rest.js';
+export * from './binance-futures/rules.js';
+export * from './binance-futures/rest.js';
+export { TickerState } from './bybit/ticker-state.js';

@@ -30,6 +30,24 @@ export const DEFAULT_BINANCE_LISTEN_KEY_KEEPALIVE_MS = 30 * 60 * 1000;
 /** Delay before retrying a failed listenKey create/keep-alive. */
 export const DEFAULT_BINANCE_LISTEN_KEY_RETRY_MS = 5_000;
 
+// Binance USD-M futures (own hosts, /fapi/v1 REST, its own weight budget)
+export const DEFAULT_BINANCE_FUTURES_WS_BASE_URL = 'wss://fstream.binance.com';
+export const DEFAULT_BINANCE_FUTURES_REST_BASE_URL = 'https://fapi.binance.com';
+/** USD-M allows 10 incoming messages per second per connection. */
+export const DEFAULT_BINANCE_FUTURES_MAX_MESSAGES_PER_SECOND = 10;
+/** USD-M caps a connection at 1024 streams (200 recommended); sharded beyond this. */
+export const DEFAULT_BINANCE_FUTURES_MAX_STREAMS_PER_CONNECTION = 200;
+/** USD-M also closes every connection after 24 h. */
+export const DEFAULT_BINANCE_FUTURES_CONNECTION_LIFETIME_MS = 24 * 60 * 60 * 1000;
+/** USD-M REST weight per minute per IP (X-MBX-USED-WEIGHT-1M budget). */
+export const DEFAULT_BINANCE_FUTURES_REST_WEIGHT_PER_MINUTE = 2400;
+/**
+ * Kinds of USD-M trades (`X` of the @trade stream) that count in candles and snapshots.
+ * Binance's own klines count MARKET trades only; INSURANCE_FUND / ADL / NA are delivered on the
+ * trades channel and stored as raw trades but never aggregated.
+ */
+export const DEFAULT_BINANCE_FUTURES_CANDLE_TRADE_KINDS: readonly string[] = ['MARKET'];
+
 // Bybit v5 public
 export const DEFAULT_BYBIT_WS_BASE_URL = 'wss://stream.bybit.com';
 /** Path of the public channel: '/v5/public/spot' | '/v5/public/linear' | '/v5/public/inverse'. */
@@ -55,6 +73,8 @@ export const DEFAULT_BYBIT_RECENT_TRADES_LIMIT_DERIVATIVES = 1000;
 export const DEFAULT_BYBIT_REST_TIMEOUT_MS = 10_000;
 /** Retries of a recent-trade request answered 429/403/retCode 10006 (after the backoff) or 5xx/timeout. */
 export const DEFAULT_BYBIT_REST_MAX_RETRIES = 3;
+/** Symbols whose last ticker state a Bybit decoder keeps to merge deltas (bounded; beyond it new symbols wait for a snapshot). */
+export const DEFAULT_BYBIT_MAX_TICKER_SYMBOLS = 10_000;
 
 // US equities (EODHD-style)
 export const DEFAULT_EQUITIES_WS_BASE_URL = 'wss://ws.eodhistoricaldata.com';
@@ -87,6 +107,21 @@ export const venuesDefaults = {
     listenKeyKeepaliveMs: DEFAULT_BINANCE_LISTEN_KEY_KEEPALIVE_MS,
     listenKeyRetryMs: DEFAULT_BINANCE_LISTEN_KEY_RETRY_MS,
   },
+  binanceFutures: {
+    wsBaseUrl: DEFAULT_BINANCE_FUTURES_WS_BASE_URL,
+    restBaseUrl: DEFAULT_BINANCE_FUTURES_REST_BASE_URL,
+    maxMessagesPerSecond: DEFAULT_BINANCE_FUTURES_MAX_MESSAGES_PER_SECOND,
+    maxStreamsPerConnection: DEFAULT_BINANCE_FUTURES_MAX_STREAMS_PER_CONNECTION,
+    connectionLifetimeMs: DEFAULT_BINANCE_FUTURES_CONNECTION_LIFETIME_MS,
+    streamsPerRequest: DEFAULT_BINANCE_STREAMS_PER_REQUEST,
+    rateLimitBackoffMs: DEFAULT_BINANCE_RATE_LIMIT_BACKOFF_MS,
+    restWeightPerMinute: DEFAULT_BINANCE_FUTURES_REST_WEIGHT_PER_MINUTE,
+    restWeightSafetyRatio: DEFAULT_BINANCE_REST_WEIGHT_SAFETY_RATIO,
+    restTimeoutMs: DEFAULT_BINANCE_REST_TIMEOUT_MS,
+    restPageLimit: DEFAULT_BINANCE_REST_PAGE_LIMIT,
+    depthSnapshotLimit: DEFAULT_BINANCE_DEPTH_SNAPSHOT_LIMIT,
+    candleTradeKinds: DEFAULT_BINANCE_FUTURES_CANDLE_TRADE_KINDS,
+  },
   bybit: {
     wsBaseUrl: DEFAULT_BYBIT_WS_BASE_URL,
     categoryPath: DEFAULT_BYBIT_CATEGORY_PATH,
@@ -101,6 +136,7 @@ export const venuesDefaults = {
     recentTradesLimitDerivatives: DEFAULT_BYBIT_RECENT_TRADES_LIMIT_DERIVATIVES,
     restTimeoutMs: DEFAULT_BYBIT_REST_TIMEOUT_MS,
     restMaxRetries: DEFAULT_BYBIT_REST_MAX_RETRIES,
+    maxTickerSymbols: DEFAULT_BYBIT_MAX_TICKER_SYMBOLS,
   },
   equities: {
     wsBaseUrl: DEFAULT_EQUITIES_WS_BASE_URL,

@@ -1,12 +1,13 @@
 /**
- * Binance decoders (spot and USD-M futures market streams, spot user data stream): one text frame
+ * Binance decoders (spot and USD-M futures market streams incl. markPrice and forceOrder, spot
+ * user data stream): one text frame
  * in, normalized events out. Prices and sizes stay the exact decimal strings Binance sends.
  * Accepts the combined envelope {"stream","data"} and raw stream frames alike.
  */
 import type { MarketEvent, Trade } from '../../model/events.js';
 import { DEFAULT_DECODE_MAX_FRAME_CHARS } from '../../config/defaults/venues.js';
 import { DecodeError, DecodeStats, type DecodeResult, type FrameDecoder } from '../decode-result.js';
-import { FieldError, bool, dec, int, levels, obj, optInt, side, str, whyOf, type Json } from '../fields.js';
+import { FieldError, bool, dec, int, levels, obj, optInt, optStr, side, str, whyOf, type Json } from '../fields.js';
 import { decodeBinancePrivate } from './decode-private.js';
 
 export interface BinanceDecoderOptions {
@@ -121,6 +122,14 @@ function decodeData(d: Json, rt: number, venue: string, account: string, out: Ma
       });
       return;
     }
+    case 'markPriceUpdate':
+      out.push({
+        type: 'mark_price', venue, symbol: str(d, 's'), eventTime: int(d, 'E'), receiveTime: rt,
+        markPrice: dec(d, 'p'), indexPrice: dec(d, 'i'),
+        // Delivery contracts send "" for r and 0 for T.
+        fundingRate: typeof d.r === 'string' && d.r !== '' ? dec(d, 'r') : null, nextFundingTime: typeof d.T === 'number' ? d.T : 0,
+      });
+      return;
     case 'forceOrder': {
       const o = obj(d.o, 'field "o"');
       const avg = typeof o.ap === 'string' && !/^0*(\.0*)?$/.test(o.ap) ? dec(o, 'ap') : dec(o, 'p');
@@ -139,8 +148,11 @@ function decodeData(d: Json, rt: number, venue: string, account: string, out: Ma
 
 function trade(d: Json, rt: number, venue: string, idKey: 't' | 'a', source: string): Trade {
   const id = int(d, idKey);
-  return {
+  const t: Trade = {
     type: 'trade', venue, symbol: str(d, 's'), eventTime: int(d, 'T'), receiveTime: rt, tradeId: String(id), seq: id,
     price: dec(d, 'p'), size: dec(d, 'q'), side: bool(d, 'm') ? 'sell' : 'buy', source,
   };
+  // USD-M @trade says which kind of trade it is (MARKET / INSURANCE_FUND / ADL / NA).
+  const x = optStr(d, 'X');
+  return x === undefined ? t : { ...t, execType: x };
 }

@@ -1,30 +1,37 @@
 /**
  * Bybit v5 public-stream decoders: publicTrade, orderbook (snapshot/delta with u and seq),
- * tickers (BookTicker when the category carries bid1/ask1, i.e. linear/inverse), allLiquidation,
+ * tickers (BookTicker when the category carries bid1/ask1, i.e. linear/inverse; deltas merged into
+ * the last snapshot per symbol), kline.<interval>.<symbol>, allLiquidation,
  * and op replies (subscribe acks, pongs) as signals. Decimals stay the strings Bybit sends.
  */
 import type { MarketEvent } from '../../model/events.js';
 import { DEFAULT_DECODE_MAX_FRAME_CHARS } from '../../config/defaults/venues.js';
 import { DecodeError, DecodeStats, type DecodeResult, type FrameDecoder } from '../decode-result.js';
+import { TickerState } from './ticker-state.js';
 import { FieldError, arr, dec, int, intLike, levels, obj, optInt, side, str, whyOf, type Json } from '../fields.js';
 
 export interface BybitDecoderOptions {
   readonly venue?: string;
   readonly maxFrameChars?: number;
+  /** Symbols whose ticker state is kept to merge linear/inverse deltas. */
+  readonly maxTickerSymbols?: number;
 }
 
 export class BybitDecoder implements FrameDecoder {
   readonly venue: string;
   private readonly maxFrameChars: number;
   private readonly counters = new DecodeStats();
+  /** Per-connection ticker state: deltas are merged into the last snapshot. */
+  readonly tickers: TickerState;
 
   constructor(opts: BybitDecoderOptions = {}) {
     this.venue = opts.venue ?? 'bybit';
     this.maxFrameChars = opts.maxFrameChars ?? DEFAULT_DECODE_MAX_FRAME_CHARS;
+    this.tickers = new TickerState(opts.maxTickerSymbols);
   }
 
   decode(frame: string, receiveTime: number): DecodeResult {
-    return this.counters.count(decodeBybitFrame(frame, receiveTime, this.venue, this.maxFrameChars));
+    return this.counters.count(decodeBybitFrame(frame, receiveTime, this.venue, this.maxFrameChars, this.tickers));
   }
 
   stats(): ReturnType<DecodeStats['snapshot']> {
@@ -34,7 +41,11 @@ export class BybitDecoder implements FrameDecoder {
 
 const DECIMAL_RE = /^-?\d+(\.\d+)?$/;
 
-export function decodeBybitFrame(frame: string, receiveTime: number, venue = 'bybit', maxFrameChars = DEFAULT_DECODE_MAX_FRAME_CHARS): DecodeResult {
+/**
+ * Pure form of BybitDecoder.decode. Without `tickers` state, ticker frames are decoded alone (a
+ * delta omitting unchanged fields yields no quote). Never throws.
+ */
+export function decodeBybitFrame(frame: string, receiveTime: number, venue = 'bybit', maxFrameChars = DEFAULT_DECODE_MAX_FRAME_CHARS, tickers?: TickerState): DecodeResult {
   if (frame.length > maxFrameChars) {
     return { events: [], error: new DecodeError(venue, 'unknown', `frame of ${frame.length} chars exceeds ${maxFrameChars}`, frame) };
   }
@@ -68,8 +79,12 @@ export function decodeBybitFrame(frame: string, receiveTime: number, venue = 'by
         break;
       }
       case 'tickers': {
-        const d = obj(m.data, 'field "data"');
-        // Spot tickers carry no bid/ask; linear deltas may omit unchanged fields: emit only complete quotes.
+        const raw = obj(m.data, 'field "data"');
+        const symbol = str(raw, 'symbol');
+        // Linear/inverse: snapshot then deltas of changed fields only; merge into the last state.
+        const d = tickers ? tickers.apply(symbol, typeof m.type === 'string' ? m.type : 'snapshot', raw) : raw;
+        if (d === null) break;
+        // Spot tickers carry no bid/ask: emit only complete quotes.
         if ([d.bid1Price, d.bid1Size, d.ask1Price, d.ask1Size].every((v) => typeof v === 'string' && DECIMAL_RE.test(v))) {
           out.push({
             type: 'book_ticker', venue, symbol: str(d, 'symbol'), eventTime: ts, receiveTime,
@@ -81,6 +96,19 @@ export function decodeBybitFrame(frame: string, receiveTime: number, venue = 'by
         }
         break;
       }
+      case 'kline':
+        for (const raw of arr(m, 'data')) {
+          const k = obj(raw, 'data[]');
+          out.push({
+            type: 'kline', venue, symbol: stream.slice(stream.lastIndexOf('.') + 1), eventTime: intLike(k, 'timestamp'), receiveTime,
+            interval: bybitIntervalName(str(k, 'interval')), openTime: intLike(k, 'start'), closeTime: intLike(k, 'end'),
+            open: dec(k, 'open'), high: dec(k, 'high'), low: dec(k, 'low'), close: dec(k, 'close'),
+            volume: dec(k, 'volume'), quoteVolume: dec(k, 'turnover'),
+            // Bybit sends no trade count.
+            trades: 0, closed: k.confirm === true,
+          });
+        }
+        break;
       case 'allLiquidation':
         for (const raw of arr(m, 'data')) {
           const l = obj(raw, 'data[]');
@@ -99,6 +127,16 @@ export function decodeBybitFrame(frame: string, receiveTime: number, venue = 'by
   } catch (err) {
     return { events: [], error: new DecodeError(venue, stream, whyOf(err), frame) };
   }
+}
+
+/** Bybit interval ("1", "60", "D", "W", "M") in the Binance-style names used on events ("1m", "1h", "1d", "1w", "1M"). */
+export function bybitIntervalName(i: string): string {
+  if (i === 'D') return '1d';
+  if (i === 'W') return '1w';
+  if (i === 'M') return '1M';
+  const n = Number(i);
+  if (!Number.isInteger(n) || n <= 0) throw new FieldError(`field "interval": unknown interval ${i.slice(0, 8)}`);
+  return n % 60 === 0 ? `${n / 60}h` : `${n}m`;
 }
 
 function opReply(m: Json): DecodeResult['signal'] {

@@ -19,7 +19,10 @@ export interface BybitRulesConfig {
   readonly rateLimitBackoffMs?: number;
 }
 
-export type BybitTopicKind = 'publicTrade' | 'orderbook.1' | 'orderbook.50' | 'orderbook.200' | 'tickers' | 'allLiquidation';
+export type BybitTopicKind = 'publicTrade' | 'orderbook.1' | 'orderbook.50' | 'orderbook.200' | 'tickers' | 'allLiquidation' | `kline.${string}`;
+
+/** Kline intervals of Bybit v5 (minutes, or D/W/M). */
+export const BYBIT_KLINE_INTERVALS = ['1', '3', '5', '15', '30', '60', '120', '240', '360', '720', 'D', 'W', 'M'] as const;
 
 export function bybitTopic(symbol: string, kind: BybitTopicKind): string {
   return `${kind}.${symbol.toUpperCase()}`;
