@@ -33,6 +33,8 @@ const BASELINE_STAGES = (process.env.E2E_BASELINE_STAGES ?? '20000,40000,60000,9
 const STAGE_MS = Number(process.env.E2E_STAGE_MS ?? 10_000);
 const BASELINE_STAGE_MS = 3_000;
 const DRAIN_MAX_MS = Number(process.env.E2E_DRAIN_MS ?? 10_000);
+/** After a failed stage: how long to wait to tell "behind" from "lost". */
+const EVENTUAL_MS = Number(process.env.E2E_EVENTUAL_MS ?? 60_000);
 const SHARED = 'the load generator (simulator child process) and the gateway (+ its subscriber) share the same 2 cores';
 
 interface Summary { total: number; firstId: number; lastId: number }
@@ -218,6 +220,17 @@ async function main(): Promise<void> {
       latencyP50Ms: hGateway.getValueAtPercentile(50), latencyP99Ms: hGateway.getValueAtPercentile(99),
     });
     if (!kept) {
+      // Behind or lost? Give the gateway a long while more and count what is still missing.
+      const e0 = performance.now();
+      let late = account(t1m);
+      while ((late.lost > 0 || late.downstreamMissing > 0) && performance.now() - e0 < EVENTUAL_MS) {
+        await sleep(500);
+        late = account(t1m);
+      }
+      report({
+        bench: 'e2e.stage', metric: 'missing_after_extra_wait', value: late.lost + late.downstreamMissing, unit: 'trades', extraWaitMs: Math.round(performance.now() - e0),
+        storedLost: late.lost, downstreamMissing: late.downstreamMissing, idMismatch: late.idMismatch, duplicated: late.duplicated,
+      });
       failed = r;
       break;
     }

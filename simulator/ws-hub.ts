@@ -41,6 +41,20 @@ export function wsFrame(payload: Buffer, opcode: number): Buffer {
   return out;
 }
 
+/**
+ * The whole WebSocket frame of an ASCII text as a latin1 string (header bytes as chars), or null
+ * when the text is not ASCII or too long for a 4-byte header: the hot path then costs one
+ * string append per client instead of one Buffer per frame.
+ */
+/** Longest payload the text path frames (a 4-byte header covers < 65,536). */
+const ASCII_FRAME_MAX = 60_000;
+
+export function asciiFrame(text: string): string | null {
+  const len = text.length;
+  if (len >= 65_536 || Buffer.byteLength(text, 'utf8') !== len) return null;
+  return len < 126 ? `\x81${String.fromCharCode(len)}${text}` : `\x81~${String.fromCharCode(len >> 8, len & 255)}${text}`;
+}
+
 let nextClientId = 1;
 const NO_SCOPE = {};
 
@@ -50,6 +64,8 @@ export class SimClient {
   /** Binance: wrap frames in {"stream","data"} (combined path or SET_PROPERTY combined). */
   combined = false;
   pending: Buffer[] = [];
+  /** Pre-framed ASCII frames as latin1 text, appended (cheap string ropes) and encoded once per flush. */
+  pendingText = '';
   pendingBytes = 0;
   readonly connectedAtMs: number;
   lastPongAtMs: number;
@@ -75,8 +91,22 @@ export class SimClient {
   }
 
   queue(frame: Buffer): void {
+    this.takeText();
     this.pending.push(frame);
     this.pendingBytes += frame.length;
+  }
+
+  /** A frame from asciiFrame(): header + payload as latin1 text. */
+  queueText(framed: string): void {
+    this.pendingText += framed;
+    this.pendingBytes += framed.length;
+  }
+
+  /** Move queued text into the Buffer list (keeps order with Buffer frames). */
+  takeText(): void {
+    if (this.pendingText.length === 0) return;
+    this.pending.push(Buffer.from(this.pendingText, 'latin1'));
+    this.pendingText = '';
   }
 }
 
@@ -125,6 +155,7 @@ export class StreamHub {
     for (const s of client.streams) this.subs.get(s)?.delete(client);
     client.streams.clear();
     client.pending = [];
+    client.pendingText = '';
     client.pendingBytes = 0;
   }
 
@@ -202,9 +233,33 @@ export class StreamHub {
     const set = this.subs.get(stream);
     if (!set || set.size === 0) return times;
     const data = build();
+    // Hot path: no fault can touch delivery and the frame is ASCII (all generated data is), so
+    // each client gets one string append; anything else takes the Buffer path below.
+    if (!faulty && data.length < ASCII_FRAME_MAX && Buffer.byteLength(data, 'utf8') === data.length) {
+      let rawT: string | undefined;
+      let wrappedT: string | undefined;
+      for (const c of set) {
+        if (c.silent) continue;
+        const t = this.envelope && c.combined
+          ? (wrappedT ??= asciiFrame(opts.buildCombined ? opts.buildCombined() : `{"stream":"${stream}","data":${data}}`) ?? undefined)
+          : (rawT ??= asciiFrame(data) ?? undefined);
+        if (t === undefined) {
+          c.queue(wsTextFrame(this.envelope && c.combined ? `{"stream":"${stream}","data":${data}}` : data));
+          this.counters.framesQueued++;
+          continue;
+        }
+        for (let i = 0; i < times; i++) c.queueText(t);
+        this.counters.framesQueued += times;
+      }
+      return times;
+    }
+    return this.publishBuffers(set, stream, data, times, opts, scope, faulty);
+  }
+
+  private publishBuffers(set: Set<SimClient>, stream: string, data: string, times: number, opts: { buildCombined?: () => string }, scope: object, faulty: boolean): number {
     let raw: Buffer | null = null;
     let wrapped: Buffer | null = null;
-    const bad = faulty ? this.faults.match('malformed', scope) : undefined;
+    const bad = faulty ? this.faults.match('malformed', scope as Parameters<FaultController['match']>[1]) : undefined;
     for (const c of set) {
       if (c.silent) continue;
       let frame: Buffer;
@@ -238,9 +293,11 @@ export class StreamHub {
       if (c.pendingBytes === 0 || c.closed) continue;
       if (c.silent) {
         c.pending = [];
+        c.pendingText = '';
         c.pendingBytes = 0;
         continue;
       }
+      c.takeText();
       const sock = c.socket;
       if (sock.destroyed) continue;
       if (sock.writableLength > this.maxBufferedBytes) {

@@ -58,7 +58,8 @@ describe('simulator under load', () => {
     expect(events / secs).toBeLessThan(30_000 * 1.1);
     sim.publishBooks();
     const truthTrades = symbols.reduce((a, s) => a + sim!.truth.trades('binance', s).length, 0);
-    await until(() => c.msgs.filter((m) => (m as TradeMsg).e === 'trade').length >= truthTrades, 'every trade frame');
+    const truthDepth = symbols.reduce((a, s) => a + sim!.truth.depthUpdates('binance', s).length, 0);
+    await until(() => c.msgs.filter((m) => (m as TradeMsg).e === 'trade').length >= truthTrades && c.msgs.filter((m) => (m as DepthMsg).e === 'depthUpdate').length >= truthDepth, 'every trade and depth frame');
     expect(truthTrades).toBeGreaterThan(40_000);
     const bySymbol = new Map<string, TradeMsg[]>();
     const depth = new Map<string, DepthMsg[]>();
