@@ -7,6 +7,7 @@ import type { TickgateConfig } from '../config/schema.js';
 import type { MarketEvent } from '../model/events.js';
 import type { Pipeline } from '../pipeline/pipeline.js';
 import type { Logger } from '../observability/logger.js';
+import type { MetricsRegistry, Sample } from '../observability/metrics.js';
 import { BinanceCompat, type UpstreamControl } from '../compat/binance/index.js';
 import type { VenueFeed } from './venue-feed.js';
 
@@ -53,4 +54,25 @@ export function addCompatConsumer(compat: BinanceCompat, pipeline: Pipeline<Mark
     filter: (e) => e.venue === 'binance' && SERVED.has(e.type),
     handler: consume, spill: consume,
   });
+}
+
+/**
+ * tickgate_compat_* series: clients, streams asked downstream vs held upstream (the multiplier),
+ * deliveries, dropped clients by reason, REST answers by source, cache hits, forwarded weight.
+ */
+export function registerCompatMetrics(m: MetricsRegistry, compat: BinanceCompat): void {
+  const v = { venue: 'binance' };
+  m.gauge('tickgate_compat_clients', 'Clients connected to the venue-compatible WebSocket endpoint', ['venue'], () => [[v, compat.ws.clients]]);
+  m.gauge('tickgate_compat_streams_downstream', 'Distinct streams clients subscribed', ['venue'], () => [[v, compat.hub.size]]);
+  m.gauge('tickgate_compat_subscriptions', 'Client subscriptions (stream x client)', ['venue'], () => [[v, compat.hub.subscriptions]]);
+  m.gauge('tickgate_compat_upstream_streams_on_demand', 'Streams subscribed upstream on demand (beyond the configured ones)', ['venue'], () => [[v, compat.demand.stats().heldOnDemand]]);
+  m.counter('tickgate_compat_deliveries_total', 'Frames sent to compat clients', ['venue'], () => [[v, compat.hub.counters.deliveries]]);
+  m.counter('tickgate_compat_clients_dropped_total', 'Compat clients dropped, by reason', ['venue', 'reason'],
+    () => Object.entries(compat.ws.counters.drops).map(([reason, n]): Sample => [{ ...v, reason }, n]));
+  m.counter('tickgate_compat_rest_requests_total', 'Compat REST requests by where the answer came from', ['venue', 'source'], () => {
+    const r = compat.rest.counters;
+    const f = compat.forwarder.stats();
+    return [[{ ...v, source: 'state' }, r.fromState], [{ ...v, source: 'cache' }, f.cacheHits + f.shared], [{ ...v, source: 'upstream' }, f.upstreamCalls], [{ ...v, source: 'refused' }, r.refused + f.refused]];
+  });
+  m.counter('tickgate_compat_forwarded_weight_total', 'Request weight forwarded upstream by the compat endpoint', ['venue'], () => [[v, compat.forwarder.stats().forwardedWeight]]);
 }

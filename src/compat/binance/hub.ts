@@ -48,6 +48,13 @@ export class StreamHub {
     return this.streams.size;
   }
 
+  /** Subscriptions over all streams (stream x client). */
+  get subscriptions(): number {
+    let n = 0;
+    for (const e of this.streams.values()) n += e.sessions.size;
+    return n;
+  }
+
   has(name: string): boolean {
     return this.streams.has(name);
   }

@@ -52,7 +52,7 @@ describe('ccxt through tickgate\'s Binance-compatible endpoint', () => {
   it('watchTrades: consecutive ids whose price and amount equal the simulator\'s', async () => {
     const seen = new Map<string, { price: number; amount: number; timestamp: number; side: string }>();
     while (seen.size < 30) {
-      for (const t of await ex.watchTrades('BTC/USDT')) seen.set(t.id!, { price: t.price, amount: t.amount!, timestamp: t.timestamp!, side: t.side! });
+      for (const t of await ex.watchTrades('BTC/USDT')) seen.set(t.id!, { price: t.price!, amount: t.amount!, timestamp: t.timestamp!, side: t.side! });
     }
     const ids = [...seen.keys()].map(Number).sort((a, b) => a - b);
     const truth = c.demo.simulator.truth.trades('binance', 'BTCUSDT', { fromId: ids[0]!, toId: ids.at(-1)! });
@@ -94,6 +94,6 @@ describe('ccxt through tickgate\'s Binance-compatible endpoint', () => {
     expect(ob.bids[0]![0]!).toBeLessThan(ob.asks[0]![0]!);
     const trades = await ex.fetchTrades('BTC/USDT', undefined, 10);
     expect(trades.length).toBe(10);
-    expect(trades.every((t) => t.symbol === 'BTC/USDT' && t.price > 0)).toBe(true);
+    expect(trades.every((t) => t.symbol === 'BTC/USDT' && (t.price ?? 0) > 0)).toBe(true);
   }, 30_000);
 });
