@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { channelVenue, isConflatable, parseChannel } from '../../../src/server/channels.js';
+import { channelVenue, isConflatable, parseChannel, servedChannels } from '../../../src/server/channels.js';
 import { ChannelError } from '../../../src/server/errors.js';
 
 describe('channels', () => {
@@ -33,5 +33,16 @@ describe('channels', () => {
   it('names the venue a channel depends on', () => {
     expect(channelVenue('candles.1m.bybit.BTCUSDT')).toBe('bybit');
     expect(channelVenue('status')).toBeNull();
+  });
+
+  it('servedChannels allows status and the configured venue/symbol pairs of every kind, and says why not otherwise', () => {
+    let reads = 0;
+    const allow = servedChannels(() => { reads++; return [{ venue: 'binance', symbols: ['BTCUSDT'] }, { venue: 'bybit', symbols: ['ETHUSDT'] }]; });
+    expect(allow(parseChannel('status'))).toBeNull();
+    expect(allow(parseChannel('candles.1m.binance.BTCUSDT'))).toBeNull();
+    expect(allow(parseChannel('book.bybit.ETHUSDT'))).toBeNull();
+    expect(allow(parseChannel('trades.bybit.BTCUSDT'))).toBe('symbol "BTCUSDT" is not configured for venue "bybit"');
+    expect(allow(parseChannel('snapshots.1s.kraken.BTCUSDT'))).toBe('venue "kraken" is not configured (served: binance, bybit)');
+    expect(reads).toBe(1);
   });
 });
