@@ -71,6 +71,7 @@ export const pipelineSchema = section({
   lagResolutionMs: posInt(P.lagResolutionMs),
   lagCheckIntervalMs: posInt(P.lagCheckIntervalMs),
   lagThresholdMs: posInt(P.lagThresholdMs),
+  lagRecentWindowMs: posInt(P.lagRecentWindowMs),
 });
 
 const decimalText = z.string().regex(/^\d+(\.\d+)?$/, 'a positive decimal string like "10" or "0.5"');

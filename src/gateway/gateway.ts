@@ -94,7 +94,7 @@ export class Gateway {
 
     this.pipeline = new Pipeline<MarketEvent>({
       workers: { threads: c.pipeline.workerThreads, maxQueueTasks: c.pipeline.workerMaxQueueTasks, idleTimeoutMs: c.pipeline.workerIdleTimeoutMs },
-      lag: { resolutionMs: c.pipeline.lagResolutionMs, checkIntervalMs: c.pipeline.lagCheckIntervalMs, thresholdMs: c.pipeline.lagThresholdMs },
+      lag: { resolutionMs: c.pipeline.lagResolutionMs, checkIntervalMs: c.pipeline.lagCheckIntervalMs, thresholdMs: c.pipeline.lagThresholdMs, recentWindowMs: c.pipeline.lagRecentWindowMs },
       defaultTimeoutMs: c.pipeline.handlerTimeoutMs,
       defaultMaxQueueItems: c.pipeline.maxQueueItems,
       timeoutWarnIntervalMs: c.pipeline.timeoutWarnIntervalMs,

@@ -54,4 +54,5 @@ export const pipelineDefaults = {
   lagResolutionMs: DEFAULT_LAG_RESOLUTION_MS,
   lagCheckIntervalMs: DEFAULT_LAG_CHECK_INTERVAL_MS,
   lagThresholdMs: DEFAULT_LAG_THRESHOLD_MS,
+  lagRecentWindowMs: DEFAULT_LAG_RECENT_WINDOW_MS,
 } as const;
