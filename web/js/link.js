@@ -157,7 +157,9 @@ export class GatewayLink {
         return;
       case 'gap':
         this.gaps++;
-        this.opts.onGap?.(m.channel, m.from, m.to);
+        // An upstream hole (declared by integrity) is a message of its own, with its own seq.
+        if (m.reason === 'upstream' && e && typeof m.seq === 'number') e.pos = { epoch: m.epoch, seq: m.seq };
+        this.opts.onGap?.(m.channel, m.from ?? m.fromTradeId, m.to ?? m.toTradeId);
         return;
       default:
         return;

@@ -13,7 +13,7 @@ export class SlowClient {
     this.ws.on('message', (raw) => {
       const m = JSON.parse(raw.toString()) as { type: string; from?: number; to?: number };
       if (m.type === 'data') this.received.data++;
-      else if (m.type === 'gap') { this.received.gaps++; this.received.gapMessages += m.to! - m.from! + 1; }
+      else if (m.type === 'gap' && m.from !== undefined && m.to !== undefined) { this.received.gaps++; this.received.gapMessages += m.to - m.from + 1; }
       else if (m.type === 'subscribed') this.received.subscribed++;
     });
     this.ws.on('close', (code) => { this.closeCode = code; });
