@@ -35,6 +35,7 @@ import { binancePrivateFeeds, type PrivateFeed } from './private-feeds.js';
 import { buildStatus, readiness, type Readiness } from './status-builder.js';
 import { registerGatewayMetrics } from './metrics-wiring.js';
 import { loadResume } from './resume.js';
+import { numericId } from '../aggregate/resume-seed.js';
 import type { GatewayStatus } from './status.js';
 import { addCompatConsumer, createBinanceCompat, registerCompatMetrics } from './compat-wiring.js';
 import type { BinanceCompat } from '../compat/binance/index.js';
@@ -76,6 +77,8 @@ export class Gateway {
   private readonly tradeStreamVenues = new Set<string>();
   /** "venue|SYMBOL" -> last stored trade id: where trade streams resume after a restart. */
   private readonly resume = new Map<string, number>();
+  /** "venue|SYMBOL" -> highest trade id any stored row covers: a declared resume hole starts after it. */
+  private readonly storedThrough = new Map<string, number>();
   private readonly calendars: Record<string, MarketCalendar> = {};
   private timers: NodeJS.Timeout[] = [];
   private stopFlush: (() => void) | null = null;
@@ -182,6 +185,7 @@ export class Gateway {
 
     this.definitions = feedsFromConfig(c, this.log);
     const resume = this.resume; // filled in start(), after the resume sink replayed its spool
+    const storedThrough = this.storedThrough;
     if (c.venues.binance.enabled && c.venues.binance.streams.includes('trade')) this.tradeStreamVenues.add('binance');
     if (c.venues.binanceFutures.enabled && c.venues.binanceFutures.streams.includes('trade')) this.tradeStreamVenues.add('binance-futures');
     for (const def of this.definitions) {
@@ -191,6 +195,7 @@ export class Gateway {
           ...def.integrity,
           // Stored snapshots hold the last aggregated id of the live trade stream.
           resumeAfter: (symbol, source) => (source === 'trade' ? resume.get(`${def.venue}|${symbol}`) ?? null : null),
+          resumeStoredThrough: (symbol, source) => (source === 'trade' ? storedThrough.get(`${def.venue}|${symbol}`) ?? null : null),
           maxResumeTrades: c.integrity.maxResumeTrades,
         },
         manager: this.manager,
@@ -335,7 +340,13 @@ export class Gateway {
       timeCandleIntervalsMs: c.aggregate.timeCandleIntervalsMs, tickCandleTicks: c.aggregate.tickCandleTicks,
       volumeBarSize: c.aggregate.volumeBarSize, spoolWaitMs: c.aggregate.resumeSpoolWaitMs,
       maxRebuildTrades: c.aggregate.resumeMaxRebuildTrades, logger: this.log.child({ part: 'resume' }),
-    }, (s) => this.aggregator.seed(s, c.aggregate.resumeMaxRebuildTrades));
+    }, (s) => {
+      // The resume point may sit before stored ids (a partial bucket is rebuilt from the stream);
+      // integrity also needs the last stored id, so a declared hole never covers delivered trades.
+      const ids = [s.lastNonEmpty, ...s.timeCandles, ...s.tickCandles].map((r) => numericId(r?.lastTradeId ?? null)).filter((id): id is number => id !== null);
+      if (ids.length > 0) this.storedThrough.set(`${s.venue}|${s.symbol}`, Math.max(...ids));
+      return this.aggregator.seed(s, c.aggregate.resumeMaxRebuildTrades);
+    });
     for (const [k, v] of points) this.resume.set(k, v);
   }
 

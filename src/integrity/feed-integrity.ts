@@ -42,6 +42,8 @@ export interface FeedIntegrityOptions {
   readonly fetchBookSnapshot?: (symbol: string) => Promise<BookSnapshot>;
   /** Last trade id stored before a restart, per symbol and trade source (see TradeGapFiller). */
   readonly resumeAfter?: (symbol: string, source: string) => number | null;
+  /** Highest trade id stored output covers, per symbol and source (see TradeGapFiller resumeStoredThroughId). */
+  readonly resumeStoredThrough?: (symbol: string, source: string) => number | null;
   readonly maxResumeTrades?: number;
   readonly requestResubscribe?: (symbol: string) => void;
   /** Every event that passed integrity, in order per stream. */
@@ -307,7 +309,8 @@ export class FeedIntegrity {
       filler = new TradeGapFiller({
         venue, symbol, source, fetchTrades: this.opts.fetchTrades, emit: this.emit, now: this.opts.now,
         maxBuffered: this.opts.maxBufferedTrades, retryDelayMs: this.opts.retryDelayMs, maxAttempts: this.opts.maxFetchAttempts, timers: this.opts.timers,
-        resumeAfterId: this.opts.resumeAfter?.(symbol, source) ?? null, maxResumeTrades: this.opts.maxResumeTrades,
+        resumeAfterId: this.opts.resumeAfter?.(symbol, source) ?? null,
+        resumeStoredThroughId: this.opts.resumeStoredThrough?.(symbol, source) ?? null, maxResumeTrades: this.opts.maxResumeTrades,
         progressIntervalMs: this.opts.backfillProgressLogIntervalMs,
         onDeclared: (g, err) => {
           this.log.error({ venue, symbol, source, fromId: g.fromId, toId: g.toId, reason: g.reason, err: errText(err) }, 'trade_gap_declared');

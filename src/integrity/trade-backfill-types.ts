@@ -56,6 +56,12 @@ export interface TradeGapFillerOptions {
    * maxResumeTrades is declared (max_resume_exceeded) instead of fetched for hours.
    */
   readonly resumeAfterId?: number | null;
+  /**
+   * Highest id the stored output covers (above resumeAfterId when a partial bucket is rebuilt
+   * from the stream): a hole beyond maxResumeTrades is declared from after it, so ids already
+   * stored and delivered are never announced as missing.
+   */
+  readonly resumeStoredThroughId?: number | null;
   readonly maxResumeTrades?: number;
 }
 

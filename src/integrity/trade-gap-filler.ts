@@ -129,7 +129,11 @@ export class TradeGapFiller {
     const max = this.opts.maxResumeTrades ?? integrityDefaults.maxResumeTrades;
     this.lastTime = t.eventTime;
     if (missing > max) {
-      this.declare(after + 1, firstLiveId - 1, 'max_resume_exceeded', new Error(`${missing} trades missed while stopped: more than maxResumeTrades (${max}), not fetched`), t.eventTime);
+      // The rebuild range after..storedThrough is already stored: not part of the hole.
+      const from = Math.max(after, Math.min(this.opts.resumeStoredThroughId ?? after, firstLiveId - 1)) + 1;
+      if (from <= firstLiveId - 1) {
+        this.declare(from, firstLiveId - 1, 'max_resume_exceeded', new Error(`${firstLiveId - from} trades missed while stopped: more than maxResumeTrades (${max}), not fetched`), t.eventTime);
+      }
       this.last = firstLiveId - 1;
       return;
     }

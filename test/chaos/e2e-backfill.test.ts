@@ -42,8 +42,11 @@ afterEach(async () => {
   rig = null;
 });
 
-async function start(historyTradesPerSymbol: number, name: string): Promise<Rig> {
-  const sim = await startSimulator({ port: 0, seed: 23, rate: 0, symbols: [SYMBOL], venues: ['binance'], randomBursts: false, historyTradesPerSymbol });
+interface StartOptions { readonly sim?: Simulator; readonly integrity?: Record<string, unknown> }
+
+/** A gateway (and, unless given, a simulator) with a SQLite sink `name`.db and a subscriber on the trades channel. */
+async function start(historyTradesPerSymbol: number, name: string, o: StartOptions = {}): Promise<Rig> {
+  const sim = o.sim ?? await startSimulator({ port: 0, seed: 23, rate: 0, symbols: [SYMBOL], venues: ['binance'], randomBursts: false, historyTradesPerSymbol });
   const base = `127.0.0.1:${sim.port}`;
   const db = `${tmp.dir}/${name}.db`;
   const config = loadConfig({
@@ -53,7 +56,7 @@ async function start(historyTradesPerSymbol: number, name: string): Promise<Rig>
       log: { level: 'info' },
       marketHours: { skip: true },
       venues: { binance: { enabled: true, wsBaseUrl: `ws://${base}/binance`, restBaseUrl: `http://${base}/binance`, symbols: [SYMBOL], streams: ['trade'] } },
-      integrity: { retryDelayMs: 100, maxFetchAttempts: 20 },
+      integrity: { retryDelayMs: 100, maxFetchAttempts: 20, ...o.integrity },
       storage: { spoolDir: `${tmp.dir}/spool-${name}`, spoolFsync: 'never' },
       sinks: [`sqlite:${db}`],
       server: { port: 0, heartbeatIntervalMs: 300_000 },
@@ -235,5 +238,33 @@ describe('gateway end to end: REST backfill of a long venue outage', () => {
     await expectStoredSecondsEqual(r, [...before, ...held]);
     const gaps = readSqlite<Record<string, unknown>>(r.db, 'SELECT venue, symbol, source, from_id, to_id, reason FROM trade_gaps');
     expect(gaps).toEqual([{ venue: 'binance', symbol: SYMBOL, source: 'trade', from_id: lastBefore + 1, to_id: firstHeld - 1, reason: code }]);
+  }, 60_000);
+
+  it('a restart after more than maxResumeTrades: the hole since the last stored trade is declared (row, notice before the first live trade, error line, metric)', async () => {
+    const MAX_RESUME = 5_000;
+    const r1 = await start(400_000, 'resume', { integrity: { maxResumeTrades: MAX_RESUME } });
+    r1.sim.generate(300, { venue: 'binance', symbol: SYMBOL });
+    await waitFor(() => lastViewId(r1) === r1.lastId(), 'live trades before the stop', 15_000);
+    const lastBefore = r1.lastId();
+    const view1 = r1.view.slice();
+    await r1.client.close();
+    await r1.gw.stop();
+    // While stopped: more trades than maxResumeTrades.
+    const h = r1.sim.generateHistory({ symbol: SYMBOL, trades: 3 * MAX_RESUME });
+    const r2 = await start(400_000, 'resume', { sim: r1.sim, integrity: { maxResumeTrades: MAX_RESUME } });
+    r2.sim.generate(200, { venue: 'binance', symbol: SYMBOL });
+    await waitFor(() => lastViewId(r2) === r2.lastId(), 'live trades after the restart', 20_000,
+      () => ({ last: lastViewId(r2), want: r2.lastId(), integrity: r2.gw.feeds.get('binance')!.integrity.stats() }));
+    const truth = r2.sim.truth.trades('binance', SYMBOL);
+    const code = 'max_resume_exceeded';
+
+    expect(view1).toEqual(truth.filter((t) => t.id <= lastBefore).map(truthLine));
+    expect(r2.view).toEqual([`gap:${lastBefore + 1}-${h.lastId}:${code}`, ...truth.filter((t) => t.id > h.lastId).map(truthLine)]);
+    const errors = r2.logs.filter((l) => l['level'] === 50 && String(l['msg']).startsWith('trade gap declared'));
+    expect(errors).toEqual([expect.objectContaining({ venue: 'binance', symbol: SYMBOL, fromId: lastBefore + 1, toId: h.lastId, missing: h.lastId - lastBefore, reason: code })]);
+    expect(metric(parseMetrics(await r2.gw.metrics.text()), 'tickgate_trade_gaps_declared_total', { venue: 'binance' })).toBe(1);
+    await r2.gw.stop();
+    const gaps = readSqlite<Record<string, unknown>>(r2.db, 'SELECT venue, symbol, source, from_id, to_id, reason FROM trade_gaps');
+    expect(gaps).toEqual([{ venue: 'binance', symbol: SYMBOL, source: 'trade', from_id: lastBefore + 1, to_id: h.lastId, reason: code }]);
   }, 60_000);
 });
