@@ -13,13 +13,14 @@ type ProBinance = InstanceType<typeof ccxt.pro.binance>;
 
 /** A ccxt binance whose every public URL points at tickgate; nothing reaches binance.com. */
 export function ccxtAt(rest: string, ws: string): ProBinance {
-  const ex = new ccxt.pro.binance({ enableRateLimit: false, options: { fetchMarkets: { types: ['spot'] }, fetchCurrencies: false } });
+  // The README's snippet: ccxt deep-merges `urls` from its constructor config (freqtrade's ccxt_config too).
+  const ex = new ccxt.pro.binance({
+    enableRateLimit: false, options: { fetchMarkets: { types: ['spot'] }, fetchCurrencies: false },
+    urls: { api: { public: `${rest}/api/v3`, private: `${rest}/api/v3`, ws: { spot: `${ws}/ws` } } },
+  });
+  // Offline guarantee for the test: every other REST base points at tickgate too (which refuses them).
   const api = ex.urls.api as Record<string, unknown>;
-  for (const k of Object.keys(api)) if (typeof api[k] === 'string') api[k] = `${rest}/${k}`; // non-spot APIs: refused by tickgate, never Binance
-  api.public = `${rest}/api/v3`;
-  api.private = `${rest}/api/v3`;
-  api.v1 = `${rest}/api/v1`;
-  api.ws = { ...(api.ws as Record<string, unknown>), spot: `${ws}/ws` };
+  for (const k of Object.keys(api)) if (typeof api[k] === 'string' && !String(api[k]).startsWith(rest)) api[k] = `${rest}/${k}`;
   ex.has.fetchCurrencies = false;
   return ex;
 }
