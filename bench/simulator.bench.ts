@@ -63,10 +63,12 @@ async function simulatorCeiling(): Promise<{ stages: Stage[]; best: Stage | unde
     const framesQueued = hub(s2) - hub(s0);
     const got = received - r0;
     const dropped = (s2.hubs.binance?.slowConsumersDropped ?? 0) > 0;
-    const st: Stage = { target, eventsPerS: Math.round(eventsPerS), framesPerS: Math.round((r1 - rw) / secs), framesQueued, received: got, kept: !dropped && got === framesQueued && eventsPerS >= 0.95 * target };
+    const st: Stage = { target, eventsPerS: Math.round(eventsPerS), framesPerS: Math.round((r1 - rw) / secs), framesQueued, received: got, kept: !dropped && got === framesQueued };
     stages.push(st);
-    report({ bench: 'simulator.stage', metric: 'frames_per_s_one_client', value: st.framesPerS, unit: 'frames/s', targetEventsPerS: target, eventsPerS: st.eventsPerS, framesQueued, received: got, keptUp: st.kept, symbols: SYMBOLS.length });
+    report({ bench: 'simulator.stage', metric: 'frames_per_s_one_client', value: st.framesPerS, unit: 'frames/s', targetEventsPerS: target, eventsPerS: st.eventsPerS, framesQueued, received: got, everyFrameDelivered: st.kept, symbols: SYMBOLS.length });
     if (!st.kept) break;
+    // The generator is saturated (it made < 90% of the target): a higher target measures nothing new.
+    if (eventsPerS < 0.9 * target) break;
   }
   const truthBytes = (await simStats(sim.port)).truth.bytes;
   ws.terminate();

@@ -74,9 +74,6 @@ export class SymbolMarket {
   private readonly pendingBids = new Map<number, number>();
   private readonly pendingAsks = new Map<number, number>();
   lastTrade: SimTrade | null = null;
-  /** Printed prices and sizes by units (venue encoders fill them; cleared when full). */
-  readonly pxText = new Map<number, string>();
-  readonly qtyText = new Map<number, string>();
 
   constructor(spec: SymbolSpec, opts: MarketOptions) {
     this.spec = spec;

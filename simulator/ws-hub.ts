@@ -52,6 +52,12 @@ const ASCII_FRAME_MAX = 60_000;
 export function asciiFrame(text: string): string | null {
   const len = text.length;
   if (len >= 65_536 || Buffer.byteLength(text, 'utf8') !== len) return null;
+  return frameText(text);
+}
+
+/** asciiFrame without the check (the caller knows the text is ASCII and < 65,536 chars). */
+function frameText(text: string): string {
+  const len = text.length;
   return len < 126 ? `\x81${String.fromCharCode(len)}${text}` : `\x81~${String.fromCharCode(len >> 8, len & 255)}${text}`;
 }
 
@@ -240,14 +246,10 @@ export class StreamHub {
       let wrappedT: string | undefined;
       for (const c of set) {
         if (c.silent) continue;
+        // data is ASCII and short (checked once above); the envelope adds only ASCII.
         const t = this.envelope && c.combined
-          ? (wrappedT ??= asciiFrame(opts.buildCombined ? opts.buildCombined() : `{"stream":"${stream}","data":${data}}`) ?? undefined)
-          : (rawT ??= asciiFrame(data) ?? undefined);
-        if (t === undefined) {
-          c.queue(wsTextFrame(this.envelope && c.combined ? `{"stream":"${stream}","data":${data}}` : data));
-          this.counters.framesQueued++;
-          continue;
-        }
+          ? (wrappedT ??= frameText(opts.buildCombined ? opts.buildCombined() : `{"stream":"${stream}","data":${data}}`))
+          : (rawT ??= frameText(data));
         for (let i = 0; i < times; i++) c.queueText(t);
         this.counters.framesQueued += times;
       }

@@ -23,6 +23,10 @@ async function startChild(file: string, args: string[]): Promise<Child> {
     if (proc.exitCode === null) proc.kill('SIGKILL');
   };
   process.once('exit', reap);
+  for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => {
+    reap();
+    process.exit(130);
+  });
   const port = await new Promise<number>((resolve, reject) => {
     createInterface({ input: proc.stdout! }).once('line', (l) => resolve((JSON.parse(l) as { port: number }).port));
     proc.once('exit', (c) => reject(new Error(`${file} exited ${c}`)));

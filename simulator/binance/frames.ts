@@ -5,27 +5,40 @@ import { formatUnits } from '../symbols.js';
 /** Binance spot prints every price and size with 8 decimals ("61837.63000000"). */
 const D = 8;
 
-/** Distinct printed values cached per symbol (prices walk a narrow band; sizes repeat). */
-const TEXT_CACHE_MAX = 8192;
+/**
+ * Fractional digits by value, per scale, padded to Binance's 8 decimals: printing a price or size
+ * is then one division, one table read and one concat (this runs 2-3 times per frame).
+ */
+const FRACTIONS_MAX_SCALE = 5;
+const fractions: string[][] = [];
 
-export function px(m: SymbolMarket, units: number): string {
-  let t = m.pxText.get(units);
-  if (t === undefined) {
-    if (m.pxText.size >= TEXT_CACHE_MAX) m.pxText.clear();
-    t = formatUnits(units, m.spec.priceScale, D);
-    m.pxText.set(units, t);
+function fractionTable(scale: number): string[] {
+  let t = fractions[scale];
+  if (!t) {
+    const n = 10 ** scale;
+    t = new Array<string>(n);
+    for (let i = 0; i < n; i++) t[i] = String(i).padStart(scale, '0').padEnd(D, '0');
+    fractions[scale] = t;
   }
   return t;
 }
 
+function print(units: number, scale: number): string {
+  if (scale > FRACTIONS_MAX_SCALE || units < 0 || !Number.isSafeInteger(units)) return formatUnits(units, scale, D);
+  if (scale === 0) return `${units}.00000000`;
+  const p = POW10[scale] as number;
+  const int = Math.floor(units / p);
+  return `${int}.${fractionTable(scale)[units - int * p] as string}`;
+}
+
+const POW10 = [1, 10, 100, 1000, 10_000, 100_000];
+
+export function px(m: SymbolMarket, units: number): string {
+  return print(units, m.spec.priceScale);
+}
+
 export function qty(m: SymbolMarket, units: number): string {
-  let t = m.qtyText.get(units);
-  if (t === undefined) {
-    if (m.qtyText.size >= TEXT_CACHE_MAX) m.qtyText.clear();
-    t = formatUnits(units, m.spec.qtyScale, D);
-    m.qtyText.set(units, t);
-  }
-  return t;
+  return print(units, m.spec.qtyScale);
 }
 
 /** quoteQty of one trade: exact, as a number while the product is a safe integer. */
