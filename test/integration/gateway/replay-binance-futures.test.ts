@@ -69,6 +69,35 @@ describe('replay --venue binance-futures', () => {
     expect(broken.gapsDetected).toBeGreaterThanOrEqual(1);
   }, 30_000);
 
+  it('USD-M INSURANCE_FUND / ADL / NA trades pass integrity (ids stay contiguous) but only MARKET trades count in candles', async () => {
+    // Ids 100..112, every second one a non-MARKET kind; ground truth computed here.
+    const kinds = ['MARKET', 'INSURANCE_FUND', 'MARKET', 'ADL', 'MARKET', 'NA'];
+    const t0 = 1_700_000_000_000;
+    const frames: string[] = [];
+    const want = { n: 0, volumeUnits: 0 };
+    for (let i = 0; i < 12; i++) {
+      const x = kinds[i % kinds.length]!;
+      const q = i + 1; // size i+1 (units of 0.001)
+      if (x === 'MARKET') { want.n++; want.volumeUnits += q; }
+      const data = `{"e":"trade","E":${t0 + i * 100},"T":${t0 + i * 100},"s":"BTCUSDT","t":${100 + i},"p":"50000.0","q":"${(q / 1000).toFixed(3)}","X":"${x}","m":false}`;
+      frames.push(`${t0 + i * 100 + 5} {"stream":"btcusdt@trade","data":${data}}`);
+    }
+    frames.push(`${t0 + 3_000} {"stream":"btcusdt@trade","data":{"e":"trade","E":${t0 + 3_000},"T":${t0 + 3_000},"s":"BTCUSDT","t":112,"p":"50000.0","q":"0.001","X":"MARKET","m":false}}`);
+    want.n++; want.volumeUnits += 1;
+    const file = join(tmp.dir, 'kinds.frames');
+    writeFileSync(file, `${frames.join('\n')}\n`);
+    const db = join(tmp.dir, 'kinds.db');
+    const s = await replayRecording({ file, venue: 'binance-futures', sinks: [`sqlite:${db}`], aggregate: { skipMarketHours: true } });
+    expect(s).toMatchObject({ frames: 13, malformed: 0, gapsDetected: 0, trades: want.n });
+    const rows = readSqlite<{ start_time: number; trade_count: number; volume: string; revision: number }>(db, 'SELECT start_time, trade_count, volume, revision FROM snapshots ORDER BY start_time, revision');
+    const last = new Map(rows.map((r) => [r.start_time, r]));
+    const total = [...last.values()].reduce((a, r) => ({ n: a.n + r.trade_count, volumeUnits: a.volumeUnits + Math.round(Number(r.volume) * 1000) }), { n: 0, volumeUnits: 0 });
+    expect(total).toEqual(want);
+    // Counting every kind instead is a setting.
+    const all = await replayRecording({ file, venue: 'binance-futures', candleTradeKinds: ['MARKET', 'INSURANCE_FUND', 'ADL', 'NA'], aggregate: { skipMarketHours: true } });
+    expect(all.trades).toBe(13);
+  });
+
   it('an unknown venue or a misplaced category is a clear error naming the valid ones', async () => {
     await expect(replayRecording({ file: FRAMES, venue: 'binance-usdm' as never })).rejects.toThrow(/expected one of binance, binance-futures, bybit, equities/);
     await expect(replayRecording({ file: FRAMES, venue: 'binance-usdm' as never })).rejects.toBeInstanceOf(ConfigError);
