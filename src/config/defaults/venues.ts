@@ -89,6 +89,8 @@ export const DEFAULT_EQUITIES_RATE_LIMIT_BACKOFF_MS = 60_000;
 export const DEFAULT_DECODE_EXCERPT_CHARS = 120;
 /** Frames longer than this are rejected unparsed (a venue frame is far smaller). */
 export const DEFAULT_DECODE_MAX_FRAME_CHARS = 4 * 1024 * 1024;
+/** Binance market frames of the exact known shapes are scanned without JSON.parse (validated; anything else falls back). */
+export const DEFAULT_DECODE_FAST_PATH = true;
 
 export const venuesDefaults = {
   binance: {
@@ -149,5 +151,6 @@ export const venuesDefaults = {
   decode: {
     excerptChars: DEFAULT_DECODE_EXCERPT_CHARS,
     maxFrameChars: DEFAULT_DECODE_MAX_FRAME_CHARS,
+    fastPath: DEFAULT_DECODE_FAST_PATH,
   },
 } as const;
