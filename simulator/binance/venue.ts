@@ -25,6 +25,14 @@ export interface BinanceVenueOptions {
   readonly now: () => number;
 }
 
+interface StreamNames {
+  readonly trade: string;
+  readonly aggTrade: string;
+  readonly bookTicker: string;
+  readonly seq: { readonly symbol: string; readonly sequenced: true };
+  readonly plain: { readonly symbol: string };
+}
+
 export class BinanceVenue {
   readonly venue: BinanceVenueOptions['venue'];
   readonly markets = new Map<string, SymbolMarket>();
@@ -80,15 +88,15 @@ export class BinanceVenue {
     const k = this.klines.get(symbol);
     const ring = this.rings.get(symbol) as TradeRing;
     for (const t of r.trades) {
-      const published = hub.publish(names.trade, () => tradeText(m, t, now), { symbol, sequenced: true });
+      const published = hub.publish(names.trade, () => tradeText(m, t, now), names.seq);
       this.truth.recordTradeUnits(ring, t.id, t.aggId, t.price, t.qty, t.timeMs, t.buyerMaker, published);
       k?.add(t);
     }
     if (r.agg) {
       const a = r.agg;
-      hub.publish(names.aggTrade, () => aggTradeText(m, a, now), { symbol, sequenced: true });
+      hub.publish(names.aggTrade, () => aggTradeText(m, a, now), names.seq);
     }
-    if (r.topChanged) hub.publish(names.bookTicker, () => bookTickerText(m), { symbol });
+    if (r.topChanged) hub.publish(names.bookTicker, () => bookTickerText(m), names.plain);
     if (r.trades.length > 0 && m.rng.chance(0.02)) {
       const liq = m.liquidation(now);
       hub.publish('!forceOrder@arr', () => forceOrderText(m, liq, now), { symbol });
@@ -96,13 +104,14 @@ export class BinanceVenue {
     return r.trades.length;
   }
 
-  private readonly names = new Map<string, { trade: string; aggTrade: string; bookTicker: string }>();
+  /** Stream names and publish options per symbol, built once (no allocation per frame). */
+  private readonly names = new Map<string, StreamNames>();
 
-  private streamNames(symbol: string): { trade: string; aggTrade: string; bookTicker: string } {
+  private streamNames(symbol: string): StreamNames {
     let n = this.names.get(symbol);
     if (!n) {
       const l = symbol.toLowerCase();
-      n = { trade: `${l}@trade`, aggTrade: `${l}@aggTrade`, bookTicker: `${l}@bookTicker` };
+      n = { trade: `${l}@trade`, aggTrade: `${l}@aggTrade`, bookTicker: `${l}@bookTicker`, seq: { symbol, sequenced: true }, plain: { symbol } };
       this.names.set(symbol, n);
     }
     return n;
