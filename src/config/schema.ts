@@ -177,6 +177,8 @@ export const venuesSchema = section({
     symbols,
     streams: binanceFuturesStreams.default(['aggTrade', 'bookTicker', 'depth']),
     restWeightPerMinute: posInt(VF.restWeightPerMinute),
+    /** Sent as X-MBX-APIKEY on /fapi/v1/historicalTrades only (USD-M requires a key there: backfill of the `trade` stream). Never logged. */
+    apiKey: z.string().min(1).nullable().default(null),
     maxStreamsPerConnection: z.number().int().min(1).max(1024).default(VF.maxStreamsPerConnection),
     maxMessagesPerSecond: posInt(VF.maxMessagesPerSecond),
     connectionLifetimeMs: posInt(VF.connectionLifetimeMs),

@@ -85,9 +85,13 @@ export function feedsFromConfig(config: TickgateConfig, logger: Logger): FeedDef
   const f = config.venues.binanceFutures;
   if (f.enabled) {
     const rest = new BinanceFuturesRest({
-      restBaseUrl: f.restBaseUrl, weightPerMinute: f.restWeightPerMinute, logger: logger.child({ venue: BINANCE_FUTURES_VENUE, part: 'rest' }),
+      restBaseUrl: f.restBaseUrl, weightPerMinute: f.restWeightPerMinute, ...(f.apiKey !== null ? { apiKey: f.apiKey } : {}), logger: logger.child({ venue: BINANCE_FUTURES_VENUE, part: 'rest' }),
       backfillPrefetchPages: config.integrity.backfillPrefetchPages, backfillWeightShare: config.integrity.backfillWeightShare,
     });
+    if (f.streams.includes('trade') && f.apiKey === null && !/^https?:\/\/(127\.0\.0\.1|localhost|\[::1\])[:/]/.test(f.restBaseUrl)) {
+      // USD-M answers /fapi/v1/historicalTrades only with an API key: gaps in @trade could not be backfilled.
+      logger.warn({ venue: BINANCE_FUTURES_VENUE }, 'binanceFutures streams include trade but no apiKey is set: trade gaps cannot be backfilled (use aggTrade or set venues.binanceFutures.apiKey)');
+    }
     // Per-symbol streams grouped by symbol (a shard then holds whole symbols); the market-wide one once.
     const names = f.streams as readonly BinanceFuturesStreamName[];
     const streams = [
