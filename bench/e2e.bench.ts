@@ -75,17 +75,17 @@ async function baseline(port: number): Promise<{ framesPerS: number; eventsPerS:
   for (const target of BASELINE_STAGES) {
     const q0 = (await simStats(port)).hubs.binance?.framesQueued ?? 0;
     const r0 = c.frames();
-    const e0 = (await simStats(port)).generator.events;
+    const g0 = await simStats(port);
     const t0 = performance.now();
     await setRate(port, target);
     await sleep(BASELINE_STAGE_MS);
-    const e1 = (await simStats(port)).generator.events;
+    const g1 = await simStats(port);
     const got = c.frames() - r0;
     const secs = (performance.now() - t0) / 1000;
     await setRate(port, 0);
     await sleep(1_000);
     const queued = ((await simStats(port)).hubs.binance?.framesQueued ?? 0) - q0;
-    const eventsPerS = (e1 - e0) / secs;
+    const eventsPerS = ((g1.generator.events - g0.generator.events) * 1000) / Math.max(1, g1.atMs - g0.atMs);
     const kept = c.frames() - r0 === queued;
     const framesPerS = Math.round(got / secs);
     report({ bench: 'e2e.baseline_stage', metric: 'frames_per_s', value: framesPerS, unit: 'frames/s', targetEventsPerS: target, eventsPerS: Math.round(eventsPerS), keptUp: kept });

@@ -59,7 +59,8 @@ async function simulatorCeiling(): Promise<{ stages: Stage[]; best: Stage | unde
     await sleep(DRAIN_MS);
     const s2 = await simStats(sim.port);
     const hub = (s: typeof s0): number => s.hubs.binance?.framesQueued ?? 0;
-    const eventsPerS = (s1.generator.events - w0.generator.events) / secs;
+    // Server-side timestamps: a delayed admin answer must not skew the simulator's own rate.
+    const eventsPerS = ((s1.generator.events - w0.generator.events) * 1000) / Math.max(1, s1.atMs - w0.atMs);
     const framesQueued = hub(s2) - hub(s0);
     const got = received - r0;
     const dropped = (s2.hubs.binance?.slowConsumersDropped ?? 0) > 0;

@@ -327,6 +327,8 @@ export class Simulator {
   stats(): Record<string, unknown> & { generator: { events: number; bursts: number; rate: number } } {
     return {
       port: this.port,
+      /** When these counters were read (rates between two reads need no client-side clock). */
+      atMs: this.now(),
       restarts: this.restarts,
       generator: this.generator.stats(),
       hubs: Object.fromEntries(this.hubs.map((h) => [h.venue, h.stats()])),

@@ -73,6 +73,7 @@ export async function admin<T = unknown>(port: number, path: string, body?: unkn
 export const setRate = (port: number, rate: number): Promise<unknown> => admin(port, 'generate', { count: 0, rate });
 
 export interface SimStats {
+  atMs: number;
   generator: { events: number; rate: number };
   hubs: Record<string, { framesQueued: number; bytesWritten: number; slowConsumersDropped: number; clients: number }>;
   truth: { trades: number; bytes: number };
