@@ -17,6 +17,7 @@ import { GroundTruth } from './ground-truth.js';
 import { Replayer, type ReplayOptions, type ReplayResult } from './replay.js';
 import { SimServer } from './server.js';
 import { isCryptoSymbol } from './symbols.js';
+import { BybitKlines, publishMarkPrices } from './derivatives-streams.js';
 import { StreamHub } from './ws-hub.js';
 
 export interface SimulatorClock {
@@ -199,6 +200,12 @@ export class Simulator {
       this.bybit.hub.flush();
     });
     interval(opts.bybit?.tickersIntervalMs ?? D.bybitTickersIntervalMs, () => this.bybit.publishTickers());
+    // USD-M markPrice@1s and Bybit kline.1 (derivatives-streams.ts), once a second.
+    const bybitKlines = new BybitKlines(this.bybit.hub, this.bybit.markets, this.truth);
+    interval(1_000, () => {
+      publishMarkPrices(this.futures.hub, this.futures.markets, this.now());
+      bybitKlines.publish(this.now());
+    });
     // Throttled clients keep a backlog; drain it even when nothing new is generated.
     interval(50, () => {
       if (this.faults.size > 0) this.flush();

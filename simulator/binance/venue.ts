@@ -100,6 +100,7 @@ export class BinanceVenue {
     if (r.trades.length > 0 && m.rng.chance(0.02)) {
       const liq = m.liquidation(now);
       hub.publish('!forceOrder@arr', () => forceOrderText(m, liq, now), { symbol });
+      if (this.futures) hub.publish(`${symbol.toLowerCase()}@forceOrder`, () => forceOrderText(m, liq, now), { symbol });
     }
     return r.trades.length;
   }
@@ -162,6 +163,6 @@ export class BinanceVenue {
     const sym = stream.slice(0, at).toUpperCase();
     const kind = stream.slice(at + 1);
     if (!this.markets.has(sym) && !this.replaying) return false;
-    return ['trade', 'aggTrade', 'bookTicker', 'depth@100ms', 'kline_1m'].includes(kind);
+    return ['trade', 'aggTrade', 'bookTicker', 'depth@100ms', 'kline_1m'].includes(kind) || (this.futures && ['markPrice@1s', 'forceOrder'].includes(kind));
   }
 }

@@ -33,7 +33,7 @@ export interface BybitOptions {
 /** Bybit's largest recent-trade page (linear/inverse). */
 const RECENT_TRADES_PER_SYMBOL = 1_000;
 
-const TOPIC_RE = /^(publicTrade|orderbook\.50|orderbook\.1|tickers|allLiquidation)\.([A-Z0-9]+)$/;
+const TOPIC_RE = /^(publicTrade|orderbook\.50|orderbook\.1|tickers|allLiquidation|kline\.1)\.([A-Z0-9]+)$/;
 
 export class BybitVenue {
   readonly markets = new Map<string, SymbolMarket>();

@@ -49,8 +49,8 @@ describe('gateway with every venue enabled', () => {
       overrides: {
         ...FAST_CONNECTION,
         venues: {
-          binanceFutures: { enabled: true, wsBaseUrl: `ws://${base}/binance-futures`, restBaseUrl: `http://${base}/binance-futures`, streams: ['trade', 'aggTrade', 'bookTicker', 'depth', 'kline_1m', 'forceOrderAll'], symbols: [SYMBOL, 'ETHUSDT'] },
-          bybit: { categoryPath: '/v5/public/linear', recentTradesLimit: 1000, streams: ['publicTrade', 'orderbook.50', 'tickers', 'allLiquidation'] },
+          binanceFutures: { enabled: true, wsBaseUrl: `ws://${base}/binance-futures`, restBaseUrl: `http://${base}/binance-futures`, streams: ['trade', 'aggTrade', 'bookTicker', 'depth', 'markPrice', 'forceOrder', 'forceOrderAll', 'kline_1m'], symbols: [SYMBOL, 'ETHUSDT'] },
+          bybit: { categoryPath: '/v5/public/linear', recentTradesLimit: 1000, streams: ['publicTrade', 'orderbook.50', 'tickers', 'allLiquidation', 'kline.1'] },
         },
       },
     });
@@ -94,19 +94,25 @@ describe('gateway with every venue enabled', () => {
     expect(bybit.every((t) => t.venue === 'bybit' && t.source === 'publicTrade')).toBe(true);
   }, 40_000);
 
-  it('liquidations flow end to end from config: USD-M !forceOrder@arr and Bybit linear allLiquidation; USD-M klines', async () => {
+  it('derivatives streams flow end to end from config: liquidations (USD-M per symbol + !forceOrder@arr, Bybit linear allLiquidation), mark prices, klines', async () => {
     const seen = new Map<string, number>();
+    const liqKeys: string[] = [];
     const publish = demo.gateway.pipeline.publish.bind(demo.gateway.pipeline);
     const spy = vi.spyOn(demo.gateway.pipeline, 'publish').mockImplementation((e) => {
       seen.set(`${e.venue}|${e.type}`, (seen.get(`${e.venue}|${e.type}`) ?? 0) + 1);
+      if (e.type === 'liquidation' && e.venue === 'binance-futures') liqKeys.push(`${e.symbol}|${e.eventTime}|${e.side}|${e.price}|${e.size}`);
       publish(e);
     });
     try {
-      const want = ['binance-futures|liquidation', 'bybit|liquidation', 'binance-futures|kline', 'binance-futures|book_delta'];
+      const want = ['binance-futures|liquidation', 'bybit|liquidation', 'binance-futures|kline', 'binance-futures|mark_price', 'bybit|kline', 'binance-futures|book_delta'];
       await waitFor(() => want.every((k) => (seen.get(k) ?? 0) > 0) || null, 'liquidations and klines', 25_000, () => Object.fromEntries(seen));
     } finally {
       spy.mockRestore();
     }
+    // Subscribed per symbol and market-wide: the same USD-M liquidation arrives on both streams
+    // and integrity passes it once (dedup window).
+    expect(liqKeys.length).toBeGreaterThan(0);
+    expect(new Set(liqKeys).size, 'each USD-M liquidation once').toBe(liqKeys.length);
   }, 30_000);
 
   it('stores aggregates keyed by each venue id', async () => {
