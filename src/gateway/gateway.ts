@@ -165,6 +165,8 @@ export class Gateway {
       idleTimeoutMs: c.server.idleTimeoutMs, ringCapacityMessages: c.server.ringCapacityMessages,
       maxChannels: c.server.maxChannels, channelIdleMs: c.server.channelIdleMs,
       staticDir: opts.webDir ?? DEFAULT_WEB_DIR,
+      // The Binance-compatible endpoint under its prefix (compat.binance.pathPrefix), same auth.
+      ...(this.compat ? { mounts: [this.compat] } : {}),
       logger: this.log.child({ part: 'server' }),
       // Clients may create channels only for configured venues/symbols (bounded server state).
       allowChannel: servedChannels(() => this.definitions),

@@ -2,7 +2,7 @@
  * The downstream server: one HTTP server on one port serving the HTTP routes (http.ts) and the
  * WebSocket upgrade at /ws (protocol.ts). The gateway publishes with publish(channel, data).
  */
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocket, WebSocketServer } from 'ws';
@@ -15,7 +15,7 @@ import { tradesChannel, type Channel } from './channels.js';
 import type { TradeGap } from '../model/events.js';
 import { ClientSession, type SessionInfo, type SessionTransport } from './client-session.js';
 import { ServerError } from './errors.js';
-import { createHttpHandler, defaultVendorFiles, type HttpProviders } from './http.js';
+import { createHttpHandler, defaultVendorFiles, type HttpHandler, type HttpProviders } from './http.js';
 import { CLOSE_GOING_AWAY, CLOSE_IDLE, CLOSE_SETUP_FAILED, CLOSE_TRY_AGAIN_LATER, type ChannelPosition } from './protocol.js';
 import { declaredVenues, RequestHandler } from './requests.js';
 
@@ -54,6 +54,15 @@ export interface DownstreamServerOptions extends Partial<Omit<ServerLimits, 'hos
    * are always subscribable. Default: any well-formed name (still capped by maxChannels).
    */
   readonly allowChannel?: (channel: Channel) => string | null;
+  /** Endpoints served under their own path prefix on this port (e.g. the Binance-compatible one), same auth. */
+  readonly mounts?: readonly ServerMount[];
+}
+
+/** An endpoint mounted on the server's port: it owns its paths' HTTP requests and WebSocket upgrades. */
+export interface ServerMount {
+  owns(path: string): boolean;
+  handleRequest(req: IncomingMessage, res: ServerResponse): void;
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void;
 }
 
 export interface DownstreamServerStats {
@@ -107,8 +116,8 @@ export class DownstreamServer {
   private uncorkScheduled = false;
 
   constructor(private readonly options: DownstreamServerOptions = {}) {
-    const { host, token, admission, http, staticDir, files, initialEpoch, serializer, logger, now, remoteAddress, onConnection, allowChannel, ...limits } = options;
-    void admission; void http; void staticDir; void files; void onConnection;
+    const { host, token, admission, http, staticDir, files, initialEpoch, serializer, logger, now, remoteAddress, onConnection, allowChannel, mounts, ...limits } = options;
+    void admission; void http; void staticDir; void files; void onConnection; void mounts;
     const merged: ServerLimits = { ...serverDefaults, ...stripUndefined(limits), host: host ?? serverDefaults.host };
     for (const [k, v] of Object.entries(merged)) {
       if (k !== 'host' && (typeof v !== 'number' || !Number.isFinite(v) || v < 0)) {
@@ -184,7 +193,7 @@ export class DownstreamServer {
       jsonRoutes: { '/api/server': () => ({ stats: this.stats(), channels: this.channels(), clients: this.clients() }) },
       onError: (err, path) => this.logger.warn({ err, path }, 'http handler failed'),
     });
-    const server = createServer(handler);
+    const server = createServer(this.withMounts(handler));
     server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => this.onUpgrade(wss, req, socket as Socket, head));
     server.on('clientError', (_err, socket) => socket.destroy());
     await new Promise<void>((resolve, reject) => {
@@ -259,9 +268,27 @@ export class DownstreamServer {
     return this.hub.channelInfo();
   }
 
+  /** Requests under a mount's prefix go to it after the same auth check as the API; the rest to `handler`. */
+  private withMounts(handler: HttpHandler): HttpHandler {
+    const mounts = this.options.mounts ?? [];
+    if (mounts.length === 0) return handler;
+    return (req, res) => {
+      const mount = mounts.find((m) => m.owns(pathOnly(req.url)));
+      if (mount === undefined) { handler(req, res); return; }
+      const auth = this.auth.check(req);
+      if (!auth.ok) {
+        this.counts.authRejections++;
+        res.writeHead(auth.status, { 'content-type': 'application/json' }).end(JSON.stringify({ error: auth.reason }));
+        return;
+      }
+      mount.handleRequest(req, res);
+    };
+  }
+
   private onUpgrade(wss: WebSocketServer, req: IncomingMessage, socket: Socket, head: Buffer): void {
     const path = pathOnly(req.url);
-    if (path !== '/ws') { refuseUpgrade(socket, 404, 'Not Found'); return; }
+    const mount = this.options.mounts?.find((m) => m.owns(path));
+    if (path !== '/ws' && mount === undefined) { refuseUpgrade(socket, 404, 'Not Found'); return; }
     const auth = this.auth.check(req);
     if (!auth.ok) {
       this.counts.authRejections++;
@@ -269,6 +296,7 @@ export class DownstreamServer {
       refuseUpgrade(socket, auth.status, auth.status === 401 ? 'Unauthorized' : 'Forbidden');
       return;
     }
+    if (mount !== undefined) { mount.handleUpgrade(req, socket, head); return; }
     wss.handleUpgrade(req, socket, head, (ws) => this.onOpen(ws, req, socket));
   }
 

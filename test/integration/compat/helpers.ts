@@ -3,7 +3,6 @@
  * Binance-compatible endpoint on the gateway's port, and a small Binance stream client over a real
  * WebSocket that records frames and answers requests by id.
  */
-import { createServer } from 'node:http';
 import WebSocket from 'ws';
 import { startDemo, type Demo } from '../../../src/gateway/demo.js';
 import type { PlainObject } from '../../../src/config/layers.js';
@@ -31,17 +30,11 @@ export async function startCompatDemo(overrides: PlainObject = {}, rate = 200): 
       compat: { binance: { upstreamReleaseGraceMs: 300 } },
     }), overrides),
   });
-  // TEMP until the server mount exists: the endpoint on its own loopback server.
-  const g = demo.gateway;
-  const compat = g.compat!;
-  const srv = createServer((req, res) => compat.handleRequest(req, res));
-  srv.on('upgrade', (req, socket, head) => compat.handleUpgrade(req, socket, head));
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', () => r()));
-  const http = `http://127.0.0.1:${(srv.address() as { port: number }).port}`;
+  // The endpoint is mounted on the gateway's own server port, beside /ws and the API.
+  const http = demo.gateway.url!;
   return {
     demo, rest: `${http}/binance`, ws: `${http.replace(/^http/, 'ws')}/binance`,
     async stop() {
-      srv.close();
       await demo.stop();
       tmp.remove();
     },
