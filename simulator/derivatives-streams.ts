@@ -93,3 +93,49 @@ export class BybitKlines {
       `{"topic":"${topic}","data":[{"start":${c.startMs},"end":${c.startMs + MINUTE_MS - 1},"interval":"1","open":"${c.open}","close":"${c.close}","high":"${text(c.high, ps)}","low":"${text(c.low, ps)}","volume":"${text(c.volume, qs)}","turnover":"${text(c.turnover, ps + qs)}","confirm":${confirm},"timestamp":${now}}],"ts":${now},"type":"snapshot"}`, { symbol });
   }
 }
+
+/** Hub key of a Bybit topic for a client: linear `tickers.*` differ from spot's, so they get their own key. */
+export function bybitHubTopic(path: string, topic: string): string {
+  return path.endsWith('/linear') && topic.startsWith('tickers.') ? `linear:${topic}` : topic;
+}
+
+type Top = { bid1Price: string; bid1Size: string; ask1Price: string; ask1Size: string; lastPrice: string; markPrice: string };
+
+/**
+ * Bybit linear `tickers.<SYM>`: a snapshot when a client subscribed since the last tick, else a
+ * delta carrying only the fields that changed (as Bybit does), with cs = the book's update id.
+ */
+export class BybitLinearTickers {
+  private readonly last = new Map<string, Top>();
+  private readonly served = new Map<string, Set<number>>();
+
+  constructor(private readonly hub: StreamHub, private readonly markets: ReadonlyMap<string, SymbolMarket>) {}
+
+  publish(now: number): void {
+    for (const [symbol, m] of this.markets) {
+      const topic = `tickers.${symbol}`;
+      const key = `linear:${topic}`;
+      if (!this.hub.hasSubscribers(key)) { this.served.delete(symbol); continue; }
+      const ids = new Set<number>();
+      for (const c of this.hub.clients) if (c.streams.has(key)) ids.add(c.id);
+      const before = this.served.get(symbol);
+      const fresh = before === undefined || [...ids].some((id) => !before.has(id));
+      this.served.set(symbol, ids);
+      const f = (u: number, scale: number): string => formatUnits(u, scale, scale);
+      const bid = m.bestBid();
+      const ask = m.bestAsk();
+      if (bid === null || ask === null) continue;
+      const p = f(lastPrice(m), m.spec.priceScale);
+      const top: Top = {
+        bid1Price: f(bid[0], m.spec.priceScale), bid1Size: f(bid[1], m.spec.qtyScale),
+        ask1Price: f(ask[0], m.spec.priceScale), ask1Size: f(ask[1], m.spec.qtyScale), lastPrice: p, markPrice: p,
+      };
+      const prev = this.last.get(symbol);
+      this.last.set(symbol, top);
+      const changed = fresh || prev === undefined ? top : Object.fromEntries(Object.entries(top).filter(([k, v]) => prev[k as keyof Top] !== v));
+      if (!fresh && prev !== undefined && Object.keys(changed).length === 0) continue;
+      const type = fresh || prev === undefined ? 'snapshot' : 'delta';
+      this.hub.publish(key, () => `{"topic":"${topic}","type":"${type}","data":${JSON.stringify({ symbol, ...changed })},"cs":${m.updateId},"ts":${now}}`, { symbol });
+    }
+  }
+}

@@ -17,7 +17,7 @@ import { GroundTruth } from './ground-truth.js';
 import { Replayer, type ReplayOptions, type ReplayResult } from './replay.js';
 import { SimServer } from './server.js';
 import { isCryptoSymbol } from './symbols.js';
-import { BybitKlines, publishMarkPrices } from './derivatives-streams.js';
+import { BybitKlines, BybitLinearTickers, publishMarkPrices } from './derivatives-streams.js';
 import { StreamHub } from './ws-hub.js';
 
 export interface SimulatorClock {
@@ -206,6 +206,8 @@ export class Simulator {
       publishMarkPrices(this.futures.hub, this.futures.markets, this.now());
       bybitKlines.publish(this.now());
     });
+    const linearTickers = new BybitLinearTickers(this.bybit.hub, this.bybit.markets);
+    interval(opts.bybit?.tickersIntervalMs ?? D.bybitTickersIntervalMs, () => linearTickers.publish(this.now()));
     // Throttled clients keep a backlog; drain it even when nothing new is generated.
     interval(50, () => {
       if (this.faults.size > 0) this.flush();

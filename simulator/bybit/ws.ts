@@ -6,6 +6,7 @@
  * allLiquidation.<SYM>. Every generated trade also goes into `history`, which the REST side
  * (rest.ts, /v5/market/recent-trade) serves.
  */
+import { bybitHubTopic } from '../derivatives-streams.js';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
@@ -203,7 +204,7 @@ export class BybitVenue {
       ws.send(JSON.stringify(base(msg.op, true, '')));
       for (const a of args) {
         if (msg.op === 'unsubscribe') {
-          this.hub.unsubscribe(client, a);
+          this.hub.unsubscribe(client, bybitHubTopic(client.path, a));
           continue;
         }
         const mt = TOPIC_RE.exec(a);
@@ -212,7 +213,7 @@ export class BybitVenue {
         // Publish pending changes to existing subscribers first, so the snapshot is exactly the
         // state after delta u and the next delta holds only later changes (seq strictly grows).
         if (m && mt?.[1] === 'orderbook.50') this.publishBook(sym, m);
-        this.hub.subscribe(client, a);
+        this.hub.subscribe(client, bybitHubTopic(client.path, a));
         if (m && mt?.[1] === 'orderbook.50') this.hub.sendTo(client, this.snapshotText(sym, m));
       }
       this.hub.flush();

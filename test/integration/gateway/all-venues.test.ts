@@ -5,6 +5,7 @@
  * tops, and stores aggregates keyed by each venue id.
  */
 import { createServer } from 'node:net';
+import WebSocket from 'ws';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startDemo, type Demo } from '../../../src/gateway/demo.js';
@@ -18,7 +19,7 @@ const SYMBOL = 'BTCUSDT';
 const CRYPTO_VENUES = ['binance', 'binance-futures', 'bybit'] as const;
 const CHANNELS = [
   ...CRYPTO_VENUES.flatMap((v) => [`trades.${v}.${SYMBOL}`, `snapshots.1s.${v}.${SYMBOL}`]),
-  `book.binance.${SYMBOL}`, `book.binance-futures.${SYMBOL}`, 'trades.equities.AAPL', 'snapshots.1s.equities.AAPL',
+  `book.binance.${SYMBOL}`, `book.binance-futures.${SYMBOL}`, `book.bybit.${SYMBOL}`, 'trades.equities.AAPL', 'snapshots.1s.equities.AAPL',
 ];
 
 /** A port free right now on loopback (the simulator binds it a moment later). */
@@ -113,6 +114,40 @@ describe('gateway with every venue enabled', () => {
     // and integrity passes it once (dedup window).
     expect(liqKeys.length).toBeGreaterThan(0);
     expect(new Set(liqKeys).size, 'each USD-M liquidation once').toBe(liqKeys.length);
+  }, 30_000);
+
+  it('Bybit linear tickers (snapshot + deltas of changed fields) reach book.bybit as complete quotes equal to the simulator\'s top', async () => {
+    const key = `book.bybit.${SYMBOL}`;
+    const quotes = (): { bidPrice: string; bidSize: string; askPrice: string; askSize: string }[] => (got.get(key) ?? []) as never;
+    await waitFor(() => quotes().length >= 5, 'five Bybit quotes', 20_000);
+    const dec = /^\d+(\.\d+)?$/;
+    for (const q of quotes()) expect([q.bidPrice, q.bidSize, q.askPrice, q.askSize].every((v) => dec.test(v)), JSON.stringify(q)).toBe(true);
+    // Quiet market: the last quote is the book's top.
+    demo.simulator.setRate(0);
+    await new Promise((r) => setTimeout(r, 600));
+    const truth = demo.simulator.truth.book('bybit', SYMBOL)!;
+    const want = [truth.bids[0]![0], truth.bids[0]![1], truth.asks[0]![0], truth.asks[0]![1]].map(normalizeDecimal);
+    await waitFor(() => { const q = quotes().at(-1)!; return [q.bidPrice, q.bidSize, q.askPrice, q.askSize].map(normalizeDecimal).join() === want.join() || null; }, 'last Bybit quote = simulator top', 10_000, () => ({ last: quotes().at(-1), want }));
+    expect(demo.gateway.feeds.get('bybit')!.stats().malformed).toBe(0);
+  }, 40_000);
+
+  it('the simulator\'s linear tickers are Bybit-shaped: a snapshot at subscribe, then deltas without the unchanged fields', async () => {
+    demo.simulator.setRate(300);
+    const ws = new WebSocket(`ws://127.0.0.1:${demo.simulator.port}/bybit/v5/public/linear`);
+    const frames: { type: string; data: Record<string, string> }[] = [];
+    ws.on('message', (d) => { const m = JSON.parse(d.toString()) as { topic?: string; type: string; data: Record<string, string> }; if (m.topic === `tickers.${SYMBOL}`) frames.push(m); });
+    await new Promise((r) => ws.once('open', r));
+    ws.send(JSON.stringify({ op: 'subscribe', args: [`tickers.${SYMBOL}`] }));
+    try {
+      await waitFor(() => frames.length >= 4, 'four ticker frames', 15_000);
+      expect(frames[0]!.type).toBe('snapshot');
+      expect(Object.keys(frames[0]!.data)).toEqual(expect.arrayContaining(['bid1Price', 'bid1Size', 'ask1Price', 'ask1Size']));
+      const deltas = frames.slice(1);
+      expect(deltas.every((f) => f.type === 'delta')).toBe(true);
+      expect(deltas.some((f) => Object.keys(f.data).length < 7), 'some delta omits unchanged fields').toBe(true);
+    } finally {
+      ws.close();
+    }
   }, 30_000);
 
   it('stores aggregates keyed by each venue id', async () => {
