@@ -6,6 +6,7 @@
  */
 import type { BookDelta, BookTicker, Trade } from '../../model/events.js';
 import { aggTradeFrame, bookTickerFrame, combinedFrame, depthUpdateFrame, partialDepthFrame, tradeFrame } from './frames.js';
+import { DepthMerge } from './depth-merge.js';
 import { KlineState } from './kline.js';
 import type { MarketState, TradeStream } from './market-state.js';
 import type { CompatSession } from './session.js';
@@ -15,6 +16,8 @@ interface StreamEntry {
   readonly spec: StreamSpec;
   readonly sessions: Set<CompatSession>;
   kline: KlineState | null;
+  /** `<s>@depth` at 1000 ms: the period's deltas merged. */
+  merge: DepthMerge | null;
   /** Clock ticks since the last partial-depth push. */
   ticks: number;
 }
@@ -62,7 +65,8 @@ export class StreamHub {
   add(session: CompatSession, spec: StreamSpec): void {
     let e = this.streams.get(spec.name);
     if (e === undefined) {
-      e = { spec, sessions: new Set(), kline: null, ticks: 0 };
+      e = { spec, sessions: new Set(), kline: null, merge: null, ticks: 0 };
+      if (spec.kind === 'depth' && spec.speedMs > HUB_TICK_MS) e.merge = new DepthMerge();
       if (spec.kind === 'kline') e.kline = new KlineState(spec.symbol, spec.interval, KLINE_INTERVALS_MS[spec.interval]!);
       this.streams.set(spec.name, e);
       let names = this.bySymbol.get(spec.symbol);
@@ -108,6 +112,11 @@ export class StreamHub {
     for (const name of names) {
       const e = this.streams.get(name)!;
       if (e.spec.kind !== 'depth') continue;
+      if (e.merge !== null) {
+        const before = e.merge.add(d);
+        if (before !== null) this.deliver(e, depthUpdateFrame(before));
+        continue;
+      }
       text ??= depthUpdateFrame(d);
       this.deliver(e, text);
     }
@@ -133,7 +142,12 @@ export class StreamHub {
     const pushKlines = now - this.lastKlinePush >= KLINE_PUSH_MS;
     if (pushKlines) this.lastKlinePush = now;
     for (const e of this.streams.values()) {
-      if (e.spec.kind === 'partialDepth') {
+      if (e.merge !== null) {
+        if (++e.ticks * HUB_TICK_MS < e.spec.speedMs) continue;
+        e.ticks = 0;
+        const batch = e.merge.take();
+        if (batch !== null) this.deliver(e, depthUpdateFrame(batch));
+      } else if (e.spec.kind === 'partialDepth') {
         if (++e.ticks * HUB_TICK_MS < e.spec.speedMs) continue;
         e.ticks = 0;
         const s = this.market.get(e.spec.symbol);

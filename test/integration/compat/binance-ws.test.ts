@@ -3,7 +3,7 @@
  * sockets: trades equal the simulator's ground truth (ids, prices, sizes, times, sides), the diff
  * depth stream continues the REST snapshot tickgate serves (U/u) and the client's book ends equal
  * to the simulator's, a trade gap is backfilled to the client in id order, a book resync shows as
- * a U/u discontinuity, plus the combined envelope, partial depth, bookTicker and klines.
+ * a U/u discontinuity, plus the combined envelope, partial depth, 1000 ms merged depth, bookTicker and klines.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { StreamClient, startCompatDemo, waitFor, type CompatDemo } from './helpers.js';
@@ -130,6 +130,23 @@ describe('Binance-compatible WebSocket streams', () => {
     expect(k.c).toBe(truth.at(-1)!.price);
     expect(truth.every((t) => t.timeMs >= (k.t as number) && t.timeMs <= (k.T as number))).toBe(true);
   });
+
+  it('<s>@depth (1000 ms): merged diffs, about a second apart, U = previous u + 1, continuing tickgate\'s snapshot', async () => {
+    const x = client('/ws/btcusdt@depth');
+    await x.open();
+    await waitFor(() => x.data().length >= 1, 'first merged diff', 10_000);
+    const snap = await (await fetch(`${c.rest}/api/v3/depth?symbol=BTCUSDT&limit=5000`)).json() as { lastUpdateId: number; bids: Levels; asks: Levels };
+    const book = new Replica();
+    book.load(snap);
+    await waitFor(() => x.data().length >= 5, '5 merged diffs', 15_000);
+    const frames = x.frames.filter((f) => f.json.e === 'depthUpdate');
+    for (let i = 1; i < frames.length; i++) {
+      expect(frames[i]!.json.U, `frame ${i}`).toBe((frames[i - 1]!.json.u as number) + 1);
+      expect(frames[i]!.at - frames[i - 1]!.at).toBeGreaterThan(500);
+    }
+    for (const f of frames) expect(book.apply(f.json as unknown as { U: number; u: number; b: Levels; a: Levels })).toBe(true);
+    expect(book.last).toBe(frames.at(-1)!.json.u);
+  }, 30_000);
 
   it('diff depth continues tickgate\'s REST snapshot (U/u) through a resync, and the client\'s book ends equal to the simulator\'s', async () => {
     const x = client('/ws/btcusdt@depth@100ms');
