@@ -13,6 +13,7 @@ import { startSimulator, type Simulator } from '../../../simulator/index.js';
 import { replayRecording } from '../../../src/gateway/replay.js';
 import { ConfigError } from '../../../src/model/errors.js';
 import { readSqlite, tempDir, waitFor } from './helpers.js';
+import { runCli } from '../cli/cli-helpers.js';
 
 const tmp = tempDir('replay-usdm');
 let sim: Simulator;
@@ -97,6 +98,17 @@ describe('replay --venue binance-futures', () => {
     const all = await replayRecording({ file, venue: 'binance-futures', candleTradeKinds: ['MARKET', 'INSURANCE_FUND', 'ADL', 'NA'], aggregate: { skipMarketHours: true } });
     expect(all.trades).toBe(13);
   });
+
+  it('tickgate replay --venue binance-futures prints 0 gaps / 0 resyncs; a wrong --venue names the valid ones', async () => {
+    const ok = await runCli(['replay', FRAMES, '--venue', 'binance-futures', '--snapshot', SNAPSHOT], { timeoutMs: 60_000 });
+    expect(ok.code, ok.stderr).toBe(0);
+    expect(ok.stdout).toMatch(/gaps detected\s+0\n/);
+    expect(ok.stdout).toMatch(/book resyncs\s+0\n/);
+    expect(ok.stdout).toMatch(new RegExp(`trades aggregated\\s+${tradeIds.length}\\n`));
+    const bad = await runCli(['replay', FRAMES, '--venue', 'binance-usdm'], { timeoutMs: 60_000 });
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain('--venue "binance-usdm" is unknown: expected one of binance, binance-futures, bybit, equities');
+  }, 90_000);
 
   it('an unknown venue or a misplaced category is a clear error naming the valid ones', async () => {
     await expect(replayRecording({ file: FRAMES, venue: 'binance-usdm' as never })).rejects.toThrow(/expected one of binance, binance-futures, bybit, equities/);
