@@ -12,3 +12,4 @@ export * from './gateway/index.js';
 export { replayRecording, ReplayError as GatewayReplayError, type ReplayRunOptions, type ReplaySummary, type ReplayVenue } from './gateway/replay.js';
 export { createLogger, silentLogger, redactUrl, type Logger } from './observability/logger.js';
 export { MetricsRegistry } from './observability/metrics.js';
+export * from './compat/binance/index.js';
