@@ -60,6 +60,7 @@ export function feedsFromConfig(config: TickgateConfig, logger: Logger): FeedDef
       restBaseUrl: b.restBaseUrl, logger: logger.child({ venue: 'binance', part: 'rest' }),
       backfillPrefetchPages: config.integrity.backfillPrefetchPages, backfillWeightShare: config.integrity.backfillWeightShare,
     });
+    if (b.streams.includes('forceOrder')) logger.warn({ venue: 'binance' }, 'venues.binance.streams: forceOrder exists on USD-M only (venues.binanceFutures); ignored on spot');
     const streams: string[] = [];
     for (const s of b.symbols) {
       for (const kind of b.streams) {
