@@ -8,7 +8,7 @@ import type { BookDelta, BookTicker, Trade } from '../../model/events.js';
 import { aggTradeFrame, bookTickerFrame, combinedFrame, depthUpdateFrame, partialDepthFrame, tradeFrame } from './frames.js';
 import { DepthMerge } from './depth-merge.js';
 import { KlineState } from './kline.js';
-import type { MarketState, TradeStream } from './market-state.js';
+import { lowerBoundTime, type MarketState, type TradeStream } from './market-state.js';
 import type { CompatSession } from './session.js';
 import { KLINE_INTERVALS_MS, type StreamSpec } from './streams.js';
 
@@ -67,7 +67,7 @@ export class StreamHub {
     if (e === undefined) {
       e = { spec, sessions: new Set(), kline: null, merge: null, ticks: 0 };
       if (spec.kind === 'depth' && spec.speedMs > HUB_TICK_MS) e.merge = new DepthMerge();
-      if (spec.kind === 'kline') e.kline = new KlineState(spec.symbol, spec.interval, KLINE_INTERVALS_MS[spec.interval]!);
+      if (spec.kind === 'kline') e.kline = this.seededKline(spec);
       this.streams.set(spec.name, e);
       let names = this.bySymbol.get(spec.symbol);
       if (names === undefined) this.bySymbol.set(spec.symbol, (names = new Set()));
@@ -75,6 +75,22 @@ export class StreamHub {
     }
     e.sessions.add(session);
     session.streams.add(spec.name);
+  }
+
+  /**
+   * A new kline stream starts with the running interval's trades already in memory (when memory
+   * reaches back to its start), so the first frame shows the whole kline as Binance's would.
+   */
+  private seededKline(spec: StreamSpec): KlineState {
+    const lengthMs = KLINE_INTERVALS_MS[spec.interval]!;
+    const k = new KlineState(spec.symbol, spec.interval, lengthMs);
+    const ring = this.market.get(spec.symbol)?.ring(this.klineSource);
+    const now = this.now();
+    const start = now - (now % lengthMs);
+    if (ring !== undefined && ring.size > 0 && ring.at(0)!.eventTime < start) {
+      for (let i = lowerBoundTime(ring, start); i < ring.size; i++) k.add(ring.at(i)!, now);
+    }
+    return k;
   }
 
   /** Returns the spec when the stream has no subscriber left (the caller releases its upstream). */

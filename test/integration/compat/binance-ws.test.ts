@@ -131,6 +131,18 @@ describe('Binance-compatible WebSocket streams', () => {
     expect(truth.every((t) => t.timeMs >= (k.t as number) && t.timeMs <= (k.T as number))).toBe(true);
   });
 
+  it('kline_1s from its first frame holds the whole interval (seeded from memory): every trade of the second up to L', async () => {
+    const x = client('/ws/btcusdt@kline_1s');
+    await x.open();
+    await waitFor(() => x.data().length >= 3, 'kline updates', 10_000);
+    for (const d of x.data().slice(0, 3)) {
+      const k = d.k as { t: number; T: number; f: number; L: number; n: number; c: string };
+      if (k.n === 0) continue;
+      const truth = c.demo.simulator.truth.trades('binance', 'BTCUSDT').filter((t) => t.timeMs >= k.t && t.timeMs <= k.T && t.id <= k.L);
+      expect([k.f, k.n, k.c]).toEqual([truth[0]!.id, truth.length, truth.at(-1)!.price]);
+    }
+  });
+
   it('<s>@depth (1000 ms): merged diffs, about a second apart, U = previous u + 1, continuing tickgate\'s snapshot', async () => {
     const x = client('/ws/btcusdt@depth');
     await x.open();
