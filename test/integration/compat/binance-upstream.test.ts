@@ -48,4 +48,19 @@ describe('Binance-compatible endpoint: one upstream per stream, on demand', () =
     // The configured stream is never released.
     expect(streamsOf()).toContain('btcusdt@trade');
   }, 60_000);
+
+  it('an on-demand book (ethusdt@depth@100ms): integrity syncs it, the diffs continue tickgate\'s REST snapshot of it', async () => {
+    const x = new StreamClient(`${c.ws}/ws/ethusdt@depth@100ms`);
+    clients.push(x);
+    await x.open();
+    await waitFor(() => x.data().length >= 3, 'ETHUSDT diffs', 20_000);
+    const fromState = c.demo.gateway.compat!.rest.counters.fromState;
+    const snap = await (await fetch(`${c.rest}/api/v3/depth?symbol=ETHUSDT&limit=1000`)).json() as { lastUpdateId: number };
+    expect(c.demo.gateway.compat!.rest.counters.fromState).toBe(fromState + 1); // the maintained book, not a forward
+    await waitFor(() => x.data().some((d) => (d.u as number) > snap.lastUpdateId), 'a diff after the snapshot', 10_000);
+    const after = x.data().filter((d) => (d.u as number) > snap.lastUpdateId);
+    expect(after[0]!.U as number).toBeLessThanOrEqual(snap.lastUpdateId + 1);
+    for (let i = 1; i < after.length; i++) expect(after[i]!.U).toBe((after[i - 1]!.u as number) + 1);
+    await x.close();
+  }, 40_000);
 });
