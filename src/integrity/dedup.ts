@@ -53,21 +53,26 @@ export class DedupWindow {
 }
 
 export class MonotonicDedup {
-  private readonly high = new Map<string, number>();
+  /** A holder per stream: raising the mark updates a field in place (a Map value above 2^31 would be a new heap number per set). */
+  private readonly high = new Map<string, { h: number }>();
   dropped = 0;
 
   /** True when `id` is above the stream's high-water mark (and raises it); false for a replay. */
   accept(stream: string, id: number): boolean {
-    const h = this.high.get(stream);
-    if (h !== undefined && id <= h) {
+    const m = this.high.get(stream);
+    if (m === undefined) {
+      this.high.set(stream, { h: id });
+      return true;
+    }
+    if (id <= m.h) {
       this.dropped++;
       return false;
     }
-    this.high.set(stream, id);
+    m.h = id;
     return true;
   }
 
   highWater(stream: string): number | undefined {
-    return this.high.get(stream);
+    return this.high.get(stream)?.h;
   }
 }

@@ -111,8 +111,16 @@ export function symbolOfStream(stream: string): string {
 
 const errText = (e: unknown): string => (e instanceof Error ? e.message : String(e)).slice(0, 200);
 
+/** A numbered trade stream: its tracker key (built once) and its gap filler. */
+interface TradeStream {
+  readonly key: string;
+  readonly filler: TradeGapFiller;
+}
+
 export class FeedIntegrity {
   private readonly trades = new Map<string, TradeGapFiller>();
+  /** symbol -> source -> stream: the hot path finds its stream without building "symbol|source" per trade. */
+  private readonly tradeStreams = new Map<string, Map<string, TradeStream>>();
   private readonly recent = new Map<string, RecentTradeBackfill>();
   private reconcileTimer: unknown = null;
   private readonly books = new Map<string, BookSync>();
@@ -300,8 +308,13 @@ export class FeedIntegrity {
       else if (this.window.firstSeen(`${e.symbol}|${e.source}`, e.tradeId)) this.emit(e);
       return;
     }
+    const stream = this.tradeStreams.get(e.symbol)?.get(e.source) ?? this.newTradeStream(e);
+    this.tracker.observe(stream.key, e.seq);
+    stream.filler.push(e);
+  }
+
+  private newTradeStream(e: Trade): TradeStream {
     const key = `${e.symbol}|${e.source}`;
-    this.tracker.observe(key, e.seq);
     let filler = this.trades.get(key);
     if (filler === undefined) {
       const { symbol, source } = e;
@@ -323,7 +336,11 @@ export class FeedIntegrity {
       });
       this.trades.set(key, filler);
     }
-    filler.push(e);
+    const stream: TradeStream = { key, filler };
+    let bySource = this.tradeStreams.get(e.symbol);
+    if (bySource === undefined) this.tradeStreams.set(e.symbol, (bySource = new Map()));
+    bySource.set(e.source, stream);
+    return stream;
   }
 
   private recentFor(e: Trade): RecentTradeBackfill {

@@ -27,6 +27,12 @@ interface StreamState {
 
 const MAX_OPEN_GAPS = 64;
 
+// Verdicts without data are shared (no object per observed id); only a gap carries its range.
+const FIRST: SequenceVerdict = Object.freeze({ kind: 'first' });
+const NEXT: SequenceVerdict = Object.freeze({ kind: 'next' });
+const DUPLICATE: SequenceVerdict = Object.freeze({ kind: 'duplicate' });
+const OUT_OF_ORDER: SequenceVerdict = Object.freeze({ kind: 'out_of_order' });
+
 export class SequenceTracker {
   private readonly streams = new Map<string, StreamState>();
   private observed = 0;
@@ -40,11 +46,11 @@ export class SequenceTracker {
     const s = this.streams.get(stream);
     if (s === undefined) {
       this.streams.set(stream, { last: id, gaps: [] });
-      return { kind: 'first' };
+      return FIRST;
     }
     if (id === s.last + 1) {
       s.last = id;
-      return { kind: 'next' };
+      return NEXT;
     }
     if (id > s.last + 1) {
       const gap: [number, number] = [s.last + 1, id - 1];
@@ -64,10 +70,10 @@ export class SequenceTracker {
       else if (id === g[1]) g[1]--;
       else s.gaps.splice(i, 1, [g[0], id - 1], [id + 1, g[1]]);
       this.outOfOrder++;
-      return { kind: 'out_of_order' };
+      return OUT_OF_ORDER;
     }
     this.duplicates++;
-    return { kind: 'duplicate' };
+    return DUPLICATE;
   }
 
   /** Last (highest) id seen on the stream, or undefined. */

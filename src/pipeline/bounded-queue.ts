@@ -28,13 +28,16 @@ export interface BoundedQueueOptions<T> {
   readonly onSpillError?: (err: unknown, item: T) => void;
 }
 
-interface Slot<T> { item: T; key: string | undefined }
-
+/**
+ * A ring of items (and, for conflate-by-key, a parallel ring of keys): no object per queued
+ * entry. An item never moves while queued, so a key maps to its ring index.
+ */
 export class BoundedQueue<T> {
-  private readonly slots: (Slot<T> | undefined)[];
+  private readonly items: (T | undefined)[];
+  private readonly keys: (string | undefined)[] | null;
   private head = 0;
   private count = 0;
-  private readonly byKey: Map<string, Slot<T>> | null;
+  private readonly byKey: Map<string, number> | null;
   readonly drops: QueueDrops = { dropOldest: 0, conflated: 0, spillFailed: 0 };
   spilled = 0;
   maxDepth = 0;
@@ -44,8 +47,10 @@ export class BoundedQueue<T> {
     if (!Number.isInteger(opts.capacity) || opts.capacity < 1) throw new RangeError(`queue capacity must be a positive integer, got ${opts.capacity}`);
     if (opts.policy === 'conflate-by-key' && !opts.key) throw new RangeError("policy 'conflate-by-key' needs a key function");
     if (opts.policy === 'spill' && !opts.spill) throw new RangeError("policy 'spill' needs a spill function");
-    this.slots = new Array<Slot<T> | undefined>(opts.capacity);
-    this.byKey = opts.policy === 'conflate-by-key' ? new Map() : null;
+    this.items = new Array<T | undefined>(opts.capacity).fill(undefined);
+    const conflate = opts.policy === 'conflate-by-key';
+    this.keys = conflate ? new Array<string | undefined>(opts.capacity).fill(undefined) : null;
+    this.byKey = conflate ? new Map() : null;
   }
 
   get size(): number {
@@ -59,35 +64,45 @@ export class BoundedQueue<T> {
   push(item: T): void {
     this.pushed++;
     let key: string | undefined;
-    if (this.byKey) {
+    if (this.byKey !== null) {
       key = (this.opts.key as (i: T) => string)(item);
       const queued = this.byKey.get(key);
-      if (queued) {
-        queued.item = item;
+      if (queued !== undefined) {
+        this.items[queued] = item;
         this.drops.conflated++;
         return;
       }
     }
-    if (this.count === this.opts.capacity) {
+    const cap = this.opts.capacity;
+    if (this.count === cap) {
       const oldest = this.shift() as T;
       if (this.opts.policy === 'spill') this.spill(oldest);
       else this.drops.dropOldest++;
     }
-    const slot: Slot<T> = { item, key };
-    this.slots[(this.head + this.count) % this.opts.capacity] = slot;
+    let at = this.head + this.count;
+    if (at >= cap) at -= cap;
+    this.items[at] = item;
     this.count++;
-    if (key !== undefined) this.byKey?.set(key, slot);
+    if (key !== undefined) {
+      (this.keys as (string | undefined)[])[at] = key;
+      (this.byKey as Map<string, number>).set(key, at);
+    }
     if (this.count > this.maxDepth) this.maxDepth = this.count;
   }
 
   shift(): T | undefined {
     if (this.count === 0) return undefined;
-    const slot = this.slots[this.head] as Slot<T>;
-    this.slots[this.head] = undefined;
-    this.head = this.head + 1 === this.opts.capacity ? 0 : this.head + 1;
+    const at = this.head;
+    const item = this.items[at] as T;
+    this.items[at] = undefined;
+    this.head = at + 1 === this.opts.capacity ? 0 : at + 1;
     this.count--;
-    if (slot.key !== undefined) this.byKey?.delete(slot.key);
-    return slot.item;
+    if (this.keys !== null) {
+      const key = this.keys[at];
+      this.keys[at] = undefined;
+      if (key !== undefined) (this.byKey as Map<string, number>).delete(key);
+    }
+    return item;
   }
 
   /** Remove everything (close); returns what was queued, oldest first. */

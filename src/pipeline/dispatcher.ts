@@ -242,42 +242,48 @@ export class Dispatcher<E extends Dispatchable> {
   }
 
   private async drain(c: Consumer<E>): Promise<void> {
+    // One clock read per event: the read after a call is the start of the next one in the slice.
     let sliceStart = performance.now();
+    let t = sliceStart;
     while (!this.closed) {
       // The bound counts abandoned calls too: a hung handler gets no new call until it settles.
       if (c.running >= c.concurrency || c.queue.size === 0) {
         await new Promise<void>((resolve) => { c.wake = resolve; });
-        sliceStart = performance.now();
+        t = sliceStart = performance.now();
         continue;
       }
-      this.start(c, c.queue.shift() as E);
-      if (performance.now() - sliceStart > YIELD_AFTER_MS) {
+      t = this.start(c, c.queue.shift() as E, t);
+      if (t - sliceStart > YIELD_AFTER_MS) {
         await new Promise<void>((resolve) => setImmediate(resolve));
-        sliceStart = performance.now();
+        t = sliceStart = performance.now();
       }
     }
   }
 
-  /** Start one handler call. Its slot is released (done) only when the call really ends. */
-  private start(c: Consumer<E>, event: E): void {
+  /**
+   * Start one handler call (t0: the clock just before it); returns the clock after its
+   * synchronous part. Its slot is released (done) only when the call really ends.
+   */
+  private start(c: Consumer<E>, event: E, t0: number): number {
     c.running++;
     c.current = event.symbol ?? null;
     const abort = c.spec.worker ? new AbortController() : undefined;
-    const t0 = performance.now();
     let result: void | Promise<unknown>;
     try {
       result = c.run(event, abort?.signal);
     } catch (err) {
-      this.noteSync(c, event, t0);
+      const t1 = performance.now();
+      this.noteSync(c, event, t1 - t0);
       this.fail(c, event, err);
       this.done(c);
-      return;
+      return t1;
     }
-    this.noteSync(c, event, t0);
+    const t1 = performance.now();
+    this.noteSync(c, event, t1 - t0);
     if (!isThenable(result)) {
       c.processed++;
       this.done(c);
-      return;
+      return t1;
     }
     let abandoned = false;
     const timer = setTimeout(() => {
@@ -300,10 +306,10 @@ export class Dispatcher<E extends Dispatchable> {
       this.done(c);
     };
     result.then(() => settle(undefined, false), (err: unknown) => settle(err, true));
+    return t1;
   }
 
-  private noteSync(c: Consumer<E>, event: E, t0: number): void {
-    const ms = performance.now() - t0;
+  private noteSync(c: Consumer<E>, event: E, ms: number): void {
     if (ms > c.maxSyncMs) c.maxSyncMs = ms;
     if (ms > (this.opts.slowSyncHandlerMs ?? DEFAULT_SLOW_SYNC_HANDLER_MS)) {
       c.slowSyncCalls++;
