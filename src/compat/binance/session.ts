@@ -6,7 +6,7 @@
  */
 import type { WebSocket } from 'ws';
 
-export type DropReason = 'slow' | 'rate' | 'pong_timeout' | 'lifetime' | 'payload';
+export type DropReason = 'slow' | 'rate' | 'pong_timeout' | 'lifetime' | 'payload' | 'shutdown';
 
 export interface SessionLimits {
   readonly maxIncomingMessagesPerSec: number;

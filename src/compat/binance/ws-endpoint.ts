@@ -1,6 +1,7 @@
 /**
  * The WebSocket side of the Binance endpoint: `<prefix>/ws`, `<prefix>/ws/<stream>[/<stream>]`
- * and `<prefix>/stream?streams=a/b` (combined envelope), the live requests, Binance's limits
+ * and `<prefix>/stream?streams=a/b` (combined envelope; a URL name that is no stream is ignored,
+ * as Binance does with ccxt's `/ws/<n>`), the live requests, Binance's limits
  * (incoming messages per second, streams per connection, payload size), its server pings with
  * a pong timeout, and the connection lifetime. Streams are held upstream through UpstreamDemand.
  */
@@ -38,7 +39,7 @@ export class WsEndpoint {
   private readonly sessions = new Set<CompatSession>();
   private nextId = 1;
   private timer: NodeJS.Timeout | null = null;
-  readonly counters = { connections: 0, refused: 0, requests: 0, errors: 0, drops: { slow: 0, rate: 0, pong_timeout: 0, lifetime: 0, payload: 0 } as Record<DropReason, number> };
+  readonly counters = { connections: 0, refused: 0, requests: 0, errors: 0, drops: { slow: 0, rate: 0, pong_timeout: 0, lifetime: 0, payload: 0, shutdown: 0 } as Record<DropReason, number> };
 
   constructor(private readonly opts: WsEndpointOptions, private readonly hub: StreamHub, private readonly demand: UpstreamDemand) {
     this.wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, maxPayload: opts.maxIncomingPayloadBytes });
@@ -218,7 +219,7 @@ export class WsEndpoint {
   close(): void {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
-    for (const s of [...this.sessions]) s.drop('lifetime', 1001, 'server shutting down');
+    for (const s of [...this.sessions]) s.drop('shutdown', 1001, 'server shutting down');
     this.wss.close();
   }
 }
