@@ -90,6 +90,8 @@ describe('env shortcuts', () => {
       TICKGATE_SKIP_MARKET_HOURS: 'true', TICKGATE_BINANCE_WS_URL: 'ws://127.0.0.1:1/binance',
       TICKGATE_BINANCE_REST_URL: 'http://127.0.0.1:1/binance', TICKGATE_BYBIT_WS_URL: 'ws://127.0.0.1:1/bybit', TICKGATE_BYBIT_REST_URL: 'http://127.0.0.1:1/bybit',
       TICKGATE_EQUITIES_WS_URL: 'ws://127.0.0.1:1/equities', TICKGATE_EQUITIES_API_TOKEN: 'tok',
+      TICKGATE_BINANCE_FUTURES_WS_URL: 'ws://127.0.0.1:1/binance-futures', TICKGATE_BINANCE_FUTURES_REST_URL: 'http://127.0.0.1:1/binance-futures',
+      TICKGATE_BINANCE_FUTURES_API_KEY: 'futures-key',
     };
     expect(Object.keys(samples).sort()).toEqual(Object.keys(ENV_SHORTCUTS).sort());
     const { config, sources } = loadConfig({ env: samples });
