@@ -8,6 +8,11 @@
  * when it never carried a message, or after `channelIdleMs` without a publish (its ring is then
  * history nobody can still resume from in practice). A channel created again after being freed
  * starts in a new epoch, so an old (epoch, seq) can never be continued with the new history.
+ *
+ * Serialization is lazy: a message published while its channel has no subscriber is kept in the
+ * ring as the data itself (published data must not be mutated afterwards) and turned into bytes
+ * only if a resuming client asks for it, once (the bytes then replace it). A channel nobody
+ * watches costs a ring slot per message, no JSON and no Buffer.
  */
 import { parseChannel, isConflatable, type Channel } from './channels.js';
 import { RingBuffer } from './ring-buffer.js';
@@ -29,13 +34,21 @@ export interface Subscriber {
   onEpochChanged?(channel: string): void;
 }
 
+/** A message kept unserialized in the ring until a replay needs its bytes. */
+class PendingFrame {
+  frame: Buffer | null = null;
+  constructor(readonly seq: number, readonly epoch: number, readonly data: unknown) {}
+}
+
+type RingItem = Buffer | PendingFrame;
+
 interface ChannelState {
   readonly name: string;
   readonly parsed: Channel;
   readonly conflatable: boolean;
   epoch: number;
   seq: number;
-  readonly ring: RingBuffer<Buffer>;
+  readonly ring: RingBuffer<RingItem>;
   readonly subscribers: Set<Subscriber>;
   messages: number;
   lastPublishMs: number;
@@ -110,7 +123,7 @@ export class ChannelHub {
       const parsed = parseChannel(name);
       s = {
         name, parsed, conflatable: isConflatable(parsed), epoch: this.startEpoch(), seq: 0,
-        ring: new RingBuffer<Buffer>(this.options.ringCapacityMessages), subscribers: new Set(), messages: 0,
+        ring: new RingBuffer<RingItem>(this.options.ringCapacityMessages), subscribers: new Set(), messages: 0,
         lastPublishMs: this.now(),
       };
       this.channels.set(name, s);
@@ -127,6 +140,14 @@ export class ChannelHub {
   publish(channel: string, data: unknown): number {
     const s = this.state(channel);
     const seq = s.seq + 1;
+    if (s.subscribers.size === 0) {
+      s.seq = seq;
+      s.messages++;
+      s.lastPublishMs = this.now();
+      this.published++;
+      s.ring.push(seq, new PendingFrame(seq, s.epoch, data));
+      return seq;
+    }
     const frame = Buffer.from(this.serializer({ type: 'data', channel, seq, epoch: s.epoch, data }));
     return this.append(s, seq, frame, false);
   }
@@ -142,6 +163,25 @@ export class ChannelHub {
     const frame = Buffer.from(JSON.stringify(msg));
     this.notices.add(frame);
     return this.append(s, seq, frame, true);
+  }
+
+  /** The bytes of a ring item (serializing a pending one once). Throws what the serializer throws. */
+  private bytes(s: ChannelState, item: RingItem): Buffer {
+    if (!(item instanceof PendingFrame)) return item;
+    if (item.frame === null) item.frame = Buffer.from(this.serializer({ type: 'data', channel: s.name, seq: item.seq, epoch: item.epoch, data: item.data }));
+    return item.frame;
+  }
+
+  /** Ring items as bytes, or null when one cannot be serialized (the client then resyncs). */
+  private replayFrames(s: ChannelState, items: readonly RingItem[]): Buffer[] | null {
+    const out: Buffer[] = new Array(items.length);
+    try {
+      for (let i = 0; i < items.length; i++) out[i] = this.bytes(s, items[i]!);
+    } catch {
+      this.failures++;
+      return null;
+    }
+    return out;
   }
 
   private append(s: ChannelState, seq: number, frame: Buffer, notice: boolean): number {
@@ -210,7 +250,8 @@ export class ChannelHub {
     const s = this.state(channel);
     if (s.subscribers.has(sub)) return false;
     if (resume !== undefined) {
-      const missed = resume.epoch === s.epoch ? s.ring.after(resume.seq, s.seq) : null;
+      const held = resume.epoch === s.epoch ? s.ring.after(resume.seq, s.seq) : null;
+      const missed = held === null ? null : this.replayFrames(s, held);
       if (missed !== null && resume.seq <= s.seq) {
         sub.sendControl({ type: 'subscribed', channel, epoch: s.epoch, seq: resume.seq }, channel);
         let seq = resume.seq;
@@ -221,9 +262,9 @@ export class ChannelHub {
         sub.sendControl({ type: 'resync_required', channel, reason, epoch: s.epoch, seq: s.seq }, channel);
         sub.sendControl({ type: 'subscribed', channel, epoch: s.epoch, seq: s.seq }, channel);
       }
-    } else if (s.conflatable && s.seq > 0 && s.ring.size > 0) {
+    } else if (s.conflatable && s.seq > 0 && s.ring.size > 0 && this.replayFrames(s, [s.ring.last()!]) !== null) {
       sub.sendControl({ type: 'subscribed', channel, epoch: s.epoch, seq: s.seq - 1 }, channel);
-      sub.deliver(channel, s.seq, s.ring.last()!, true);
+      sub.deliver(channel, s.seq, this.bytes(s, s.ring.last()!), true);
     } else {
       sub.sendControl({ type: 'subscribed', channel, epoch: s.epoch, seq: s.seq }, channel);
     }

@@ -119,6 +119,8 @@ describe('ChannelHub', () => {
 
   it('a serializer failure leaves seq and ring untouched', () => {
     const hub = new ChannelHub({ ringCapacityMessages: 4, initialEpoch: 1 });
+    // A watched channel serializes at publish (an unwatched one lazily: channel-hub-lazy.test.ts).
+    hub.subscribe(T, new Recorder());
     hub.publish(T, 1);
     expect(() => hub.publish(T, { big: 1n })).toThrow(TypeError);
     expect(hub.position(T)).toEqual({ epoch: 1, seq: 1 });
