@@ -6,6 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { StreamClient, startCompatDemo, waitFor, type CompatDemo } from './helpers.js';
+import { metric, parseMetrics } from '../gateway/helpers.js';
 
 describe('Binance-compatible endpoint: one upstream per stream, on demand', () => {
   let c: CompatDemo;
@@ -34,6 +35,13 @@ describe('Binance-compatible endpoint: one upstream per stream, on demand', () =
     await waitFor(() => clients.every((x) => x.data().length >= 40), '40 ETHUSDT trades on every client', 30_000);
     expect(streamsOf().filter((s) => s === 'ethusdt@trade')).toHaveLength(1);
     expect(binanceConnections()).toBe(connsBefore);
+    // The multiplier on /metrics: 20 subscriptions downstream, one stream, one on-demand upstream.
+    const m = parseMetrics(await (await fetch(`${c.demo.gateway.url}/metrics`)).text());
+    expect(metric(m, 'tickgate_compat_clients', { venue: 'binance' })).toBe(20);
+    expect(metric(m, 'tickgate_compat_subscriptions', { venue: 'binance' })).toBe(20);
+    expect(metric(m, 'tickgate_compat_streams_downstream', { venue: 'binance' })).toBe(1);
+    expect(metric(m, 'tickgate_compat_upstream_streams_on_demand', { venue: 'binance' })).toBe(1);
+    expect(metric(m, 'tickgate_compat_deliveries_total', { venue: 'binance' })).toBeGreaterThanOrEqual(20 * 40);
     // Every client sees the same ids (from where each joined), in order, equal to the simulator's.
     const last = Math.min(...clients.map((x) => x.data().at(-1)!.t as number));
     const start = Math.max(...clients.map((x) => x.data()[0]!.t as number));
