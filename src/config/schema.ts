@@ -11,6 +11,7 @@ import { sinksDefaults as S } from './defaults/sinks.js';
 import { serverDefaults as SV } from './defaults/server.js';
 import { venuesDefaults as V } from './defaults/venues.js';
 import { compatDefaults as CP } from './defaults/compat.js';
+import { clusterDefaults as CL } from './defaults/cluster.js';
 
 const ms = (d: number) => z.number().int().nonnegative().default(d);
 const posInt = (d: number) => z.number().int().positive().default(d);
@@ -165,6 +166,8 @@ export const venuesSchema = section({
     restBaseUrl: url(V.binance.restBaseUrl),
     symbols,
     streams: binanceStreams.default(['trade', 'bookTicker', 'depth']),
+    /** Scan known market frame shapes without JSON.parse (validated; anything else falls back). */
+    fastPath: z.boolean().default(V.decode.fastPath),
     accounts: z.array(z.object({
       id: z.string().regex(/^[A-Za-z0-9_-]+$/, 'an account id of letters, digits, _ or -'),
       apiKey: z.string().min(1),
@@ -176,6 +179,7 @@ export const venuesSchema = section({
     restBaseUrl: url(VF.restBaseUrl),
     symbols,
     streams: binanceFuturesStreams.default(['aggTrade', 'bookTicker', 'depth']),
+    fastPath: z.boolean().default(V.decode.fastPath),
     restWeightPerMinute: posInt(VF.restWeightPerMinute),
     /** Sent as X-MBX-APIKEY on /fapi/v1/historicalTrades only (USD-M requires a key there: backfill of the `trade` stream). Never logged. */
     apiKey: z.string().min(1).nullable().default(null),
@@ -236,6 +240,31 @@ export const compatSchema = section({
   }),
 });
 
+/** Scale-out over NATS JetStream (src/cluster/). Absent = one process, exactly as without it. */
+export const clusterSchema = z.object({
+  nats: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]).default(CL.nats),
+  role: z.enum(['collector', 'processor', 'all']).default(CL.role),
+  /** Unique per process; null = "<hostname>-<pid>" at start. */
+  instance: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'an id of A-Z a-z 0-9 _ -').nullable().default(null),
+  namespace: z.string().regex(/^[A-Za-z0-9_-]{1,32}$/, 'a prefix of A-Z a-z 0-9 _ - (no dots)').default(CL.namespace),
+  shards: z.number().int().min(1).max(4096).default(CL.shards),
+  leaseTtlMs: z.number().int().min(1_000).default(CL.leaseTtlMs),
+  leaseRenewIntervalMs: posInt(CL.leaseRenewIntervalMs),
+  redundancy: z.union([z.literal(1), z.literal(2)]).default(CL.redundancy),
+  maxShardsPerInstance: ms(CL.maxShardsPerInstance),
+  maxInFlightPublishes: z.number().int().min(1).max(65_536).default(CL.maxInFlightPublishes),
+  publishTimeoutMs: posInt(CL.publishTimeoutMs),
+  duplicateWindowMs: posInt(CL.duplicateWindowMs),
+  streamMaxAgeMs: ms(CL.streamMaxAgeMs),
+  streamMaxBytes: posInt(CL.streamMaxBytes),
+  maxAckPending: posInt(CL.maxAckPending),
+  ackWaitMs: posInt(CL.ackWaitMs),
+  connectTimeoutMs: posInt(CL.connectTimeoutMs),
+  reconnectWaitMs: posInt(CL.reconnectWaitMs),
+}).strict().refine((c) => c.leaseRenewIntervalMs * 2 <= c.leaseTtlMs, {
+  path: ['leaseRenewIntervalMs'], message: 'must be at most half of leaseTtlMs (a lease is renewed well within its TTL)',
+});
+
 export const configSchema = z.object({
   profile: z.enum(['development', 'staging', 'production']).default('development'),
   log: section({
@@ -254,6 +283,7 @@ export const configSchema = z.object({
   storage: storageSchema,
   server: serverSchema,
   compat: compatSchema,
+  cluster: clusterSchema.optional(),
 }).strict().superRefine((cfg, ctx) => {
   const loopback = ['127.0.0.1', 'localhost', '::1'].includes(cfg.server.host);
   if (!loopback && cfg.server.token === null) {

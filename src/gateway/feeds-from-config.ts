@@ -73,7 +73,7 @@ export function feedsFromConfig(config: TickgateConfig, logger: Logger): FeedDef
       protocol: binanceProtocol({ wsBaseUrl: b.wsBaseUrl }),
       streams,
       symbols: b.symbols.map((s) => s.toUpperCase()),
-      decoder: () => new BinanceDecoder(),
+      decoder: () => new BinanceDecoder({ fastPath: b.fastPath }),
       integrity: {
         ...integrityBase,
         ...(b.streams.includes('depth') ? { bookRules: 'binance-spot' as const, fetchBookSnapshot: rest.fetchBookSnapshot } : {}),
@@ -107,7 +107,7 @@ export function feedsFromConfig(config: TickgateConfig, logger: Logger): FeedDef
       }),
       streams,
       symbols: f.symbols.map((s) => s.toUpperCase()),
-      decoder: () => new BinanceDecoder({ venue: BINANCE_FUTURES_VENUE }),
+      decoder: () => new BinanceDecoder({ venue: BINANCE_FUTURES_VENUE, fastPath: f.fastPath }),
       integrity: {
         ...integrityBase,
         // USD-M books chain by pu == previous u (BookSync's futures rule), snapshots from /fapi/v1/depth.
