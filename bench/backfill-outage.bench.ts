@@ -118,3 +118,4 @@ function pick(o: Record<string, unknown>, keys: string[]): Record<string, unknow
 }
 
 await main();
+process.exit(process.exitCode ?? 0);

@@ -142,6 +142,15 @@ async function main(): Promise<void> {
   client.on('gap', () => {
     gaps++;
   });
+  // A subscriber the server dropped (slow consumer) and that resumed, or was told to resync.
+  let resyncs = 0;
+  let reconnects = 0;
+  client.on('resync', () => {
+    resyncs++;
+  });
+  client.on('state', (c: { to?: string; state?: string }) => {
+    if ((c.to ?? c.state) === 'reconnecting') reconnects++;
+  });
   client.connect();
   const w0 = Date.now();
   while (!gw.readiness().ready || SYMBOLS.some((s) => client.position(`trades.binance.${s}`) === undefined)) {
@@ -216,7 +225,7 @@ async function main(): Promise<void> {
     const r: StageResult = { target, framesPerS: Math.round(frames / secs), tradesPerS: Math.round(trades / secs), kept, acc, drainMs, dropped, gaps };
     report({
       bench: 'e2e.stage', metric: 'frames_per_s', value: r.framesPerS, unit: 'frames/s', tradesPerS: r.tradesPerS, targetEventsPerS: target, symbols: SYMBOLS.length,
-      keptUp: kept, ...acc, pipelineDrops: dropped, bookTickersConflated: conflated, gapNotices: gaps, drainMs,
+      keptUp: kept, ...acc, pipelineDrops: dropped, bookTickersConflated: conflated, gapNotices: gaps, subscriberResyncs: resyncs, subscriberReconnects: reconnects, drainMs,
       latencyP50Ms: hGateway.getValueAtPercentile(50), latencyP99Ms: hGateway.getValueAtPercentile(99),
     });
     if (!kept) {
@@ -258,3 +267,5 @@ async function main(): Promise<void> {
 }
 
 await main();
+// Lingering handles (client reconnect timers, keep-alive sockets) must not keep the bench alive.
+process.exit(process.exitCode ?? 0);

@@ -13,6 +13,7 @@ import { BybitVenue } from './bybit/ws.js';
 import { EquitiesVenue, type MarketHoursMode } from './equities/ws.js';
 import { FaultController, type ActiveFault, type VenueId } from './faults.js';
 import { Generator, type RateProfile } from './generator.js';
+import { generateHistory, HistoryError, type HistoryOptions, type HistoryResult } from './history.js';
 import { GroundTruth } from './ground-truth.js';
 import { Replayer, type ReplayOptions, type ReplayResult } from './replay.js';
 import { SimServer } from './server.js';
@@ -267,24 +268,8 @@ export class Simulator {
   generateHistory(opts: HistoryOptions): HistoryResult {
     const venue = opts.venue ?? 'binance';
     const v = venue === 'binance' ? this.binance : venue === 'binance-futures' ? this.futures : null;
-    const symbol = opts.symbol.toUpperCase();
-    if (!v || !v.markets.has(symbol)) throw new HistoryError(`no ${venue} market ${symbol} to generate history on`);
-    if (!Number.isInteger(opts.trades) || opts.trades < 1) throw new HistoryError(`trades must be a positive integer, got ${opts.trades}`);
-    const t0 = performance.now();
-    const now = this.now();
-    const last = this.truth.lastTrade(venue, symbol);
-    const fromMs = Math.min(now, Math.max(opts.fromMs ?? last?.timeMs ?? now, last?.timeMs ?? -Infinity));
-    const firstId = (last?.id ?? -1) + 1;
-    let made = 0;
-    let steps = 0;
-    while (made < opts.trades) {
-      made += v.step(symbol, fromMs + Math.floor(((now - fromMs) * made) / opts.trades));
-      // Flush now and then: a subscriber that is still connected must not get one 300 MB write.
-      if (++steps % HISTORY_FLUSH_STEPS === 0) this.flush();
-    }
-    this.flush();
-    const lastId = this.truth.lastTrade(venue, symbol)?.id ?? -1;
-    return { venue, symbol, trades: made, firstId: last ? firstId : lastId - made + 1, lastId, fromMs, toMs: now, ms: performance.now() - t0 };
+    if (!v) throw new HistoryError(`no ${venue} venue to generate history on`);
+    return generateHistory(v, this.truth, this.now(), () => this.flush(), opts);
   }
 
   get marketHours(): MarketHoursMode {
@@ -362,37 +347,6 @@ export class Simulator {
   }
 }
 
-/** Steps between hub flushes during generateHistory. */
-const HISTORY_FLUSH_STEPS = 5_000;
-
-export interface HistoryOptions {
-  readonly venue?: 'binance' | 'binance-futures';
-  readonly symbol: string;
-  /** At least this many trades (a taker order may add up to 3 more). */
-  readonly trades: number;
-  readonly fromMs?: number;
-}
-
-export interface HistoryResult {
-  readonly venue: string;
-  readonly symbol: string;
-  readonly trades: number;
-  readonly firstId: number;
-  readonly lastId: number;
-  readonly fromMs: number;
-  readonly toMs: number;
-  /** Wall time the generation took. */
-  readonly ms: number;
-}
-
-export class HistoryError extends Error {
-  readonly code = 'E_SIM_HISTORY';
-  constructor(message: string) {
-    super(message);
-    this.name = 'HistoryError';
-  }
-}
-
 function pickBinance() {
   return {
     pingIntervalMs: D.binancePingIntervalMs, pongTimeoutMs: D.binancePongTimeoutMs, lifetimeMs: D.binanceLifetimeMs,
@@ -401,6 +355,8 @@ function pickBinance() {
     banS: D.binanceBanS, listenKeyTtlMs: D.listenKeyTtlMs, aggHistoryPerSymbol: D.aggHistoryPerSymbol,
   };
 }
+
+export { HistoryError, type HistoryOptions, type HistoryResult } from './history.js';
 
 export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simulator> {
   return new Simulator(opts).start();
