@@ -8,8 +8,9 @@
  * from the reconnect: time until the gateway holds every trade (aggregator folded the whole id
  * range and SQLite snapshots sum to the truth), trades/s, and peak RSS of the gateway process
  * sampled every 50 ms. Only public behaviour is read (aggregator/integrity stats, storage), so
- * the bench works whatever the backfill's internals. The simulator uses Binance's real REST
- * weight limit (6000/min) unless OUTAGE_WEIGHT_PER_MIN says otherwise.
+ * the bench works whatever the backfill's internals. The simulator and the gateway's budget use
+ * Binance's real REST weight limit (6000/min) unless OUTAGE_WEIGHT_PER_MIN says otherwise (both
+ * sides, so a raised limit shows what the gateway itself can do).
  * Run: node --import tsx bench/backfill-outage.bench.ts
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -39,7 +40,7 @@ async function main(): Promise<void> {
     env: {},
     cli: {
       log: { level: 'silent' }, marketHours: { skip: true },
-      venues: { binance: { enabled: true, wsBaseUrl: `ws://${host}/binance`, restBaseUrl: `http://${host}/binance`, symbols: [SYMBOL], streams: ['trade'] } },
+      venues: { binance: { enabled: true, wsBaseUrl: `ws://${host}/binance`, restBaseUrl: `http://${host}/binance`, symbols: [SYMBOL], streams: ['trade'], restWeightPerMinute: WEIGHT } },
       connection: { networkCheck: 'off', reconnectBaseDelayMs: 100, reconnectMaxDelayMs: 1_000 },
       sinks: [`sqlite:${dir}/tickgate.db`], storage: { spoolDir: `${dir}/spool` }, server: { port: 0 },
     },
