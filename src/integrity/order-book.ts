@@ -7,22 +7,55 @@
 import type { DecimalString, Level } from '../model/events.js';
 import { compareDecimal, normalizeDecimal } from '../model/decimal.js';
 
-const ZERO_RE = /^-?0*(\.0*)?$/;
+// Per-level helpers scan char codes (no regex match, no intermediate strings): a depth frame
+// carries dozens of levels.
+const C0 = 48;
+const C9 = 57;
+const DOT = 46;
+const MINUS = 45;
 
+/** /^-?0*(\.0*)?$/ */
 export function isZeroSize(size: string): boolean {
-  return ZERO_RE.test(size);
+  const n = size.length;
+  let i = 0;
+  if (i < n && size.charCodeAt(i) === MINUS) i++;
+  while (i < n && size.charCodeAt(i) === C0) i++;
+  if (i < n && size.charCodeAt(i) === DOT) {
+    i++;
+    while (i < n && size.charCodeAt(i) === C0) i++;
+  }
+  return i === n;
 }
 
-/** Canonical key of a price ("61837.63000000" and "61837.63" are the same level). */
+/**
+ * Canonical key of a price ("61837.63000000" and "61837.63" are the same level): a plain
+ * \d+(\.\d+)? loses its leading and trailing zeros (one slice, or the price itself when
+ * already canonical); anything else goes through normalizeDecimal.
+ */
 export function priceKey(price: string): string {
-  const m = PLAIN_RE.exec(price);
-  if (m === null) return normalizeDecimal(price);
-  const int = m[1]!.replace(/^0+(?=\d)/, '');
-  const frac = (m[2] ?? '').replace(/0+$/, '');
-  return frac === '' ? int : `${int}.${frac}`;
+  const n = price.length;
+  let i = 0;
+  while (i < n && isDigit(price.charCodeAt(i))) i++;
+  const intEnd = i;
+  if (intEnd === 0) return normalizeDecimal(price);
+  let end = n;
+  if (i < n) {
+    if (price.charCodeAt(i) !== DOT) return normalizeDecimal(price);
+    i++;
+    const fracStart = i;
+    while (i < n && isDigit(price.charCodeAt(i))) i++;
+    if (i === fracStart || i !== n) return normalizeDecimal(price);
+    while (end > fracStart && price.charCodeAt(end - 1) === C0) end--;
+    if (end === fracStart) end = intEnd; // all-zero fraction: drop the point too
+  }
+  let start = 0;
+  while (start < intEnd - 1 && price.charCodeAt(start) === C0) start++;
+  return start === 0 && end === n ? price : price.slice(start, end);
 }
 
-const PLAIN_RE = /^(\d+)(?:\.(\d+))?$/;
+function isDigit(c: number): boolean {
+  return c >= C0 && c <= C9;
+}
 
 class BookSide {
   /** key -> [price as sent, size as sent] */
@@ -52,6 +85,14 @@ class BookSide {
   }
 
   set(price: DecimalString, size: DecimalString): void {
+    this.put(price, size, null);
+  }
+
+  /**
+   * `level` (the venue's [price, size], immutable like every event) is stored as it is when
+   * given, so a delta costs no tuple per level.
+   */
+  put(price: DecimalString, size: DecimalString, level: Level | null): void {
     const key = priceKey(price);
     const num = Number(key);
     if (isZeroSize(size)) {
@@ -66,7 +107,7 @@ class BookSide {
       this.keys.splice(i, 0, key);
       this.nums.splice(i, 0, num);
     }
-    this.levels.set(key, [price, size]);
+    this.levels.set(key, level !== null && level.length === 2 ? level : [price, size]);
   }
 
   clear(): void {
@@ -110,8 +151,8 @@ export class OrderBook {
 
   /** Absolute sizes per level; a zero size removes the level. */
   applyDelta(bids: readonly Level[], asks: readonly Level[], lastUpdateId: number): void {
-    for (const [p, s] of bids) this.bidSide.set(p, s);
-    for (const [p, s] of asks) this.askSide.set(p, s);
+    for (let i = 0; i < bids.length; i++) this.bidSide.put(bids[i]![0], bids[i]![1], bids[i]!);
+    for (let i = 0; i < asks.length; i++) this.askSide.put(asks[i]![0], asks[i]![1], asks[i]!);
     this.lastUpdateId = lastUpdateId;
   }
 
