@@ -1,0 +1,225 @@
+/**
+ * Shard ownership as leases in a JetStream KV bucket `<ns>-leases` (history 1, max age = TTL).
+ * Acquire = create-if-absent (the server's expected-last-subject-sequence check, so two instances
+ * never both win); renew = update with the revision we hold, every renew interval (at most half
+ * the TTL); the bucket's max age removes a key nobody renewed, which lets another instance create
+ * it. A holder that cannot renew for a whole TTL (NATS away) gives the lease up locally before
+ * anyone else can take it, so two owners never act at once for longer than a clock skew.
+ * With redundancy 2 each shard has two slot keys and one instance holds at most one of them.
+ */
+import type { NatsConnection } from '@nats-io/transport-node';
+import { JetStreamApiCodes, JetStreamApiError } from '@nats-io/jetstream';
+import { Kvm, type KV } from '@nats-io/kv';
+import { TypedEmitter } from '../connection/emitter.js';
+import { silentLogger, type Logger } from '../observability/logger.js';
+import { ClusterError, errorText } from './errors.js';
+import { BoundedEventQueue } from './event-queue.js';
+import type { LeaseEvent, LeaseLossReason, LeaseStats, LeaseValue } from './lease-events.js';
+import { leaseBucketName, leaseKey } from './names.js';
+import { fnv1a32 } from './shards.js';
+
+export interface ShardLeasesOptions {
+  readonly namespace: string;
+  readonly instance: string;
+  readonly shards: number;
+  readonly leaseTtlMs: number;
+  readonly renewIntervalMs: number;
+  readonly redundancy: 1 | 2;
+  /** At most this many shards (0 = no cap). */
+  readonly maxShards?: number;
+  /** Events kept for a slow events() reader. */
+  readonly maxQueuedEvents?: number;
+  readonly logger?: Logger;
+  readonly now?: () => number;
+}
+
+interface Held { slot: number; revision: number; acquiredAt: number; lastRenewOk: number }
+
+type LeaseEventMap = { lease: (e: LeaseEvent) => void };
+
+export class ShardLeases extends TypedEmitter<LeaseEventMap> {
+  private readonly held = new Map<number, Held>();
+  private readonly queues = new Set<BoundedEventQueue<LeaseEvent>>();
+  private timer: NodeJS.Timeout | null = null;
+  private ticking: Promise<void> | null = null;
+  private stopped = false;
+  private readonly log: Logger;
+  private readonly now: () => number;
+  private readonly counters: LeaseStats = { acquired: 0, renewed: 0, released: 0, lost: 0, renewFailures: 0, acquireAttempts: 0, droppedEvents: 0 };
+
+  private constructor(private readonly kv: KV, private readonly opts: ShardLeasesOptions) {
+    super();
+    this.log = (opts.logger ?? silentLogger()).child({ part: 'leases', instance: opts.instance });
+    this.now = opts.now ?? Date.now;
+  }
+
+  /** Opens (creating when missing) the bucket; refuses one made with another TTL. */
+  static async open(nc: NatsConnection, opts: ShardLeasesOptions): Promise<ShardLeases> {
+    if (opts.renewIntervalMs * 2 > opts.leaseTtlMs) {
+      throw new ClusterError('E_CLUSTER_CONFIG', `lease renew interval ${opts.renewIntervalMs} ms must be at most half the TTL ${opts.leaseTtlMs} ms`, { retryable: false });
+    }
+    const bucket = leaseBucketName(opts.namespace);
+    let kv: KV;
+    try {
+      kv = await new Kvm(nc).create(bucket, { history: 1, ttl: opts.leaseTtlMs });
+    } catch (err) {
+      throw new ClusterError('E_CLUSTER_UNAVAILABLE', `lease bucket ${bucket}: ${errorText(err)}`, { retryable: true, cause: err, context: { bucket } });
+    }
+    const status = await kv.status();
+    if (status.ttl !== opts.leaseTtlMs) {
+      throw new ClusterError('E_CLUSTER_CONFIG', `lease bucket ${bucket} exists with TTL ${status.ttl} ms, not ${opts.leaseTtlMs} ms: every instance must use the same cluster.leaseTtlMs`, {
+        retryable: false, context: { bucket },
+      });
+    }
+    return new ShardLeases(kv, opts);
+  }
+
+  /** First acquisition round now, then a round every renew interval. */
+  async start(): Promise<void> {
+    await this.tick();
+    if (this.stopped || this.timer) return;
+    this.timer = setInterval(() => { void this.tick(); }, this.opts.renewIntervalMs);
+    this.timer.unref?.();
+  }
+
+  /** Shards held now. */
+  owned(): ReadonlySet<number> {
+    return new Set(this.held.keys());
+  }
+
+  holds(shard: number): boolean {
+    return this.held.has(shard);
+  }
+
+  stats(): Readonly<LeaseStats> {
+    let dropped = 0;
+    for (const q of this.queues) dropped += q.dropped;
+    return { ...this.counters, droppedEvents: this.counters.droppedEvents + dropped };
+  }
+
+  /** Every lease change from now on, until stop(). */
+  events(): AsyncIterable<LeaseEvent> {
+    const q = new BoundedEventQueue<LeaseEvent>(this.opts.maxQueuedEvents ?? 1_000);
+    this.queues.add(q);
+    return q;
+  }
+
+  /** One round: renew what is held, then try to take free shards. Rounds never overlap. */
+  tick(): Promise<void> {
+    if (this.stopped) return Promise.resolve();
+    if (!this.ticking) this.ticking = this.round().finally(() => { this.ticking = null; });
+    return this.ticking;
+  }
+
+  /** Graceful stop: the keys are deleted so another instance takes the shards at once. */
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    await this.ticking?.catch(() => undefined);
+    for (const [shard, h] of [...this.held]) {
+      this.held.delete(shard);
+      try {
+        // Delete only if still ours (expected revision): never remove a successor's lease.
+        await this.kv.delete(leaseKey(shard, h.slot), { previousSeq: h.revision });
+        this.counters.released++;
+        this.report({ type: 'released', shard, slot: h.slot, at: this.now() });
+      } catch (err) {
+        this.log.warn({ shard, err: errorText(err) }, 'lease release failed; it expires by TTL');
+      }
+    }
+    for (const q of this.queues) q.close();
+  }
+
+  private async round(): Promise<void> {
+    for (const [shard, h] of [...this.held]) {
+      if (this.stopped) return;
+      await this.renew(shard, h);
+    }
+    await this.acquireFree();
+  }
+
+  private value(acquiredAt: number): Uint8Array {
+    const now = this.now();
+    const v: LeaseValue = { instance: this.opts.instance, acquiredAt, renewedAt: now, expiresAt: now + this.opts.leaseTtlMs };
+    return new TextEncoder().encode(JSON.stringify(v));
+  }
+
+  private async renew(shard: number, h: Held): Promise<void> {
+    const key = leaseKey(shard, h.slot);
+    try {
+      h.revision = await this.kv.update(key, this.value(h.acquiredAt), h.revision);
+      h.lastRenewOk = this.now();
+      this.counters.renewed++;
+    } catch (err) {
+      this.counters.renewFailures++;
+      if (isConflict(err)) {
+        const holder = await this.holderOf(key);
+        this.lose(shard, h, holder === null ? 'expired' : 'taken', holder);
+      } else if (this.now() - h.lastRenewOk >= this.opts.leaseTtlMs) {
+        // Not renewed for a whole TTL: the server has expired it, another may hold it now.
+        this.lose(shard, h, 'unreachable', null);
+      } else {
+        this.log.warn({ shard, err: errorText(err) }, 'lease renew failed; retrying next round');
+      }
+    }
+  }
+
+  private async acquireFree(): Promise<void> {
+    const cap = this.opts.maxShards && this.opts.maxShards > 0 ? this.opts.maxShards : Infinity;
+    // Each instance starts its scan at its own offset so simultaneous starters spread out.
+    const offset = fnv1a32(this.opts.instance) % this.opts.shards;
+    for (let i = 0; i < this.opts.shards && this.held.size < cap; i++) {
+      if (this.stopped) return;
+      const shard = (offset + i) % this.opts.shards;
+      if (this.held.has(shard)) continue;
+      for (let slot = 0; slot < this.opts.redundancy; slot++) {
+        this.counters.acquireAttempts++;
+        const at = this.now();
+        try {
+          const revision = await this.kv.create(leaseKey(shard, slot), this.value(at));
+          this.held.set(shard, { slot, revision, acquiredAt: at, lastRenewOk: at });
+          this.counters.acquired++;
+          this.log.info({ shard, slot, revision }, 'lease acquired');
+          this.report({ type: 'acquired', shard, slot, revision, at });
+          break;
+        } catch (err) {
+          if (isConflict(err)) continue;
+          this.report({ type: 'error', error: new ClusterError('E_CLUSTER_UNAVAILABLE', `lease acquire shard ${shard}: ${errorText(err)}`, { retryable: true, cause: err }), at });
+          return;
+        }
+      }
+    }
+  }
+
+  private async holderOf(key: string): Promise<string | null> {
+    try {
+      const e = await this.kv.get(key);
+      if (!e || e.operation !== 'PUT') return null;
+      return (e.json() as LeaseValue).instance ?? null;
+    } catch {
+      return null;
+    }
+  }
+
+  private lose(shard: number, h: Held, reason: LeaseLossReason, holder: string | null): void {
+    this.held.delete(shard);
+    this.counters.lost++;
+    this.log.warn({ shard, slot: h.slot, reason, holder }, 'lease lost');
+    this.report({ type: 'lost', shard, slot: h.slot, reason, holder, at: this.now() });
+  }
+
+  private report(e: LeaseEvent): void {
+    this.emit('lease', e);
+    for (const q of this.queues) q.push(e);
+  }
+}
+
+/** The server refused because the key's revision is not the one expected (someone else wrote, or it expired). */
+function isConflict(err: unknown): boolean {
+  if (err instanceof JetStreamApiError) {
+    return err.code === JetStreamApiCodes.StreamWrongLastSequence || err.code === JetStreamApiCodes.StreamWrongLastSequenceUnknown;
+  }
+  return /wrong last sequence/i.test(errorText(err));
+}

@@ -1,0 +1,60 @@
+/**
+ * Defaults of the scale-out cluster (src/cluster/): shard leases in a JetStream KV bucket and the
+ * event bus stream between collectors and processors. Used only when a `cluster` section exists.
+ */
+
+/** NATS server(s) of the cluster. */
+export const DEFAULT_CLUSTER_NATS_URL = 'nats://127.0.0.1:4222';
+/** 'all' = collector and processor in one process (the one-process behaviour over the bus). */
+export const DEFAULT_CLUSTER_ROLE = 'all' as const;
+/** Prefix of the stream (`<ns>-events`), the subjects (`<ns>.events.…`) and the bucket (`<ns>-leases`). */
+export const DEFAULT_CLUSTER_NAMESPACE = 'tickgate';
+/** Symbols are hashed onto this many shards; a shard is the unit of ownership. */
+export const DEFAULT_CLUSTER_SHARDS = 16;
+/** A lease not renewed for this long expires (the bucket's max age) and another instance may take it. */
+export const DEFAULT_CLUSTER_LEASE_TTL_MS = 10_000;
+/** Renew this often: a third of the TTL leaves two renewals of slack before expiry. */
+export const DEFAULT_CLUSTER_LEASE_RENEW_INTERVAL_MS = 3_000;
+/** Collectors per shard at once: 1 = single owner, 2 = A/B redundancy (the stream dedupes). */
+export const DEFAULT_CLUSTER_REDUNDANCY = 1 as const;
+/** Shards one instance holds at most (0 = no cap). */
+export const DEFAULT_CLUSTER_MAX_SHARDS_PER_INSTANCE = 0;
+/** Publishes awaiting their JetStream ack at once, per publisher (the bound on un-acked events). */
+export const DEFAULT_CLUSTER_MAX_IN_FLIGHT_PUBLISHES = 256;
+/** One publish not acked within this is retried (same Nats-Msg-Id, so never doubled). */
+export const DEFAULT_CLUSTER_PUBLISH_TIMEOUT_MS = 5_000;
+/**
+ * The events stream drops a second message with the same Nats-Msg-Id within this window: it must
+ * cover how far A/B collectors may lag each other and the longest publish retry.
+ */
+export const DEFAULT_CLUSTER_DUPLICATE_WINDOW_MS = 2 * 60_000;
+/** The events stream keeps messages this long (0 = forever, bounded by maxStreamBytes). */
+export const DEFAULT_CLUSTER_STREAM_MAX_AGE_MS = 24 * 3_600_000;
+/** The events stream's size cap (oldest dropped first). */
+export const DEFAULT_CLUSTER_STREAM_MAX_BYTES = 1024 * 1024 * 1024;
+/** Delivered-but-unacked events per processor consumer (JetStream max_ack_pending). */
+export const DEFAULT_CLUSTER_MAX_ACK_PENDING = 1_000;
+/** A delivered event not acked within this is redelivered. */
+export const DEFAULT_CLUSTER_ACK_WAIT_MS = 30_000;
+export const DEFAULT_CLUSTER_CONNECT_TIMEOUT_MS = 5_000;
+export const DEFAULT_CLUSTER_RECONNECT_WAIT_MS = 250;
+
+export const clusterDefaults = {
+  nats: DEFAULT_CLUSTER_NATS_URL,
+  role: DEFAULT_CLUSTER_ROLE,
+  namespace: DEFAULT_CLUSTER_NAMESPACE,
+  shards: DEFAULT_CLUSTER_SHARDS,
+  leaseTtlMs: DEFAULT_CLUSTER_LEASE_TTL_MS,
+  leaseRenewIntervalMs: DEFAULT_CLUSTER_LEASE_RENEW_INTERVAL_MS,
+  redundancy: DEFAULT_CLUSTER_REDUNDANCY,
+  maxShardsPerInstance: DEFAULT_CLUSTER_MAX_SHARDS_PER_INSTANCE,
+  maxInFlightPublishes: DEFAULT_CLUSTER_MAX_IN_FLIGHT_PUBLISHES,
+  publishTimeoutMs: DEFAULT_CLUSTER_PUBLISH_TIMEOUT_MS,
+  duplicateWindowMs: DEFAULT_CLUSTER_DUPLICATE_WINDOW_MS,
+  streamMaxAgeMs: DEFAULT_CLUSTER_STREAM_MAX_AGE_MS,
+  streamMaxBytes: DEFAULT_CLUSTER_STREAM_MAX_BYTES,
+  maxAckPending: DEFAULT_CLUSTER_MAX_ACK_PENDING,
+  ackWaitMs: DEFAULT_CLUSTER_ACK_WAIT_MS,
+  connectTimeoutMs: DEFAULT_CLUSTER_CONNECT_TIMEOUT_MS,
+  reconnectWaitMs: DEFAULT_CLUSTER_RECONNECT_WAIT_MS,
+} as const;
