@@ -1,7 +1,8 @@
 /**
  * Decode throughput per venue (frames/s on one core) next to bare JSON.parse of the same frames
  * in the same run. Binance: the 41,248 recorded frames in test/fixtures/recorded; Bybit and equities:
- * generated frames in their documented formats.
+ * generated frames in their documented formats. Binance with the fast path (default) and without,
+ * with its fast-path share and fallback count.
  * Run: node --import tsx bench/decode.bench.ts
  */
 import { readFileSync } from 'node:fs';
@@ -75,7 +76,7 @@ function throughput(frames: string[], fn: (f: string) => unknown): number {
   return Math.round((n / elapsedMs) * 1000);
 }
 
-function run(name: string, frames: string[], decoder: FrameDecoder, corpus: string): void {
+function run(name: string, frames: string[], decoder: FrameDecoder, corpus: string, extra: () => Record<string, unknown> = () => ({})): void {
   const bares: number[] = [];
   const decodes: number[] = [];
   for (let r = 0; r < ROUNDS; r++) {
@@ -86,9 +87,23 @@ function run(name: string, frames: string[], decoder: FrameDecoder, corpus: stri
   const bare = median(bares);
   const decoded = median(decodes);
   const stats = decoder.stats();
-  report(withRatio({ bench: `decode.${name}`, metric: 'frames_per_s_per_core', value: decoded, unit: 'frames/s', baseline: bare, baselineName: 'JSON.parse', corpus, frames: frames.length, malformed: stats.malformed, eventsPerFrame: Number((stats.events / stats.frames).toFixed(3)) }));
+  report(withRatio({ bench: `decode.${name}`, metric: 'frames_per_s_per_core', value: decoded, unit: 'frames/s', baseline: bare, baselineName: 'JSON.parse', corpus, frames: frames.length, malformed: stats.malformed, eventsPerFrame: Number((stats.events / stats.frames).toFixed(3)), ...extra() }));
 }
 
-run('binance', recordedBinance(), new BinanceDecoder(), 'recorded btcusdt-20240808 (trade, bookTicker, depth@100ms)');
+/** Fast-path share and fallbacks of a Binance decoder, for the report line. */
+const fastShare = (d: BinanceDecoder) => (): Record<string, unknown> => {
+  const s = d.fastPathStats();
+  return { fastPathShare: Number((s.fast / Math.max(1, s.fast + s.fallback)).toFixed(4)), fallbacks: s.fallback };
+};
+
+const binanceFrames = recordedBinance();
+const fast = new BinanceDecoder();
+run('binance', binanceFrames, fast, 'recorded btcusdt-20240808 (trade, bookTicker, depth@100ms), fast path (default)', fastShare(fast));
+const full = new BinanceDecoder({ fastPath: false });
+run('binance_full', binanceFrames, full, 'recorded btcusdt-20240808, fast path off (JSON.parse + field checks)', fastShare(full));
+const trades = binanceFrames.filter((f) => f.includes('@trade"'));
+const fastTrades = new BinanceDecoder();
+run('binance_trade', trades, fastTrades, 'recorded btcusdt-20240808 @trade frames, fast path', fastShare(fastTrades));
+run('binance_trade_full', trades, new BinanceDecoder({ fastPath: false }), 'recorded btcusdt-20240808 @trade frames, fast path off');
 run('bybit', bybitFrames(20_000), new BybitDecoder(), 'generated v5 orderbook.50 delta / publicTrade / tickers');
 run('equities', equitiesFrames(20_000), new EquitiesDecoder(), 'generated EODHD-style trades');
