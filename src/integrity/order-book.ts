@@ -60,17 +60,20 @@ function isDigit(c: number): boolean {
 class BookSide {
   /** key -> [price as sent, size as sent] */
   readonly levels = new Map<string, Level>();
-  /** keys best-first, and their float values for fast comparison */
+  /**
+   * keys WORST-first (best at the end), and their float values for fast comparison: most
+   * updates touch the top of the book, and an insert or delete there then moves few elements.
+   */
   private readonly keys: string[] = [];
   private readonly nums: number[] = [];
 
   constructor(private readonly descending: boolean) {}
 
-  /** -1 if a is better than b, 1 if worse, 0 if equal. */
+  /** -1 if a is worse than b, 1 if better, 0 if equal (storage order: worst first). */
   private cmp(aNum: number, aKey: string, bNum: number, bKey: string): number {
     let c = aNum < bNum ? -1 : aNum > bNum ? 1 : 0;
     if (c === 0 && aKey !== bKey) c = compareDecimal(aKey, bKey);
-    return this.descending ? -c : c;
+    return this.descending ? c : -c;
   }
 
   private search(num: number, key: string): number {
@@ -117,13 +120,14 @@ class BookSide {
   }
 
   best(): Level | undefined {
-    const k = this.keys[0];
+    const k = this.keys[this.keys.length - 1];
     return k === undefined ? undefined : this.levels.get(k);
   }
 
   top(n: number): Level[] {
     const out: Level[] = [];
-    for (let i = 0; i < n && i < this.keys.length; i++) out.push(this.levels.get(this.keys[i]!)!);
+    const last = this.keys.length - 1;
+    for (let i = 0; i < n && i <= last; i++) out.push(this.levels.get(this.keys[last - i]!)!);
     return out;
   }
 
