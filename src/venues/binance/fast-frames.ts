@@ -15,7 +15,6 @@ const COMMA = 44;
 const RBRACE = 125;
 const LBRACK = 91;
 const RBRACK = 93;
-const MINUS = 45;
 const DOT = 46;
 const D0 = 48;
 const D9 = 57;
@@ -39,8 +38,6 @@ const KEY_U = codes(',"U":');
 const KEY_u = codes(',"u":');
 const KEY_pu = codes(',"pu":');
 const KEY_b_ARR = codes(',"b":');
-const LEVEL_OPEN = codes('["');
-const NEXT_STRING = codes(',"');
 const HEAD_ENVELOPE = codes('{"stream":"');
 const KEY_DATA = codes(',"data":');
 
@@ -57,6 +54,7 @@ const RX_TRADE = sticky(`\\{"e":"trade","E":${INT},"s":"(${STR})","t":(${INT}),"
 const RX_AGG_TRADE = sticky(`\\{"e":"aggTrade","E":${INT},"s":"(${STR})","a":(${INT}),"p":"(${DEC})","q":"(${DEC})","f":${INT},"l":${INT},"T":(${INT}),"m":${BOOL}(?:,"M":(?:true|false))?\\}`);
 const RX_SPOT_TICKER = sticky(`\\{"u":(${INT}),"s":"(${STR})","b":"(${DEC})","B":"(${DEC})","a":"(${DEC})","A":"(${DEC})"\\}`);
 const RX_FUTURES_TICKER = sticky(`\\{"e":"bookTicker","u":(${INT}),"E":(${INT}),"T":${INT},"s":"(${STR})","b":"(${DEC})","B":"(${DEC})","a":"(${DEC})","A":"(${DEC})"\\}`);
+const RX_LEVEL = sticky(`\\["(${DEC})","(${DEC})"\\]`);
 
 /** Frames the fast path decoded and frames it left to the full decoder. */
 export class FastPathStats {
@@ -204,20 +202,18 @@ export class BinanceFastScanner {
       return out;
     }
     for (;;) {
-      if (!this.at(p, LEVEL_OPEN)) return null;
-      const s1 = p + 2;
-      if ((p = this.decimal(s1)) < 0 || !this.at(p, NEXT_STRING)) return null;
-      const e1 = p - 1;
-      const s2 = p + 2;
-      if ((p = this.decimal(s2)) < 0 || f.charCodeAt(p) !== RBRACK) return null;
-      out.push([f.slice(s1, e1), f.slice(s2, p - 1)]);
-      const c = f.charCodeAt(p + 1);
+      RX_LEVEL.lastIndex = p;
+      const m = RX_LEVEL.exec(f);
+      if (m === null) return null;
+      out.push([m[1]!, m[2]!]);
+      p = RX_LEVEL.lastIndex;
+      const c = f.charCodeAt(p);
       if (c === COMMA) {
-        p += 2;
+        p++;
         continue;
       }
       if (c !== RBRACK) return null;
-      this.p = p + 2;
+      this.p = p + 1;
       return out;
     }
   }
@@ -282,22 +278,7 @@ export class BinanceFastScanner {
     return p;
   }
 
-  /** The body of a decimal string -?\d+(\.\d+)? and its closing quote; returns the index after the quote. */
-  private decimal(p: number): number {
-    const f = this.f;
-    let c = f.charCodeAt(p);
-    if (c === MINUS) c = f.charCodeAt(++p);
-    const start = p;
-    while (c >= D0 && c <= D9) c = f.charCodeAt(++p);
-    if (p === start) return -1;
-    if (c === DOT) {
-      const fs = ++p;
-      c = f.charCodeAt(p);
-      while (c >= D0 && c <= D9) c = f.charCodeAt(++p);
-      if (p === fs) return -1;
-    }
-    return c === Q ? p + 1 : -1;
-  }
+
 
 
 }
