@@ -166,6 +166,8 @@ export const venuesSchema = section({
     restBaseUrl: url(V.binance.restBaseUrl),
     symbols,
     streams: binanceStreams.default(['trade', 'bookTicker', 'depth']),
+    /** The account's REST weight budget per minute (Binance spot: 6000); backfill is paced by it. */
+    restWeightPerMinute: posInt(V.binance.restWeightPerMinute),
     /** Scan known market frame shapes without JSON.parse (validated; anything else falls back). */
     fastPath: z.boolean().default(V.decode.fastPath),
     accounts: z.array(z.object({

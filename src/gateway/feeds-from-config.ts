@@ -57,7 +57,7 @@ export function feedsFromConfig(config: TickgateConfig, logger: Logger): FeedDef
   const b = config.venues.binance;
   if (b.enabled) {
     const rest = new BinanceRest({
-      restBaseUrl: b.restBaseUrl, logger: logger.child({ venue: 'binance', part: 'rest' }),
+      restBaseUrl: b.restBaseUrl, weightPerMinute: b.restWeightPerMinute, logger: logger.child({ venue: 'binance', part: 'rest' }),
       backfillPrefetchPages: config.integrity.backfillPrefetchPages, backfillWeightShare: config.integrity.backfillWeightShare,
     });
     if (b.streams.includes('forceOrder')) logger.warn({ venue: 'binance' }, 'venues.binance.streams: forceOrder exists on USD-M only (venues.binanceFutures); ignored on spot');
