@@ -6,13 +6,15 @@
  * dead connection is redelivered only after ack_wait while new pulls already get later ones. So
  * this consumer (1) skips (and acks) anything at or below the last stream sequence it yielded,
  * (2) watches the consumer's delivery sequence, and when one is missing re-creates the durable at
- * the first stream sequence not yet yielded, and (3) on open does the same when the durable has
+ * the first stream sequence not yet yielded (also after every reconnect: deliveries lost with the
+ * old connection would otherwise hold max_ack_pending until ack_wait), and (3) on open does the same when the durable has
  * un-acked deliveries (a processor killed mid-batch). One process per durable name: two readers
  * of one durable would each see the other's deliveries as missing.
  */
 import { nanos, type NatsConnection } from '@nats-io/transport-node';
 import { AckPolicy, DeliverPolicy, jetstream, type ConsumerMessages, type JetStreamManager, type JsMsg } from '@nats-io/jetstream';
 import type { MarketEvent } from '../model/events.js';
+import { DEFAULT_CLUSTER_PULL_EXPIRES_MS } from '../config/defaults/cluster.js';
 import { silentLogger, type Logger } from '../observability/logger.js';
 import { ClusterError, errorText } from './errors.js';
 import { eventStreamName, eventSubjectFilter } from './names.js';
@@ -27,6 +29,8 @@ export interface EventConsumerOptions {
   readonly ackWaitMs: number;
   /** Messages asked per pull (default: maxAckPending, at most 1,000). */
   readonly batch?: number;
+  /** Life of one pull request (ms); bounds how long a cut connection stalls consumption. */
+  readonly pullExpiresMs?: number;
   readonly logger?: Logger;
 }
 
@@ -51,6 +55,7 @@ export class EventConsumer implements AsyncIterable<BusEvent> {
   private lastDelivery = 0;
   private messages: ConsumerMessages | null = null;
   private closed = false;
+  private resetWanted = false;
   private readonly log: Logger;
   private readonly stream: string;
   private readonly counters: ConsumerStats = { delivered: 0, yielded: 0, skippedRedeliveries: 0, resets: 0, decodeErrors: 0 };
@@ -58,6 +63,7 @@ export class EventConsumer implements AsyncIterable<BusEvent> {
   private constructor(private readonly nc: NatsConnection, private readonly jsm: JetStreamManager, private readonly opts: EventConsumerOptions) {
     this.log = (opts.logger ?? silentLogger()).child({ part: 'bus-consumer', durable: opts.durable });
     this.stream = eventStreamName(opts.namespace);
+    void this.watch();
   }
 
   /** Creates the durable when missing; resumes after its ack floor when it exists. */
@@ -107,7 +113,7 @@ export class EventConsumer implements AsyncIterable<BusEvent> {
     const decoder = new TextDecoder();
     while (!this.closed) {
       const consumer = await js.consumers.get(this.stream, this.opts.durable);
-      this.messages = await consumer.consume({ max_messages: this.opts.batch ?? Math.min(this.opts.maxAckPending, 1_000) });
+      this.messages = await consumer.consume({ max_messages: this.opts.batch ?? Math.min(this.opts.maxAckPending, 1_000), expires: this.opts.pullExpiresMs ?? DEFAULT_CLUSTER_PULL_EXPIRES_MS });
       let needReset = false;
       for await (const m of this.messages) {
         this.counters.delivered++;
@@ -138,7 +144,25 @@ export class EventConsumer implements AsyncIterable<BusEvent> {
       await this.messages.close().catch(() => undefined);
       this.messages = null;
       if (this.closed) return;
-      if (needReset) await this.reset('missing delivery');
+      if (needReset || this.resetWanted) await this.reset(needReset ? 'missing delivery' : 'reconnected');
+      this.resetWanted = false;
+    }
+  }
+
+  /**
+   * After a reconnect, deliveries sent to the old connection sit un-acked and fill max_ack_pending
+   * until ack_wait; re-creating the durable at our position frees them at once.
+   */
+  private async watch(): Promise<void> {
+    try {
+      for await (const s of this.nc.status()) {
+        if (s.type === 'reconnect' && !this.closed) {
+          this.resetWanted = true;
+          void this.messages?.close().catch(() => undefined);
+        }
+      }
+    } catch {
+      // The status iterator ends with the connection.
     }
   }
 

@@ -36,6 +36,8 @@ export const DEFAULT_CLUSTER_STREAM_MAX_BYTES = 1024 * 1024 * 1024;
 export const DEFAULT_CLUSTER_MAX_ACK_PENDING = 1_000;
 /** A delivered event not acked within this is redelivered. */
 export const DEFAULT_CLUSTER_ACK_WAIT_MS = 30_000;
+/** A pull request lives this long: after a connection cut, consumption resumes within about it. */
+export const DEFAULT_CLUSTER_PULL_EXPIRES_MS = 5_000;
 export const DEFAULT_CLUSTER_CONNECT_TIMEOUT_MS = 5_000;
 export const DEFAULT_CLUSTER_RECONNECT_WAIT_MS = 250;
 
