@@ -7,7 +7,8 @@ function unitOf(path: string): string {
   if (/Ms$/.test(path) || /MsList$/.test(path)) return 'ms';
   if (/Bytes$/.test(path)) return 'bytes';
   if (/PerSec(ond)?$|PerS$/.test(path)) return 'per second';
-  if (/Items$|Records$|Messages$|Frames$|Tasks$/.test(path)) return 'count';
+  if (/Items$|Records$|Messages$|Frames$|Tasks$|Trades$|Pages$|Channels$|Streams$|Connections$|Entries$/.test(path)) return 'count';
+  if (/PerMinute$/.test(path)) return 'per minute';
   return '';
 }
 
@@ -25,7 +26,7 @@ export function configTable(defaults: TickgateConfig): string {
   for (const path of leafPaths(defaults as unknown as PlainObject)) {
     const v = getPath(defaults, path.split('.'));
     if (isPlainObject(v)) continue;
-    rows.push(`| \`${path}\` | ${typeOf(v)} | ${unitOf(path)} | \`${JSON.stringify(v)}\` | ${(env.get(path) ?? []).map((e) => `\`${e}\``).join(', ')} |`);
+    rows.push(`| \`${path}\` | ${typeOf(v)} | ${typeof v === "boolean" ? "" : unitOf(path)} | \`${JSON.stringify(v)}\` | ${(env.get(path) ?? []).map((e) => `\`${e}\``).join(', ')} |`);
   }
   return rows.join('\n');
 }
