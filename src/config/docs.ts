@@ -26,7 +26,7 @@ export function configTable(defaults: TickgateConfig): string {
   for (const path of leafPaths(defaults as unknown as PlainObject)) {
     const v = getPath(defaults, path.split('.'));
     if (isPlainObject(v)) continue;
-    rows.push(`| \`${path}\` | ${typeOf(v)} | ${typeof v === "boolean" ? "" : unitOf(path)} | \`${JSON.stringify(v)}\` | ${(env.get(path) ?? []).map((e) => `\`${e}\``).join(', ')} |`);
+    rows.push(`| \`${path}\` | ${typeOf(v)} | ${typeof v === 'boolean' ? '' : unitOf(path)} | \`${JSON.stringify(v)}\` | ${(env.get(path) ?? []).map((e) => `\`${e}\``).join(', ')} |`);
   }
   return rows.join('\n');
 }
