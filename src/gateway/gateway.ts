@@ -38,6 +38,7 @@ import { loadResume } from './resume.js';
 import { numericId } from '../aggregate/resume-seed.js';
 import type { GatewayStatus } from './status.js';
 import { addCompatConsumer, createBinanceCompat, registerCompatMetrics } from './compat-wiring.js';
+import { ClusterWiring } from './cluster-wiring.js';
 import type { BinanceCompat } from '../compat/binance/index.js';
 
 export interface GatewayOptions {
@@ -69,6 +70,8 @@ export class Gateway {
   readonly compat: BinanceCompat | null;
   readonly metrics = new MetricsRegistry();
   readonly feeds = new Map<string, VenueFeed>();
+  /** Roles over NATS JetStream (config `cluster`), or null: one process as always. */
+  readonly cluster: ClusterWiring | null;
   readonly startedAt: number;
   private readonly log: Logger;
   private readonly now: () => number;
@@ -185,6 +188,8 @@ export class Gateway {
       },
     }) : null;
 
+    this.cluster = c.cluster ? new ClusterWiring(c.cluster, this.log.child({ part: 'cluster' }), (e) => this.pipeline.publish(e)) : null;
+    const cluster = this.cluster;
     this.definitions = feedsFromConfig(c, this.log);
     const resume = this.resume; // filled in start(), after the resume sink replayed its spool
     const storedThrough = this.storedThrough;
@@ -201,7 +206,7 @@ export class Gateway {
           maxResumeTrades: c.integrity.maxResumeTrades,
         },
         manager: this.manager,
-        onEvent: (e) => this.pipeline.publish(e),
+        onEvent: cluster ? (e) => cluster.onFeedEvent(e) : (e) => this.pipeline.publish(e),
         logger: this.log.child({ part: 'feed' }),
         retryBaseDelayMs: c.connection.reconnectBaseDelayMs, retryMaxDelayMs: c.connection.reconnectMaxDelayMs,
       }));
@@ -275,7 +280,9 @@ export class Gateway {
     this.every(this.config.log.healthLineIntervalMs, () => this.healthLine());
     this.every(MARKET_HOURS_CHECK_MS, () => this.gateMarketHours());
     await this.loadResume();
+    await this.cluster?.start();
     for (const def of this.definitions) {
+      if (this.cluster && !this.cluster.collects) break; // a processor holds no venue connections
       if (def.marketHours && !this.marketOpen(def.venue)) {
         this.log.info({ venue: def.venue }, 'market closed: feed not opened (use --skip-market-hours to override)');
         continue;
@@ -318,6 +325,7 @@ export class Gateway {
     await Promise.allSettled([...this.feeds.values()].map((f) => f.stop()));
     await Promise.allSettled(this.privateFeeds.map((p) => p.listenKeys.stop()));
     await this.manager.shutdown();
+    await this.cluster?.stop(closeMs);
     // Let queued events reach the aggregator, then close every open window.
     await this.drained(closeMs);
     this.stopFlush?.();

@@ -60,3 +60,10 @@ export const clusterDefaults = {
   connectTimeoutMs: DEFAULT_CLUSTER_CONNECT_TIMEOUT_MS,
   reconnectWaitMs: DEFAULT_CLUSTER_RECONNECT_WAIT_MS,
 } as const;
+
+/**
+ * Feed events waiting for the bus publisher in the gateway wiring (feeds push synchronously; the
+ * publisher's in-flight window drains it). Past it events are dropped and counted: size it for
+ * the longest NATS outage at the feed rate (100,000 = 50 s at 2,000 events/s).
+ */
+export const DEFAULT_CLUSTER_MAX_QUEUED_PUBLISHES = 100_000;
