@@ -132,7 +132,8 @@ export class EventPublisher {
       else this.maxAckedLocal = entry.local;
     }
     if (this.paused && this.inFlight === 0) this.scheduleRetry();
-    this.pump();
+    // Refill in bursts (below half the window): many publishes share one socket write.
+    if (this.inFlight <= this.opts.maxInFlight >> 1) this.pump();
     this.wake();
   }
 
