@@ -67,3 +67,11 @@ export const clusterDefaults = {
  * the longest NATS outage at the feed rate (100,000 = 50 s at 2,000 events/s).
  */
 export const DEFAULT_CLUSTER_MAX_QUEUED_PUBLISHES = 100_000;
+
+/**
+ * Hot standby: a collector keeps the last events of every symbol it receives, owned or not, so
+ * that on taking a shard over it re-publishes them and the stream has no gap at the handover
+ * (the duplicate window drops what the old owner had stored). Bounded per symbol by count and
+ * by age (half the duplicate window, so a re-publish is always deduplicated, never doubled).
+ */
+export const DEFAULT_CLUSTER_STANDBY_EVENTS_PER_SYMBOL = 5_000;
