@@ -48,6 +48,8 @@ export interface ConsumerStats {
   skippedRedeliveries: number;
   resets: number;
   decodeErrors: number;
+  /** Stream messages not yet delivered to this consumer, as of the last delivery (its lag). */
+  lagMessages: number;
 }
 
 export class EventConsumer implements AsyncIterable<BusEvent> {
@@ -58,7 +60,7 @@ export class EventConsumer implements AsyncIterable<BusEvent> {
   private resetWanted = false;
   private readonly log: Logger;
   private readonly stream: string;
-  private readonly counters: ConsumerStats = { delivered: 0, yielded: 0, skippedRedeliveries: 0, resets: 0, decodeErrors: 0 };
+  private readonly counters: ConsumerStats = { delivered: 0, yielded: 0, skippedRedeliveries: 0, resets: 0, decodeErrors: 0, lagMessages: 0 };
 
   private constructor(private readonly nc: NatsConnection, private readonly jsm: JetStreamManager, private readonly opts: EventConsumerOptions) {
     this.log = (opts.logger ?? silentLogger()).child({ part: 'bus-consumer', durable: opts.durable });
@@ -117,7 +119,8 @@ export class EventConsumer implements AsyncIterable<BusEvent> {
       let needReset = false;
       for await (const m of this.messages) {
         this.counters.delivered++;
-        const { streamSequence: seq, deliverySequence: dseq } = m.info;
+        const { streamSequence: seq, deliverySequence: dseq, pending } = m.info;
+        this.counters.lagMessages = pending;
         if (seq <= this.lastSeq) {
           this.counters.skippedRedeliveries++;
           m.ack();

@@ -15,6 +15,7 @@ import { DEFAULT_CLUSTER_MAX_QUEUED_PUBLISHES, DEFAULT_CLUSTER_STANDBY_EVENTS_PE
 import type { TickgateConfig } from '../config/schema.js';
 import type { MarketEvent } from '../model/events.js';
 import type { Logger } from '../observability/logger.js';
+import type { MetricsRegistry, Sample } from '../observability/metrics.js';
 import { EventConsumer } from '../cluster/consumer.js';
 import { errorText } from '../cluster/errors.js';
 import { ensureEventStream } from '../cluster/event-stream.js';
@@ -151,10 +152,10 @@ export class ClusterWiring {
     this.log.info({ shard, replayed: replay.length }, 'shard taken over');
   }
 
-  stats(): Readonly<ClusterWiringStats> & { publisher: ReturnType<EventPublisher['stats']> | null; leases: ReturnType<ShardLeases['stats']> | null; owned: number[] } {
+  stats(): Readonly<ClusterWiringStats> & { publisher: ReturnType<EventPublisher['stats']> | null; leases: ReturnType<ShardLeases['stats']> | null; consumer: ReturnType<EventConsumer['stats']> | null; owned: number[] } {
     return {
       ...this.counters, queued: this.queue.length, publisher: this.publisher?.stats() ?? null, leases: this.leases?.stats() ?? null,
-      owned: this.leases ? [...this.leases.owned()] : [],
+      consumer: this.consumer?.stats() ?? null, owned: this.leases ? [...this.leases.owned()] : [],
     };
   }
 
@@ -197,4 +198,26 @@ export class ClusterWiring {
       this.log.error({ err: errorText(err) }, 'cluster consumer stopped');
     }
   }
+}
+
+/** tickgate_cluster_* series, read from the wiring's stats at scrape time (labels: fixed enums only). */
+export function registerClusterMetrics(m: MetricsRegistry, c: ClusterWiring): void {
+  const one = (v: number | undefined): Sample[] => (v === undefined ? [] : [[{}, v]]);
+  m.gauge('tickgate_cluster_shards_owned', 'Shards this instance holds a lease on', [], () => one(c.stats().owned.length));
+  m.counter('tickgate_cluster_lease_changes_total', 'Lease changes of this instance', ['change'], () => {
+    const l = c.stats().leases;
+    return l ? [[{ change: 'acquired' }, l.acquired], [{ change: 'lost' }, l.lost], [{ change: 'released' }, l.released]] : [];
+  });
+  m.counter('tickgate_cluster_published_total', 'Bus publishes acked, by result', ['result'], () => {
+    const p = c.stats().publisher;
+    return p ? [[{ result: 'stored' }, p.published], [{ result: 'duplicate' }, p.duplicates]] : [];
+  });
+  m.counter('tickgate_cluster_publish_retries_total', 'Bus publishes re-sent after a failure', [], () => one(c.stats().publisher?.retries));
+  m.gauge('tickgate_cluster_publish_in_flight', 'Bus publishes awaiting their ack', [], () => one(c.stats().publisher?.inFlight));
+  m.gauge('tickgate_cluster_publish_queue', 'Feed events waiting for the bus publisher', [], () => one(c.stats().queued));
+  m.counter('tickgate_cluster_publish_dropped_total', 'Feed events dropped because the publish queue was full', [], () => one(c.stats().dropped));
+  m.counter('tickgate_cluster_handover_replayed_total', 'Events re-published from the standby ring on shard takeover', [], () => one(c.stats().handoverReplayed));
+  m.counter('tickgate_cluster_handover_gaps_total', 'Takeovers whose standby ring did not reach the stream\'s last trade', [], () => one(c.stats().handoverGaps));
+  m.counter('tickgate_cluster_consumed_total', 'Events consumed from the bus into the pipeline', [], () => one(c.stats().consumer ? c.stats().consumed : undefined));
+  m.gauge('tickgate_cluster_consumer_lag_messages', 'Stream messages not yet delivered to this processor', [], () => one(c.stats().consumer?.lagMessages));
 }

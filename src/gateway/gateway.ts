@@ -38,7 +38,7 @@ import { loadResume } from './resume.js';
 import { numericId } from '../aggregate/resume-seed.js';
 import type { GatewayStatus } from './status.js';
 import { addCompatConsumer, createBinanceCompat, registerCompatMetrics } from './compat-wiring.js';
-import { ClusterWiring } from './cluster-wiring.js';
+import { ClusterWiring, registerClusterMetrics } from './cluster-wiring.js';
 import type { BinanceCompat } from '../compat/binance/index.js';
 
 export interface GatewayOptions {
@@ -262,6 +262,7 @@ export class Gateway {
       registerCompatMetrics(this.metrics, this.compat);
     }
     registerGatewayMetrics(this);
+    if (this.cluster) registerClusterMetrics(this.metrics, this.cluster);
   }
 
   /** Register a user consumer (in-process or on the worker pool) for every normalized event. */

@@ -60,6 +60,12 @@ describe('gateway roles: collector -> JetStream -> processor', () => {
     expect(demo.gateway.cluster!.stats().owned.sort()).toEqual([0, 1, 2, 3]);
     expect(processor.manager.details()).toEqual([]);
     await waitFor(() => (processor.cluster?.stats().consumed ?? 0) > 50, 'processor consumes', 20_000, () => processor.cluster?.stats());
+    const col = await demo.gateway.metrics.text();
+    expect(col).toMatch(/^tickgate_cluster_shards_owned 4$/m);
+    expect(col).toMatch(/^tickgate_cluster_published_total\{result="stored"\} [1-9]\d*$/m);
+    const proc = await processor.metrics.text();
+    expect(proc).toMatch(/^tickgate_cluster_consumed_total [1-9]\d*$/m);
+    expect(proc).toMatch(/^tickgate_cluster_consumer_lag_messages \d+$/m);
   }, 30_000);
 
   it('downstream trades of the processor equal the simulator\'s ground truth, each once, in id order', async () => {
