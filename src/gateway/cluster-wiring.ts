@@ -170,8 +170,15 @@ export class ClusterWiring {
       await this.consumer.close();
       await this.consuming?.catch(() => undefined);
     }
-    await this.nc?.drain().catch(() => this.nc?.close());
+    const nc = this.nc;
     this.nc = null;
+    if (nc) {
+      // drain() waits for the server: bounded, so a stop during a NATS outage still ends.
+      let t: NodeJS.Timeout | undefined;
+      const drained = await Promise.race([nc.drain().then(() => true, () => false), new Promise<boolean>((r) => { t = setTimeout(() => r(false), Math.max(1_000, end - Date.now())); })]);
+      clearTimeout(t);
+      if (!drained) await nc.close().catch(() => undefined);
+    }
   }
 
   private async pump(): Promise<void> {
