@@ -2,7 +2,8 @@
  * End-to-end capacity: simulator (child process: the load generator) -> gateway (this process:
  * Binance feed with trade + bookTicker + depth on E2E_SYMBOLS symbols, integrity, pipeline,
  * aggregation, SQLite sink, downstream server) -> SQLite AND one downstream WebSocket subscriber
- * of every trades.binance.<SYM> channel. The rate is raised stage by stage (~10 s each); a stage
+ * of every trades.binance.<SYM> channel (in its own process, with the direct frame counter, so the
+ * gateway's event loop is not shared with its observers). The rate is raised stage by stage (~10 s each); a stage
  * is kept up only when EVERY output got everything: per symbol the stored 1 s snapshots' trade
  * counts and first/last ids equal the simulator's ground truth, the subscriber got every id with
  * no gap and no duplicate, and no pipeline consumer dropped anything (book tickers conflated by
@@ -15,14 +16,11 @@
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import * as hdr from 'hdr-histogram-js';
 import Database from 'better-sqlite3';
 import WebSocket from 'ws';
 import { loadConfig } from '../src/config/load.js';
 import { startGateway } from '../src/gateway/gateway.js';
-import { TickgateClient } from '../src/server/client.js';
-import type { DataMessage } from '../src/server/protocol.js';
-import type { Trade } from '../src/model/events.js';
+import { startObserver, type ObserverState } from './helpers/observer.js';
 import { admin, manySymbols, setRate, simStats, sleep, startSimChild } from './helpers/sim-child.js';
 import { report, withRatio } from './report.js';
 
@@ -35,13 +33,12 @@ const BASELINE_STAGE_MS = 3_000;
 const DRAIN_MAX_MS = Number(process.env.E2E_DRAIN_MS ?? 10_000);
 /** After a failed stage: how long to wait to tell "behind" from "lost". */
 const EVENTUAL_MS = Number(process.env.E2E_EVENTUAL_MS ?? 60_000);
-const SHARED = 'the load generator (simulator child process) and the gateway (+ its subscriber) share the same 2 cores';
+const SHARED = 'the load generator (simulator child process), the gateway (this process) and the observers (subscriber + direct client, a child process) share the same 2 cores';
 
 interface Summary { total: number; firstId: number; lastId: number }
 const progress = (what: string): void => {
   if (process.env.E2E_VERBOSE) process.stderr.write(`${new Date().toISOString()} ${what}\n`);
 };
-const histogram = (): hdr.Histogram => hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 600_000, numberOfSignificantValueDigits: 3 });
 const streamsOf = (syms: readonly string[]): string[] => syms.flatMap((s) => [`${s.toLowerCase()}@trade`, `${s.toLowerCase()}@bookTicker`, `${s.toLowerCase()}@depth@100ms`]);
 
 async function truth(port: number): Promise<Map<string, Summary>> {
@@ -121,41 +118,17 @@ async function main(): Promise<void> {
   const gw = await startGateway(config);
   progress('gateway started');
 
-  // The downstream subscriber: every trades channel, ids checked per symbol.
-  const down = new Map(SYMBOLS.map((s) => [s, { first: -1, last: -1, count: 0, dups: 0, holes: 0 }]));
-  let gaps = 0;
-  let hGateway = histogram();
-  const client = new TickgateClient<Trade>({ url: `${gw.url!.replace(/^http/, 'ws')}/ws`, channels: SYMBOLS.map((s) => `trades.binance.${s}`) });
-  client.on('data', (m: DataMessage<Trade>) => {
-    const d = down.get(m.data.symbol);
-    const id = m.data.seq;
-    if (!d || id === null) return;
-    if (d.last >= 0 && id <= d.last) d.dups++;
-    else {
-      if (d.last >= 0 && id > d.last + 1) d.holes += id - d.last - 1;
-      if (d.first < 0) d.first = id;
-      d.last = id;
-      d.count++;
-    }
-    hGateway.recordValue(Math.max(1, Date.now() - m.data.eventTime));
-  });
-  client.on('gap', () => {
-    gaps++;
-  });
-  // A subscriber the server dropped (slow consumer) and that resumed, or was told to resync.
-  let resyncs = 0;
-  let reconnects = 0;
-  client.on('resync', () => {
-    resyncs++;
-  });
-  client.on('state', (c: { to?: string; state?: string }) => {
-    if ((c.to ?? c.state) === 'reconnecting') reconnects++;
-  });
-  client.connect();
+  // The downstream subscriber and the direct frame counter run in their own process
+  // (bench/helpers/observer-child.ts): in this one they would share the gateway's event loop and
+  // the bench would measure itself.
+  const obs = await startObserver();
+  await obs.ask({ op: 'subscribe', url: `${gw.url!.replace(/^http/, 'ws')}/ws`, symbols: SYMBOLS });
+  let o = await obs.state();
   const w0 = Date.now();
-  while (!gw.readiness().ready || SYMBOLS.some((s) => client.position(`trades.binance.${s}`) === undefined)) {
-    if (Date.now() - w0 > 30_000) throw new Error(`gateway not ready after 30 s: ${JSON.stringify({ readiness: gw.readiness(), subscribed: SYMBOLS.filter((s) => client.position(`trades.binance.${s}`) !== undefined).length })}`);
+  while (!gw.readiness().ready || SYMBOLS.some((s) => !o.positions[s])) {
+    if (Date.now() - w0 > 30_000) throw new Error(`gateway not ready after 30 s: ${JSON.stringify({ readiness: gw.readiness(), subscribed: SYMBOLS.filter((s) => o.positions[s]).length })}`);
     await sleep(50);
+    o = await obs.state();
   }
   progress('subscriber ready');
   await sleep(1_000);
@@ -167,10 +140,10 @@ async function main(): Promise<void> {
     return db ? (db.prepare(STORED_SQL).all() as Array<{ symbol: string; n: number; f: number; l: number }>) : [];
   };
   const STORED_SQL = ("SELECT symbol, coalesce(sum(trade_count), 0) AS n, min(CAST(first_trade_id AS INTEGER)) AS f, max(CAST(last_trade_id AS INTEGER)) AS l FROM snapshots WHERE venue = 'binance' AND trade_count > 0 GROUP BY symbol");
-  const direct = await directClient(sim.port);
+  await obs.ask({ op: 'direct', port: sim.port, streams: streamsOf(SYMBOLS) });
 
   /** Per-output accounting against truth made since the gateway started. */
-  const account = (t: Map<string, Summary>) => {
+  const account = (t: Map<string, Summary>, ob: ObserverState) => {
     const rows = new Map(storedRows().map((r) => [r.symbol, r]));
     let want = 0; let lost = 0; let duplicated = 0; let idMismatch = 0; let downstreamMissing = 0; let downstreamDup = 0;
     for (const s of SYMBOLS) {
@@ -185,7 +158,7 @@ async function main(): Promise<void> {
       lost += Math.max(0, n - stored);
       duplicated += Math.max(0, stored - n);
       if (!r || r.f !== firstId || r.l !== now.lastId) idMismatch++;
-      const d = down.get(s)!;
+      const d = ob.down[s]!;
       // d.count = distinct increasing ids received; every id of firstId..lastId must be there.
       downstreamMissing += Math.max(0, n - d.count);
       downstreamDup += d.dups;
@@ -197,8 +170,8 @@ async function main(): Promise<void> {
   let best: StageResult | null = null;
   let failed: StageResult | null = null;
   for (const target of STAGES) {
-    hGateway = histogram();
-    const f0 = direct.frames();
+    await obs.state(true);
+    const f0 = (await obs.state()).directFrames;
     const t0m = await truth(sim.port);
     const t0 = performance.now();
     await setRate(sim.port, target);
@@ -206,16 +179,19 @@ async function main(): Promise<void> {
     await setRate(sim.port, 0);
     const secs = (performance.now() - t0) / 1000;
     const t1m = await truth(sim.port);
-    const frames = direct.frames() - f0;
+    const frames = (await obs.state()).directFrames - f0;
     let trades = 0;
     for (const s of SYMBOLS) trades += t1m.get(s)!.total - t0m.get(s)!.total;
     // Drain: wait until every output holds every trade, or give up.
     const d0 = performance.now();
-    let acc = account(t1m);
+    let ob = await obs.state();
+    let acc = account(t1m, ob);
     while ((acc.lost > 0 || acc.idMismatch > 0 || acc.downstreamMissing > 0) && performance.now() - d0 < DRAIN_MAX_MS) {
       await sleep(250);
-      acc = account(t1m);
+      ob = await obs.state();
+      acc = account(t1m, ob);
     }
+    const { gaps, resyncs, reconnects } = ob;
     const drainMs = Math.round(performance.now() - d0);
     // Conflated book tickers are by design (latest value per key); any other drop is a loss.
     const consumers = Object.values(gw.pipeline.stats().consumers);
@@ -226,15 +202,15 @@ async function main(): Promise<void> {
     report({
       bench: 'e2e.stage', metric: 'frames_per_s', value: r.framesPerS, unit: 'frames/s', tradesPerS: r.tradesPerS, targetEventsPerS: target, symbols: SYMBOLS.length,
       keptUp: kept, ...acc, pipelineDrops: dropped, bookTickersConflated: conflated, gapNotices: gaps, subscriberResyncs: resyncs, subscriberReconnects: reconnects, drainMs,
-      latencyP50Ms: hGateway.getValueAtPercentile(50), latencyP99Ms: hGateway.getValueAtPercentile(99),
+      latencyP50Ms: ob.latencyP50Ms, latencyP99Ms: ob.latencyP99Ms,
     });
     if (!kept) {
       // Behind or lost? Give the gateway a long while more and count what is still missing.
       const e0 = performance.now();
-      let late = account(t1m);
+      let late = account(t1m, await obs.state());
       while ((late.lost > 0 || late.downstreamMissing > 0) && performance.now() - e0 < EVENTUAL_MS) {
         await sleep(500);
-        late = account(t1m);
+        late = account(t1m, await obs.state());
       }
       report({
         bench: 'e2e.stage', metric: 'missing_after_extra_wait', value: late.lost + late.downstreamMissing, unit: 'trades', extraWaitMs: Math.round(performance.now() - e0),
@@ -248,8 +224,7 @@ async function main(): Promise<void> {
     if (saturated) break;
   }
 
-  direct.ws.terminate();
-  await client.close();
+  await obs.close();
   (db as Database.Database | null)?.close();
   await gw.stop();
   await sim.stop();
