@@ -13,3 +13,4 @@ export { replayRecording, ReplayError as GatewayReplayError, type ReplayRunOptio
 export { createLogger, silentLogger, redactUrl, type Logger } from './observability/logger.js';
 export { MetricsRegistry } from './observability/metrics.js';
 export * from './compat/binance/index.js';
+export * from './cluster/index.js';
