@@ -13,4 +13,10 @@ export { replayRecording, ReplayError as GatewayReplayError, type ReplayRunOptio
 export { createLogger, silentLogger, redactUrl, type Logger } from './observability/logger.js';
 export { MetricsRegistry } from './observability/metrics.js';
 export * from './compat/binance/index.js';
-export * from './cluster/index.js';
+export {
+  ClusterError, shardOf, symbolsOfShards, fnv1a32, eventSubject, eventStreamName, leaseBucketName, leaseKey,
+  eventKind, eventMsgId, ShardLeases, ensureEventStream, EventPublisher, EventConsumer, lastEventOf, lastTradeIds,
+  connectCluster, type ShardLeasesOptions, type LeaseEvent, type LeaseLossReason, type LeaseStats, type LeaseValue,
+  type EventStreamOptions, type EventPublisherOptions, type PublisherStats, type BusEvent,
+  type ConsumerStats as BusConsumerStats, type EventConsumerOptions, type LastEvent, type ClusterConnectOptions,
+} from './cluster/index.js';
