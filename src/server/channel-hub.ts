@@ -44,6 +44,8 @@ type RingItem = Buffer | PendingFrame;
 
 interface ChannelState {
   readonly name: string;
+  /** `{"type":"data","channel":<name>,"seq":` — the part of every data frame fixed per channel. */
+  readonly framePrefix: string;
   readonly parsed: Channel;
   readonly conflatable: boolean;
   epoch: number;
@@ -98,7 +100,8 @@ export interface ChannelHubCounters {
 
 export class ChannelHub {
   private readonly channels = new Map<string, ChannelState>();
-  private readonly serializer: Serializer;
+  /** null: the default encoding (dataFrameText, the bytes JSON.stringify would give). */
+  private readonly serializer: Serializer | null;
   private readonly initialEpoch: number;
   private readonly now: () => number;
   private readonly maxChannels: number;
@@ -111,7 +114,7 @@ export class ChannelHub {
   readonly counters: ChannelHubCounters = { channelsCreated: 0, channelsFreed: 0, refusedNotServed: 0, refusedLimit: 0 };
 
   constructor(private readonly options: ChannelHubOptions) {
-    this.serializer = options.serializer ?? JSON.stringify;
+    this.serializer = options.serializer ?? null;
     this.initialEpoch = options.initialEpoch ?? Date.now();
     this.now = options.now ?? Date.now;
     this.maxChannels = options.maxChannels ?? Infinity;
@@ -122,7 +125,7 @@ export class ChannelHub {
     if (!s) {
       const parsed = parseChannel(name);
       s = {
-        name, parsed, conflatable: isConflatable(parsed), epoch: this.startEpoch(), seq: 0,
+        name, framePrefix: `{"type":"data","channel":${JSON.stringify(name)},"seq":`, parsed, conflatable: isConflatable(parsed), epoch: this.startEpoch(), seq: 0,
         ring: new RingBuffer<RingItem>(this.options.ringCapacityMessages), subscribers: new Set(), messages: 0,
         lastPublishMs: this.now(),
       };
@@ -148,7 +151,7 @@ export class ChannelHub {
       s.ring.push(seq, new PendingFrame(seq, s.epoch, data));
       return seq;
     }
-    const frame = Buffer.from(this.serializer({ type: 'data', channel, seq, epoch: s.epoch, data }));
+    const frame = Buffer.from(this.dataFrameText(s, seq, s.epoch, data));
     return this.append(s, seq, frame, false);
   }
 
@@ -168,8 +171,22 @@ export class ChannelHub {
   /** The bytes of a ring item (serializing a pending one once). Throws what the serializer throws. */
   private bytes(s: ChannelState, item: RingItem): Buffer {
     if (!(item instanceof PendingFrame)) return item;
-    if (item.frame === null) item.frame = Buffer.from(this.serializer({ type: 'data', channel: s.name, seq: item.seq, epoch: item.epoch, data: item.data }));
+    if (item.frame === null) item.frame = Buffer.from(this.dataFrameText(s, item.seq, item.epoch, item.data));
     return item.frame;
+  }
+
+  /**
+   * A data message's frame text. By default the exact text of JSON.stringify({type, channel, seq,
+   * epoch, data}), built from the channel's fixed prefix and JSON.stringify(data) alone: per
+   * trade, no envelope object and no re-quoting of the channel name (seq and epoch are integers,
+   * whose JSON is their String()). Data JSON cannot represent as a value (undefined, a function)
+   * takes the envelope path, which leaves the key out.
+   */
+  private dataFrameText(s: ChannelState, seq: number, epoch: number, data: unknown): string {
+    if (this.serializer !== null) return this.serializer({ type: 'data', channel: s.name, seq, epoch, data });
+    const d = JSON.stringify(data) as string | undefined;
+    if (d === undefined || !Number.isSafeInteger(epoch)) return JSON.stringify({ type: 'data', channel: s.name, seq, epoch, data });
+    return `${s.framePrefix}${seq},"epoch":${epoch},"data":${d}}`;
   }
 
   /** Ring items as bytes, or null when one cannot be serialized (the client then resyncs). */
