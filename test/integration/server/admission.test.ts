@@ -1,16 +1,11 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { DownstreamServer } from '../../../src/server/server.js';
-import { connect, startServer, type RawClient } from './helpers.js';
+import { closeAll, connect, startServer, type RawClient } from './helpers.js';
 
 let server: DownstreamServer | undefined;
 let clients: RawClient[] = [];
 
-afterEach(async () => {
-  for (const c of clients) c.close();
-  clients = [];
-  await server?.stop();
-  server = undefined;
-});
+afterEach(closeAll);
 
 describe('admission', () => {
   it('closes the connection over the limit with 1013 "connections" and counts it', async () => {

@@ -3,17 +3,12 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createLogger } from '../../../src/observability/logger.js';
 import { DownstreamServer } from '../../../src/server/server.js';
 import { ServerError } from '../../../src/server/errors.js';
-import { connect, startServer, upgradeStatus, type RawClient } from './helpers.js';
+import { closeAll, connect, startServer, upgradeStatus, type RawClient } from './helpers.js';
 
 let server: DownstreamServer | undefined;
 let clients: RawClient[] = [];
 
-afterEach(async () => {
-  for (const c of clients) c.close();
-  clients = [];
-  await server?.stop();
-  server = undefined;
-});
+afterEach(closeAll);
 
 function captureLogger(): { logger: ReturnType<typeof createLogger>; lines: string[] } {
   const lines: string[] = [];

@@ -6,17 +6,12 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import type { DownstreamServer } from '../../../src/server/server.js';
-import { connect, startServer, type Msg, type RawClient } from './helpers.js';
+import { closeAll, connect, startServer, type Msg, type RawClient } from './helpers.js';
 
 let server: DownstreamServer | undefined;
 let clients: RawClient[] = [];
 
-afterEach(async () => {
-  for (const c of clients) c.close();
-  clients = [];
-  await server?.stop();
-  server = undefined;
-});
+afterEach(closeAll);
 
 const errors = (c: RawClient): Msg[] => c.messages.filter((m) => m.type === 'error');
 

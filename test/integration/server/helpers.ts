@@ -4,10 +4,23 @@ import type { ServerMessage } from '../../../src/server/protocol.js';
 
 export type Msg = ServerMessage & { seq?: number; channel?: string; data?: unknown };
 
+/** What the helpers opened, closed by closeAll() after each test (one teardown for every file). */
+const opened = { servers: new Set<DownstreamServer>(), clients: new Set<RawClient>() };
+
 export async function startServer(opts: DownstreamServerOptions = {}): Promise<DownstreamServer> {
   const s = new DownstreamServer({ host: '127.0.0.1', port: 0, ...opts });
+  opened.servers.add(s);
   await s.start();
   return s;
+}
+
+/** Closes every client, then stops every server the helpers opened: `afterEach(closeAll)`. */
+export async function closeAll(): Promise<void> {
+  for (const c of opened.clients) c.close();
+  opened.clients.clear();
+  const servers = [...opened.servers];
+  opened.servers.clear();
+  await Promise.all(servers.map((s) => s.stop()));
 }
 
 /** A plain ws client that records every message and its close. */
@@ -55,6 +68,7 @@ export function connect(server: DownstreamServer, o: ConnectOptions = {}): Promi
   const url = `ws://127.0.0.1:${server.port}${o.path ?? '/ws'}${o.query ? `?${o.query}` : ''}`;
   const ws = new WebSocket(url, { headers: o.headers, perMessageDeflate: false });
   const c = new RawClient(ws);
+  opened.clients.add(c);
   return new Promise((resolve) => {
     ws.once('open', () => resolve(c));
     void c.closed.then(() => resolve(c));

@@ -7,7 +7,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { servedChannels } from '../../../src/server/channels.js';
 import type { DownstreamServer } from '../../../src/server/server.js';
-import { connect, startServer, type Msg, type RawClient } from './helpers.js';
+import { closeAll, connect, startServer, type Msg, type RawClient } from './helpers.js';
 
 const T = 'trades.binance.BTCUSDT';
 const HOSTILE_CHANNELS = 10_240;
@@ -16,12 +16,7 @@ const PER_MESSAGE = 256;
 let server: DownstreamServer | undefined;
 let clients: RawClient[] = [];
 
-afterEach(async () => {
-  for (const c of clients) c.close();
-  clients = [];
-  await server?.stop();
-  server = undefined;
-});
+afterEach(closeAll);
 
 /** Well-formed names nobody serves, of every kind. */
 function madeUp(i: number): string {

@@ -1,17 +1,12 @@
 import type { Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { DownstreamServer } from '../../../src/server/server.js';
-import { connect, startServer, type RawClient } from './helpers.js';
+import { closeAll, connect, startServer, type RawClient } from './helpers.js';
 
 let server: DownstreamServer | undefined;
 let clients: RawClient[] = [];
 
-afterEach(async () => {
-  for (const c of clients) c.close();
-  clients = [];
-  await server?.stop();
-  server = undefined;
-});
+afterEach(closeAll);
 
 describe('heartbeat and idle sweep', () => {
   it('terminates a client that stops answering protocol pings, keeps one that answers', async () => {

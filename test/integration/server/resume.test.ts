@@ -1,17 +1,12 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { DownstreamServer } from '../../../src/server/server.js';
-import { connect, contiguous, startServer, type RawClient } from './helpers.js';
+import { closeAll, connect, contiguous, startServer, type RawClient } from './helpers.js';
 
 const T = 'trades.binance.BTCUSDT';
 let server: DownstreamServer | undefined;
 let clients: RawClient[] = [];
 
-afterEach(async () => {
-  for (const c of clients) c.close();
-  clients = [];
-  await server?.stop();
-  server = undefined;
-});
+afterEach(closeAll);
 
 async function consumeThenDisconnect(n: number): Promise<{ epoch: number; seq: number }> {
   const a = await connect(server!); clients.push(a);

@@ -1,7 +1,7 @@
 import type { Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { DownstreamServer } from '../../../src/server/server.js';
-import { connect, startServer, type Msg, type RawClient } from './helpers.js';
+import { closeAll, connect, startServer, type Msg, type RawClient } from './helpers.js';
 
 const T = 'trades.binance.BTCUSDT';
 const B = 'book.binance.BTCUSDT';
@@ -10,12 +10,7 @@ const PAD = 'x'.repeat(1024);
 let server: DownstreamServer | undefined;
 let clients: RawClient[] = [];
 
-afterEach(async () => {
-  for (const c of clients) c.close();
-  clients = [];
-  await server?.stop();
-  server = undefined;
-});
+afterEach(closeAll);
 
 const rawSocket = (c: RawClient): Socket => (c.ws as unknown as { _socket: Socket })._socket;
 const tick = (): Promise<void> => new Promise((r) => setImmediate(r));
