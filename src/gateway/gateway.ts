@@ -39,6 +39,7 @@ import { numericId } from '../aggregate/resume-seed.js';
 import type { GatewayStatus } from './status.js';
 import { addCompatConsumer, createBinanceCompat, registerCompatMetrics } from './compat-wiring.js';
 import { ClusterWiring, registerClusterMetrics } from './cluster-wiring.js';
+import { channelNamer } from './channel-names.js';
 import type { BinanceCompat } from '../compat/binance/index.js';
 
 export interface GatewayOptions {
@@ -242,8 +243,10 @@ export class Gateway {
       // Lossless and in order up to the server: a full queue spills its oldest event inline
       // (publish is O(subscribers)), so the only drops are in a slow client's own queue, after a
       // seq was assigned, and announced with `gap`. Declared trade gaps travel in the same order.
+      const tradesName = channelNamer('trades');
+      const bookName = channelNamer('book');
       const toTrades = (e: MarketEvent): void => {
-        if (e.type === 'trade') server.publish(`trades.${e.venue}.${e.symbol}`, e);
+        if (e.type === 'trade') server.publish(tradesName(e.venue, e.symbol), e);
         else if (e.type === 'trade_gap') server.publishTradeGap(e);
       };
       this.pipeline.addConsumer({
@@ -254,7 +257,7 @@ export class Gateway {
       });
       this.pipeline.addConsumer({
         name: 'downstream-book', policy: 'conflate-by-key', filter: (e) => e.type === 'book_ticker',
-        handler: (e) => { if (e.type === 'book_ticker') server.publish(`book.${e.venue}.${e.symbol}`, e); },
+        handler: (e) => { if (e.type === 'book_ticker') server.publish(bookName(e.venue, e.symbol), e); },
       });
     }
     if (this.compat) {
