@@ -21,7 +21,7 @@ import {
   DEFAULT_SQLITE_WORKER_STALL_MS,
 } from '../config/defaults/sinks.js';
 import { errorMessage, SinkError } from './errors.js';
-import type { Sink, SinkRecord } from './sink.js';
+import { isTrade, type Sink, type SinkRecord } from './sink.js';
 import type { SqliteDbOptions, SqliteFailure } from './sqlite-db.js';
 import type { ToWorker } from './sqlite-worker.js';
 
@@ -48,7 +48,7 @@ type FromWorker =
   | { readonly type: 'write_failed'; readonly id: number; readonly ms: number; readonly failure: SqliteFailure }
   | { readonly type: 'closed' };
 
-interface Pending { readonly resolve: () => void; readonly reject: (e: SinkError) => void; readonly started: number; readonly stall: NodeJS.Timeout; readonly size: number }
+interface Pending { readonly resolve: () => void; readonly reject: (e: SinkError) => void; readonly started: number; readonly stall: NodeJS.Timeout; readonly size: number; readonly skippedHere: number }
 
 /** The worker module next to this file: .ts from sources (tsx, vitest), .js from dist. */
 function workerUrl(): URL {
@@ -101,11 +101,15 @@ export class SqliteSink implements Sink {
     }
     const id = this.nextId++;
     const started = performance.now();
+    // Trades the sink is not opted in to are skipped here, not cloned to the worker to be skipped
+    // there (every trade passes through every sink). Counted as the worker would count them.
+    const posted = this.opts.trades === true ? batch : batch.filter((r) => !isTrade(r));
+    const skippedHere = batch.length - posted.length;
     await new Promise<void>((resolve, reject) => {
       const stall = setTimeout(() => this.stalled(w), this.opts.workerStallMs ?? DEFAULT_SQLITE_WORKER_STALL_MS);
-      this.pending.set(id, { resolve, reject, started, stall, size: batch.length });
+      this.pending.set(id, { resolve, reject, started, stall, size: batch.length, skippedHere });
       w.ref(); // an idle worker does not keep the process alive; one with work does
-      w.postMessage({ type: 'write', id, batch } satisfies ToWorker);
+      w.postMessage({ type: 'write', id, batch: posted } satisfies ToWorker);
     });
   }
 
@@ -201,7 +205,7 @@ export class SqliteSink implements Sink {
     if (m.type === 'write_failed') { p.reject(this.fromFailure(m.failure)); return; }
     this.counters.batches++;
     this.counters.rows += p.size;
-    this.counters.skippedTrades += m.skippedTrades;
+    this.counters.skippedTrades += p.skippedHere + m.skippedTrades;
     p.resolve();
   }
 

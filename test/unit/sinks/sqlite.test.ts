@@ -77,6 +77,10 @@ describe('SqliteSink', () => {
     const db = plain.database()!;
     expect((db.prepare('SELECT count(*) AS n FROM trades').get() as { n: number }).n).toBe(0);
     expect(plain.stats().skippedTrades).toBe(1);
+    // A batch of trades only (skipped before the worker) still counts as a batch, like the rest.
+    await plain.write([trade(1), trade(2)]);
+    expect((db.prepare('SELECT count(*) AS n FROM trades').get() as { n: number }).n).toBe(0);
+    expect(plain.stats()).toMatchObject({ batches: 2, rows: 4, skippedTrades: 3 });
     await plain.close();
   });
 
