@@ -92,6 +92,8 @@ function addStats(into: TimeWindowStats, s: TimeWindowStats): void {
 
 export class Aggregator {
   private readonly symbols = new Map<string, SymbolAggregator>();
+  /** The same aggregators by venue, then symbol: the per-trade lookup builds no key string. */
+  private readonly byVenue = new Map<string, Map<string, SymbolAggregator>>();
   // Last looked-up state: consecutive trades are usually of the same symbol (no string building).
   private lastVenue = '';
   private lastSymbol = '';
@@ -227,6 +229,9 @@ export class Aggregator {
   }
 
   private symbolState(venue: string, symbol: string): SymbolAggregator {
+    let bySymbol = this.byVenue.get(venue);
+    const known = bySymbol?.get(symbol);
+    if (known) return known;
     const key = `${venue}:${symbol}`;
     let agg = this.symbols.get(key);
     if (agg) return agg;
@@ -254,6 +259,8 @@ export class Aggregator {
       enrichment: (v, sym) => this.opts.enrichment?.latest(v, sym) ?? null,
     });
     this.symbols.set(key, agg);
+    if (!bySymbol) this.byVenue.set(venue, (bySymbol = new Map()));
+    bySymbol.set(symbol, agg);
     return agg;
   }
 
