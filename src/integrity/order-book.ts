@@ -97,20 +97,22 @@ class BookSide {
    */
   put(price: DecimalString, size: DecimalString, level: Level | null): void {
     const key = priceKey(price);
-    const num = Number(key);
+    // The float value only orders an insert or a delete; a size change at a known level (most of
+    // a delta) needs neither it nor a second lookup.
     if (isZeroSize(size)) {
       if (!this.levels.delete(key)) return;
-      const i = this.search(num, key);
+      const i = this.search(Number(key), key);
       this.keys.splice(i, 1);
       this.nums.splice(i, 1);
       return;
     }
-    if (!this.levels.has(key)) {
-      const i = this.search(num, key);
-      this.keys.splice(i, 0, key);
-      this.nums.splice(i, 0, num);
-    }
+    const before = this.levels.size;
     this.levels.set(key, level !== null && level.length === 2 ? level : [price, size]);
+    if (this.levels.size === before) return;
+    const num = Number(key);
+    const i = this.search(num, key);
+    this.keys.splice(i, 0, key);
+    this.nums.splice(i, 0, num);
   }
 
   clear(): void {
