@@ -26,7 +26,9 @@ export interface Observer {
 }
 
 export async function startObserver(): Promise<Observer> {
-  const proc = spawn(process.execPath, ['--import', 'tsx', CHILD], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  // E2E_OBSERVER_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/p") profiles the observers themselves.
+  const nodeArgs = (process.env.E2E_OBSERVER_NODE_ARGS ?? '').split(' ').filter((a) => a !== '');
+  const proc = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', CHILD], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   process.once('exit', () => {
     if (proc.exitCode === null) proc.kill('SIGKILL');
   });
