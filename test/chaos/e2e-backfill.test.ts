@@ -61,7 +61,9 @@ async function start(historyTradesPerSymbol: number, name: string, o: StartOptio
       integrity: { retryDelayMs: 100, maxFetchAttempts: 20, ...o.integrity },
       storage: { spoolDir: `${tmp.dir}/spool-${name}`, spoolFsync: 'never' },
       sinks: [`sqlite:${db}`],
-      server: { port: 0, heartbeatIntervalMs: 300_000 },
+      // A reading client's queue budget covers a whole 100k backfill burst on a loaded machine
+      // (the default 16,384 messages / 4 MiB announces slow_consumer gaps past that instead).
+      server: { port: 0, heartbeatIntervalMs: 300_000, maxQueueMessages: 250_000, maxQueueBytes: 128 * 1024 * 1024 },
     },
   }).config;
   const logs: Record<string, unknown>[] = [];

@@ -50,7 +50,9 @@ async function start(historyTradesPerSymbol: number): Promise<{ sim: Simulator; 
       integrity: { retryDelayMs: 100, maxFetchAttempts: 20 },
       storage: { spoolDir: `${tmp.dir}/spool-${Date.now()}`, spoolFsync: 'never' },
       sinks: [`jsonl:${tmp.dir}/out-${Date.now()}.jsonl`],
-      server: { port: 0, heartbeatIntervalMs: 300_000 },
+      // A reading client's queue budget covers a whole 100k backfill burst on a loaded machine
+      // (the default 16,384 messages / 4 MiB announces slow_consumer gaps past that instead).
+      server: { port: 0, heartbeatIntervalMs: 300_000, maxQueueMessages: 250_000, maxQueueBytes: 128 * 1024 * 1024 },
     },
   }).config;
   gw = await startGateway(config);
