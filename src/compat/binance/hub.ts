@@ -2,12 +2,16 @@
  * Fan-out index of the Binance endpoint: stream name -> sessions. Each event's frame is built
  * once per stream (raw and, lazily, in the combined envelope) and sent to every subscriber in
  * the order events arrived. Partial-depth and kline streams are clock-driven: one timer serves
- * all of them, and a quiet kline still closes on time.
+ * all of them, and a quiet kline still closes on time. The 24 h tickers (`<s>@miniTicker`,
+ * `<s>@ticker`, `!miniTicker@arr`, `!ticker@arr`) are pushed from the same clock once a second,
+ * with only the symbols whose figures changed.
  */
 import type { BookDelta, BookTicker, Trade } from '../../model/events.js';
 import { aggTradeFrame, bookTickerFrame, combinedFrame, depthUpdateFrame, partialDepthFrame, tradeFrame } from './frames.js';
 import { DepthMerge } from './depth-merge.js';
 import { KlineState } from './kline.js';
+import { miniTickerFrame, tickerFrame } from './ticker-frames.js';
+import { TickerState } from './ticker-state.js';
 import { lowerBoundTime, type MarketState, type TradeStream } from './market-state.js';
 import type { CompatSession } from './session.js';
 import { KLINE_INTERVALS_MS, type StreamSpec } from './streams.js';
@@ -20,12 +24,16 @@ interface StreamEntry {
   merge: DepthMerge | null;
   /** Clock ticks since the last partial-depth push. */
   ticks: number;
+  /** A ticker stream gained a client: its next push carries the symbol even if unchanged. */
+  fresh: boolean;
 }
 
 /** Period of the hub's clock: the fastest partial-depth speed. */
 export const HUB_TICK_MS = 100;
 /** Kline updates are pushed at most this often (Binance: every 1-2 s). */
 const KLINE_PUSH_MS = 1_000;
+/** Ticker streams' update speed (Binance: 1000 ms). */
+export const TICKER_PUSH_MS = 1_000;
 
 export class StreamHub {
   private readonly streams = new Map<string, StreamEntry>();
@@ -33,6 +41,10 @@ export class StreamHub {
   private readonly bySymbol = new Map<string, Set<string>>();
   private timer: NodeJS.Timeout | null = null;
   private lastKlinePush = 0;
+  private lastTickerPush = 0;
+  readonly tickerCounters = { pushes: 0, symbolsPushed: 0 };
+  /** 24 h windows per symbol, fed by the service with the ticker trade source. */
+  readonly tickers = new TickerState();
   readonly counters = { deliveries: 0, frames: 0 };
 
   constructor(private readonly market: MarketState, private readonly now: () => number, private readonly klineSource: TradeStream) {}
@@ -65,7 +77,7 @@ export class StreamHub {
   add(session: CompatSession, spec: StreamSpec): void {
     let e = this.streams.get(spec.name);
     if (e === undefined) {
-      e = { spec, sessions: new Set(), kline: null, merge: null, ticks: 0 };
+      e = { spec, sessions: new Set(), kline: null, merge: null, ticks: 0, fresh: false };
       if (spec.kind === 'depth' && spec.speedMs > HUB_TICK_MS) e.merge = new DepthMerge();
       if (spec.kind === 'kline') e.kline = this.seededKline(spec);
       this.streams.set(spec.name, e);
@@ -75,6 +87,7 @@ export class StreamHub {
     }
     e.sessions.add(session);
     session.streams.add(spec.name);
+    e.fresh = true;
   }
 
   /**
@@ -157,6 +170,10 @@ export class StreamHub {
     const now = this.now();
     const pushKlines = now - this.lastKlinePush >= KLINE_PUSH_MS;
     if (pushKlines) this.lastKlinePush = now;
+    if (now - this.lastTickerPush >= TICKER_PUSH_MS) {
+      this.lastTickerPush = now;
+      this.pushTickers(now);
+    }
     for (const e of this.streams.values()) {
       if (e.merge !== null) {
         if (++e.ticks * HUB_TICK_MS < e.spec.speedMs) continue;
@@ -174,6 +191,54 @@ export class StreamHub {
         if (closed !== null) this.deliver(e, closed);
         else if (pushKlines && e.kline.started && e.kline.dirty) this.deliver(e, e.kline.frame(now, false));
       }
+    }
+  }
+
+  /**
+   * Once a second: every symbol's window moves on (expiry keeps its buckets bounded even with no
+   * subscriber), and each ticker stream gets the symbols whose figures changed in the second.
+   */
+  pushTickers(now: number): void {
+    const arrMini = this.streams.get('!miniTicker@arr');
+    const arrFull = this.streams.get('!ticker@arr');
+    const minis: string[] = [];
+    const fulls: string[] = [];
+    this.tickerCounters.pushes++;
+    for (const [symbol, r] of this.tickers.entries()) {
+      r.advance(now);
+      const sym = symbol.toLowerCase();
+      const eMini = this.streams.get(`${sym}@miniTicker`);
+      const eFull = this.streams.get(`${sym}@ticker`);
+      const mini = r.changed;
+      const full = r.changed || r.bookChanged;
+      r.changed = false;
+      r.bookChanged = false;
+      if (r.counters.trades === 0) continue; // no trade seen yet: nothing Binance would show
+      const sendMini = (mini && (eMini !== undefined || arrMini !== undefined)) || eMini?.fresh === true || arrMini?.fresh === true;
+      const sendFull = (full && (eFull !== undefined || arrFull !== undefined)) || eFull?.fresh === true || arrFull?.fresh === true;
+      if (!sendMini && !sendFull) continue;
+      const st = r.stats(now);
+      this.tickerCounters.symbolsPushed++;
+      if (sendMini) {
+        const f = miniTickerFrame(symbol, st, now);
+        if (eMini !== undefined && (mini || eMini.fresh)) this.deliver(eMini, f);
+        if (arrMini !== undefined && (mini || arrMini.fresh)) minis.push(f);
+      }
+      if (sendFull) {
+        const f = tickerFrame(symbol, st, this.market.get(symbol)?.ticker ?? null, now);
+        if (eFull !== undefined && (full || eFull.fresh)) this.deliver(eFull, f);
+        if (arrFull !== undefined && (full || arrFull.fresh)) fulls.push(f);
+      }
+      if (eMini !== undefined) eMini.fresh = false;
+      if (eFull !== undefined) eFull.fresh = false;
+    }
+    if (arrMini !== undefined) {
+      arrMini.fresh = false;
+      if (minis.length > 0) this.deliver(arrMini, `[${minis.join(',')}]`);
+    }
+    if (arrFull !== undefined) {
+      arrFull.fresh = false;
+      if (fulls.length > 0) this.deliver(arrFull, `[${fulls.join(',')}]`);
     }
   }
 }

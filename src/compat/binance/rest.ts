@@ -14,6 +14,8 @@ import { KlineState } from './kline.js';
 import { lowerBoundSeq, lowerBoundTime, type MarketState, type SymbolState } from './market-state.js';
 import { errorAnswer, type RestAnswer, type RestForwarder } from './rest-forward.js';
 import { KLINE_INTERVALS_MS } from './streams.js';
+import { ticker24hrRest } from './ticker-frames.js';
+import type { TickerState } from './ticker-state.js';
 
 /** Account, order and user-stream endpoints: tickgate serves market data only. */
 const SIGNED_RE = /^\/(?:api\/v3\/(?:order|orderList|oco|sor|account|myTrades|myPreventedMatches|myAllocations|openOrders|allOrders|allOrderList|openOrderList|rateLimit|userDataStream|commission)|sapi\/|wapi\/)/;
@@ -34,6 +36,7 @@ export class BinanceRestRoutes {
     private readonly market: MarketState,
     private readonly forwarder: RestForwarder,
     private readonly now: () => number = Date.now,
+    private readonly tickers: TickerState | null = null,
   ) {}
 
   /** Handles `GET <prefix><path>`; `path` is the part after the prefix. */
@@ -105,6 +108,8 @@ export class BinanceRestRoutes {
       }
       case '/api/v3/avgPrice':
         return this.avgPrice(q);
+      case '/api/v3/ticker/24hr':
+        return this.ticker24hr(q);
       default:
         return null;
     }
@@ -230,6 +235,20 @@ export class BinanceRestRoutes {
       }
     }
     return ok(`[${rows.join(',')}]`);
+  }
+
+  /**
+   * One symbol's FULL 24 h ticker from the rolling window, only when tickgate saw every trade of
+   * the window (else, and for the all-symbols/symbols/MINI forms, forwarded).
+   */
+  private ticker24hr(q: URLSearchParams): RestAnswer | null {
+    const sym = q.get('symbol');
+    if (sym === null || sym === '' || [...q.keys()].some((k) => k !== 'symbol' && k !== 'type') || (q.get('type') ?? 'FULL') !== 'FULL') return null;
+    const symbol = sym.toUpperCase();
+    const w = this.tickers?.get(symbol);
+    const now = this.now();
+    if (w === undefined || !w.covers(now)) return null;
+    return ok(ticker24hrRest(symbol, w.stats(now), this.market.get(symbol)?.ticker ?? null));
   }
 
   private avgPrice(q: URLSearchParams): RestAnswer | null {

@@ -64,6 +64,8 @@ export class BinanceCompat {
   readonly prefix: string;
   private readonly log: Logger;
   private readonly configured: Set<string>;
+  /** Trade stream klines and the 24 h tickers are folded from. */
+  private readonly tickerSource: TradeStream;
   private listed: { symbols: Set<string>; at: number } | null = null;
   private listing: Promise<Set<string> | null> | null = null;
 
@@ -72,6 +74,7 @@ export class BinanceCompat {
     const now = opts.now ?? Date.now;
     this.log = (opts.logger ?? silentLogger()).child({ part: 'compat', venue: opts.venue });
     this.prefix = s.pathPrefix;
+    this.tickerSource = opts.klineSource ?? 'trade';
     this.configured = new Set(opts.symbols.map((x) => x.toUpperCase()));
     this.market = new MarketState({ venue: opts.venue, tradesPerSymbol: s.recentTradesPerSymbol, maxSymbols: this.configured.size + s.maxOnDemandStreams });
     this.hub = new StreamHub(this.market, now, opts.klineSource ?? 'trade');
@@ -84,7 +87,7 @@ export class BinanceCompat {
       baseUrl: opts.restBaseUrl, weightPerMinute: s.forwardWeightPerMinute, cacheTtlMs: s.restCacheTtlMs, exchangeInfoTtlMs: s.exchangeInfoTtlMs,
       cacheMaxEntries: s.restCacheMaxEntries, maxBodyBytes: s.restMaxBodyBytes, timeoutMs: s.forwardTimeoutMs, now, ...(opts.fetch ? { fetch: opts.fetch } : {}),
     });
-    this.rest = new BinanceRestRoutes(this.market, this.forwarder, now);
+    this.rest = new BinanceRestRoutes(this.market, this.forwarder, now, this.hub.tickers);
     this.ws = new WsEndpoint({
       prefix: s.pathPrefix, maxStreamsPerConnection: s.maxStreamsPerConnection, maxIncomingMessagesPerSec: s.maxIncomingMessagesPerSec,
       maxConnections: s.maxConnections, maxStreamsTotal: s.maxStreamsTotal, connectionLifetimeMs: s.connectionLifetimeMs,
@@ -111,13 +114,20 @@ export class BinanceCompat {
     if (r === null) return;
     switch (e.type) {
       case 'trade':
-        if (r.stream !== null) this.hub.onTrade(e, r.stream);
+        if (r.stream === null) return;
+        if (r.stream === this.tickerSource) this.hub.tickers.of(e.symbol).add(e);
+        this.hub.onTrade(e, r.stream);
+        return;
+      case 'trade_gap':
+        // A declared hole in the ticker's trades: REST ticker/24hr is forwarded until 24 h pass.
+        if (e.source === this.tickerSource) this.hub.tickers.get(e.symbol)?.markGap();
         return;
       case 'book_delta':
         // Only deltas that continue the maintained book reach clients (integrity applied them).
         if (r.state.bookSynced) this.hub.onDelta(e);
         return;
       case 'book_ticker':
+        this.hub.tickers.get(e.symbol)?.markBook();
         this.hub.onBookTicker(e);
         return;
       default:
@@ -174,7 +184,7 @@ export class BinanceCompat {
     const f = this.forwarder.stats();
     return {
       clients: this.ws.clients, streamsDownstream: this.hub.size, upstreamStreamsAsked: d.asked, upstreamOnDemand: d.heldOnDemand,
-      deliveries: this.hub.counters.deliveries, ws: this.ws.counters, rest: this.rest.counters, forward: f,
+      deliveries: this.hub.counters.deliveries, tickers: { windows: this.hub.tickers.size, ...this.hub.tickerCounters }, ws: this.ws.counters, rest: this.rest.counters, forward: f,
       cacheHitRatio: f.requests === 0 ? 0 : (f.cacheHits + f.shared) / f.requests,
     };
   }

@@ -3,7 +3,10 @@
  * tickgate must serve, and the upstream stream that feeds each one. Pure; no state.
  */
 
-export type StreamKind = 'trade' | 'aggTrade' | 'bookTicker' | 'depth' | 'partialDepth' | 'kline';
+export type StreamKind = 'trade' | 'aggTrade' | 'bookTicker' | 'depth' | 'partialDepth' | 'kline' | 'miniTicker' | 'ticker' | 'miniTickerArr' | 'tickerArr';
+
+/** Symbol of the all-market `!…@arr` streams (no single symbol). */
+export const ALL_SYMBOLS = '*';
 
 export interface StreamSpec {
   /** The name exactly as the client wrote it (the key of its subscription and of combined frames). */
@@ -32,6 +35,10 @@ const DIFF_RE = /^depth(?:@(100|1000)ms)?$/;
 
 /** Parses a stream name; null when tickgate does not serve it (unknown form or kind). */
 export function parseStream(name: string): StreamSpec | null {
+  // All-market tickers: every symbol tickgate carries, only those that changed in the second.
+  if (name === '!miniTicker@arr' || name === '!ticker@arr') {
+    return { name, symbol: ALL_SYMBOLS, kind: name === '!ticker@arr' ? 'tickerArr' : 'miniTickerArr', speedMs: 1000, levels: 0, interval: '' };
+  }
   const at = name.indexOf('@');
   if (at <= 0) return null;
   const sym = name.slice(0, at);
@@ -39,7 +46,7 @@ export function parseStream(name: string): StreamSpec | null {
   if (!SYMBOL_RE.test(sym)) return null;
   const rest = name.slice(at + 1);
   const base = { name, symbol: sym.toUpperCase(), speedMs: 1000, levels: 0, interval: '' };
-  if (rest === 'trade' || rest === 'aggTrade' || rest === 'bookTicker') return { ...base, kind: rest };
+  if (rest === 'trade' || rest === 'aggTrade' || rest === 'bookTicker' || rest === 'miniTicker' || rest === 'ticker') return { ...base, kind: rest };
   let m = DIFF_RE.exec(rest);
   if (m) return { ...base, kind: 'depth', speedMs: Number(m[1] ?? 1000) };
   m = PARTIAL_RE.exec(rest);
@@ -53,9 +60,10 @@ export function parseStream(name: string): StreamSpec | null {
 
 /**
  * The upstream stream (tickgate's subscription at the venue) a downstream stream needs. Every
- * depth form is served from the one maintained book (diff at 100 ms); klines from the trades.
+ * depth form is served from the one maintained book (diff at 100 ms); klines and tickers from the
+ * trades. The `!…@arr` forms need none: they serve only what tickgate already carries (null).
  */
-export function upstreamStreamOf(s: StreamSpec, tradeSource: 'trade' | 'aggTrade' = 'trade'): string {
+export function upstreamStreamOf(s: StreamSpec, tradeSource: 'trade' | 'aggTrade' = 'trade'): string | null {
   const sym = s.symbol.toLowerCase();
   switch (s.kind) {
     case 'trade':
@@ -66,6 +74,11 @@ export function upstreamStreamOf(s: StreamSpec, tradeSource: 'trade' | 'aggTrade
     case 'partialDepth':
       return `${sym}@depth@100ms`;
     case 'kline':
+    case 'miniTicker':
+    case 'ticker':
       return `${sym}@${tradeSource}`;
+    case 'miniTickerArr':
+    case 'tickerArr':
+      return null;
   }
 }

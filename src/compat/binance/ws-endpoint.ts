@@ -13,7 +13,7 @@ import { CompatError, WS_ERR } from './errors.js';
 import type { StreamHub } from './hub.js';
 import { errorFrame, parseRequest, resultFrame, type StreamRequest } from './requests.js';
 import { CompatSession, type DropReason } from './session.js';
-import { parseStream, upstreamStreamOf, type StreamSpec } from './streams.js';
+import { ALL_SYMBOLS, parseStream, upstreamStreamOf, type StreamSpec } from './streams.js';
 import type { UpstreamDemand } from './upstream-demand.js';
 
 export interface WsEndpointOptions {
@@ -76,7 +76,7 @@ export class WsEndpoint {
     const specs: StreamSpec[] = [];
     for (const n of new Set(names)) {
       const spec = parseStream(n);
-      if (spec !== null && (await this.opts.isListed(spec.symbol))) specs.push(spec);
+      if (spec !== null && (spec.symbol === ALL_SYMBOLS || (await this.opts.isListed(spec.symbol)))) specs.push(spec);
     }
     if (socket.destroyed) return;
     this.wss.handleUpgrade(req, socket, head, (ws) => {
@@ -127,7 +127,7 @@ export class WsEndpoint {
             if (spec === null) throw WS_ERR.invalidRequest(`invalid stream name ${p}`);
             specs.push(spec);
           }
-          for (const s of specs) if (!(await this.opts.isListed(s.symbol))) throw WS_ERR.invalidRequest(`invalid symbol ${s.symbol}`);
+          for (const s of specs) if (s.symbol !== ALL_SYMBOLS && !(await this.opts.isListed(s.symbol))) throw WS_ERR.invalidRequest(`invalid symbol ${s.symbol}`);
           await this.subscribe(session, specs);
           session.send(resultFrame(null, r.id));
           return;
@@ -167,6 +167,7 @@ export class WsEndpoint {
     try {
       for (const s of fresh) {
         const up = upstreamStreamOf(s, this.opts.klineSource);
+        if (up === null) continue;
         await this.demand.acquire(up);
         taken.push(up);
       }
@@ -185,7 +186,8 @@ export class WsEndpoint {
     if (!session.streams.has(name)) return;
     const spec = parseStream(name)!;
     this.hub.remove(session, name);
-    this.demand.release(upstreamStreamOf(spec, this.opts.klineSource));
+    const up = upstreamStreamOf(spec, this.opts.klineSource);
+    if (up !== null) this.demand.release(up);
   }
 
   private closeSession(session: CompatSession): void {

@@ -1,0 +1,127 @@
+/**
+ * The 24 h ticker streams through a gateway pointed at the simulator: every field of
+ * `<s>@miniTicker`, `<s>@ticker` and the `!…@arr` forms equals what the simulator's ground-truth
+ * trades F..L give when computed here independently (exact decimal strings), and the frames come
+ * at Binance's 1000 ms speed.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { StreamClient, startCompatDemo, waitFor, type CompatDemo } from './helpers.js';
+
+/** A decimal string as an integer scaled by 10^8 (test-side, independent of src). */
+const big8 = (s: string): bigint => {
+  const [i, f = ''] = s.split('.');
+  return BigInt(i!) * 100_000_000n + BigInt((f + '00000000').slice(0, 8));
+};
+const str8 = (v: bigint): string => {
+  const neg = v < 0n;
+  const a = neg ? -v : v;
+  return `${neg ? '-' : ''}${a / 100_000_000n}.${(a % 100_000_000n).toString().padStart(8, '0')}`;
+};
+
+interface TruthTrade { id: number; price: string; qty: string; timeMs: number }
+
+function expected(truth: readonly TruthTrade[]) {
+  let h = big8(truth[0]!.price);
+  let l = h;
+  let v = 0n;
+  let q = 0n;
+  for (const t of truth) {
+    const p = big8(t.price);
+    if (p > h) h = p;
+    if (p < l) l = p;
+    v += big8(t.qty);
+    q += (p * big8(t.qty)) / 100_000_000n; // Binance's quote quantity per trade, 8 decimals
+  }
+  const o = big8(truth[0]!.price);
+  const c = big8(truth.at(-1)!.price);
+  return { o: str8(o), c: str8(c), h: str8(h), l: str8(l), v: str8(v), q: str8(q), p: str8(c - o), w: str8((q * 100_000_000n) / v), Q: str8(big8(truth.at(-1)!.qty)) };
+}
+
+describe('Binance-compatible 24 h ticker streams', () => {
+  let c: CompatDemo;
+  const clients: StreamClient[] = [];
+
+  beforeAll(async () => {
+    c = await startCompatDemo();
+    await waitFor(() => c.demo.gateway.readiness().ready, 'gateway ready', 20_000);
+  }, 40_000);
+
+  afterAll(async () => {
+    await Promise.all(clients.map((x) => x.close()));
+    await c?.stop();
+  });
+
+  const truthOf = (F: number, L: number): TruthTrade[] =>
+    c.demo.simulator.truth.trades('binance', 'BTCUSDT', { fromId: F, limit: L - F + 1 }) as TruthTrade[];
+
+  it('@miniTicker, @ticker and !…@arr: every field equals the simulator\'s trades F..L, pushed each 1000 ms', async () => {
+    const x = new StreamClient(`${c.ws}/stream?streams=btcusdt@ticker/btcusdt@miniTicker/!miniTicker@arr/!ticker@arr`);
+    clients.push(x);
+    await x.open();
+    const of = (stream: string) => x.data((_d, s) => s === stream);
+    await waitFor(() => of('btcusdt@ticker').length >= 4 && of('!ticker@arr').length >= 2 && of('!miniTicker@arr').length >= 2, 'ticker frames', 20_000);
+
+    const tickers = of('btcusdt@ticker');
+    for (const d of tickers.slice(-3)) {
+      expect(Object.keys(d)).toEqual(['e', 'E', 's', 'p', 'P', 'w', 'x', 'c', 'Q', 'b', 'B', 'a', 'A', 'o', 'h', 'l', 'v', 'q', 'O', 'C', 'F', 'L', 'n']);
+      const F = d.F as number;
+      const L = d.L as number;
+      const truth = truthOf(F, L);
+      expect(truth.length).toBe(L - F + 1);
+      expect(d.n).toBe(truth.length);
+      const e = expected(truth);
+      expect({ p: d.p, w: d.w, c: d.c, Q: d.Q, o: d.o, h: d.h, l: d.l, v: d.v, q: d.q }).toEqual({ p: e.p, w: e.w, c: e.c, Q: e.Q, o: e.o, h: e.h, l: e.l, v: e.v, q: e.q });
+      expect(d.e).toBe('24hrTicker');
+      expect(d.s).toBe('BTCUSDT');
+      expect(d.C).toBe(d.E);
+      expect(d.O).toBe(Math.floor(((d.C as number) - 86_400_000) / 60_000) * 60_000);
+      // Percent: independent float check within rounding of the 3rd decimal.
+      expect(Math.abs(Number(d.P) - (Number(e.p) / Number(e.o)) * 100)).toBeLessThan(0.0006);
+      for (const k of ['b', 'B', 'a', 'A', 'x']) expect(d[k]).toMatch(/^\d+\.\d{8}$/);
+      expect(Number(d.b)).toBeLessThan(Number(d.a));
+    }
+    // The first trade of the window is the first the gateway saw: later frames keep F and grow L.
+    const Fs = new Set(tickers.map((d) => d.F));
+    expect(Fs.size).toBe(1);
+
+    for (const d of of('btcusdt@miniTicker').slice(-3)) {
+      expect(Object.keys(d)).toEqual(['e', 'E', 's', 'c', 'o', 'h', 'l', 'v', 'q']);
+      // miniTicker carries no F/L: match it against the ticker frame of the same push.
+      const full = tickers.find((t) => t.E === d.E);
+      expect(full, `ticker frame of E=${d.E}`).toBeDefined();
+      const e = expected(truthOf(full!.F as number, full!.L as number));
+      expect({ e: d.e, s: d.s, c: d.c, o: d.o, h: d.h, l: d.l, v: d.v, q: d.q }).toEqual({ e: '24hrMiniTicker', s: 'BTCUSDT', c: e.c, o: e.o, h: e.h, l: e.l, v: e.v, q: e.q });
+    }
+
+    // The all-market arrays hold one entry per carried symbol that changed, equal to the single-symbol frames.
+    for (const arr of of('!ticker@arr').slice(-2) as unknown as Record<string, unknown>[][]) {
+      expect(Array.isArray(arr)).toBe(true);
+      const syms = arr.map((t) => t.s);
+      expect(new Set(syms).size).toBe(syms.length);
+      const btc = arr.find((t) => t.s === 'BTCUSDT')!;
+      expect(btc).toEqual(tickers.find((t) => t.E === btc.E));
+    }
+    for (const arr of of('!miniTicker@arr').slice(-2) as unknown as Record<string, unknown>[][]) {
+      const btc = arr.find((t) => t.s === 'BTCUSDT')!;
+      expect(btc.e).toBe('24hrMiniTicker');
+      expect(btc).toEqual(of('btcusdt@miniTicker').find((t) => t.E === btc.E));
+    }
+
+    // 1000 ms update speed: consecutive pushes about a second apart (the hub clock is 100 ms).
+    const times = tickers.map((d) => d.E as number);
+    for (let i = 1; i < times.length; i++) expect(times[i]! - times[i - 1]!).toBeGreaterThanOrEqual(900);
+  }, 40_000);
+
+  it('SUBSCRIBE to @ticker of an on-demand symbol and to !ticker@arr is acked; ticker/24hr is forwarded while the window is not whole', async () => {
+    const x = new StreamClient(`${c.ws}/ws`);
+    clients.push(x);
+    expect(await x.request('SUBSCRIBE', ['ethusdt@miniTicker', '!ticker@arr'])).toEqual({ result: null, id: 1 });
+    await waitFor(() => x.data((d) => d.e === '24hrMiniTicker' && d.s === 'ETHUSDT').length >= 1, 'ETHUSDT miniTicker', 20_000);
+    expect(await x.request('LIST_SUBSCRIPTIONS')).toEqual({ result: ['ethusdt@miniTicker', '!ticker@arr'], id: 2 });
+    const forwardedBefore = c.demo.gateway.compat!.rest.counters.forwarded;
+    // The window is minutes old, not 24 h: tickgate does not hold every trade of it, so the venue answers.
+    const r = await fetch(`${c.rest}/api/v3/ticker/24hr?symbol=BTCUSDT`);
+    await r.text();
+    expect(c.demo.gateway.compat!.rest.counters.forwarded).toBe(forwardedBefore + 1);
+  }, 40_000);
+});
