@@ -2,8 +2,9 @@
  * The 24 h ticker streams through a gateway pointed at the simulator: every field of
  * `<s>@miniTicker`, `<s>@ticker` and the `!…@arr` forms equals what the simulator's ground-truth
  * trades F..L give when computed here independently (exact decimal strings), and the frames come
- * at Binance's 1000 ms speed.
+ * at Binance's 1000 ms speed; ccxt's watchTicker parses them unchanged.
  */
+import ccxt from 'ccxt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { StreamClient, startCompatDemo, waitFor, type CompatDemo } from './helpers.js';
 
@@ -123,5 +124,35 @@ describe('Binance-compatible 24 h ticker streams', () => {
     const r = await fetch(`${c.rest}/api/v3/ticker/24hr?symbol=BTCUSDT`);
     await r.text();
     expect(c.demo.gateway.compat!.rest.counters.forwarded).toBe(forwardedBefore + 1);
+  }, 40_000);
+
+  it('ccxt watchTicker (miniTicker by default, <s>@ticker by name): last, open, high, low, volumes and vwap equal the simulator\'s trades F..L', async () => {
+    // As ccxt.test.ts configures it: every public URL at tickgate.
+    const ex = new ccxt.pro.binance({
+      enableRateLimit: false, options: { fetchMarkets: { types: ['spot'] }, fetchCurrencies: false },
+      urls: { api: { public: `${c.rest}/api/v3`, private: `${c.rest}/api/v3`, ws: { spot: `${c.ws}/ws` } } },
+    });
+    const api = ex.urls.api as Record<string, unknown>;
+    for (const k of Object.keys(api)) if (typeof api[k] === 'string' && !String(api[k]).startsWith(c.rest)) api[k] = `${c.rest}/${k}`;
+    ex.has.fetchCurrencies = false;
+    try {
+      await ex.loadHttpProxyAgent();
+      await ex.loadMarkets();
+      // ccxt's default is the miniTicker stream; `name: 'ticker'` asks the full one (which carries F/L).
+      const mini = await ex.watchTicker('BTC/USDT');
+      expect((mini.info as Record<string, unknown>).e).toBe('24hrMiniTicker');
+      expect(mini.last).toBeGreaterThan(0);
+      let t = await ex.watchTicker('BTC/USDT', { name: 'ticker' });
+      t = await ex.watchTicker('BTC/USDT', { name: 'ticker' }); // a second push: the window holds trades of 2+ s
+      const info = t.info as Record<string, unknown>;
+      expect(info.e).toBe('24hrTicker');
+      const e = expected(truthOf(info.F as number, info.L as number));
+      expect(t.symbol).toBe('BTC/USDT');
+      expect({ last: t.last, open: t.open, high: t.high, low: t.low, baseVolume: t.baseVolume, quoteVolume: t.quoteVolume, vwap: t.vwap, change: t.change })
+        .toEqual({ last: Number(e.c), open: Number(e.o), high: Number(e.h), low: Number(e.l), baseVolume: Number(e.v), quoteVolume: Number(e.q), vwap: Number(e.w), change: Number(e.p) });
+      expect(t.bid).toBeLessThan(t.ask!);
+    } finally {
+      await ex.close();
+    }
   }, 40_000);
 });
