@@ -12,6 +12,18 @@ describe('Binance stream names', () => {
     expect(parseStream('btcusdt@depth20@100ms')).toMatchObject({ kind: 'partialDepth', levels: 20, speedMs: 100 });
     expect(parseStream('btcusdt@kline_1m')).toMatchObject({ kind: 'kline', interval: '1m' });
     expect(parseStream('btcusdt@kline_1w')).toMatchObject({ kind: 'kline', interval: '1w' });
+    expect(parseStream('btcusdt@miniTicker')).toMatchObject({ symbol: 'BTCUSDT', kind: 'miniTicker' });
+    expect(parseStream('btcusdt@ticker')).toMatchObject({ symbol: 'BTCUSDT', kind: 'ticker' });
+    expect(parseStream('!miniTicker@arr')).toMatchObject({ symbol: '*', kind: 'miniTickerArr' });
+    expect(parseStream('!ticker@arr')).toMatchObject({ symbol: '*', kind: 'tickerArr' });
+  });
+
+  it('tickers fold the trade stream; the !…@arr forms need no upstream stream of their own', () => {
+    expect(upstreamStreamOf(parseStream('ethusdt@ticker')!)).toBe('ethusdt@trade');
+    expect(upstreamStreamOf(parseStream('ethusdt@miniTicker')!, 'aggTrade')).toBe('ethusdt@aggTrade');
+    expect(upstreamStreamOf(parseStream('!ticker@arr')!)).toBeNull();
+    expect(upstreamStreamOf(parseStream('!miniTicker@arr')!)).toBeNull();
+    for (const n of ['!ticker@arr@100ms', '!bookTicker', '!ticker_1h@arr', 'btcusdt@ticker_1h', 'BTCUSDT@ticker']) expect(parseStream(n), n).toBeNull();
   });
 
   it('refuses what Binance does not serve: upper-case symbols, unknown kinds, bad depth levels and intervals', () => {
