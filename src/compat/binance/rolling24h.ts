@@ -68,12 +68,13 @@ export class Rolling24h {
   private prevClose: bigint | null = null;
   private lastPrice: bigint | null = null;
   private lastQty: bigint | null = null;
+  private lastId = -1;
   /** Time of the first trade seen (the window is whole once it lies 24 h back), reset by a gap. */
   private coveredFromMs: number | null = null;
   /** Figures changed since the last push (trades, expiry); bookChanged: the best bid/ask. */
   changed = false;
   bookChanged = false;
-  readonly counters = { trades: 0, clockSteps: 0, expired: 0 };
+  readonly counters = { trades: 0, clockSteps: 0, expired: 0, idJumps: 0 };
 
   get bucketCount(): number {
     return this.buckets.length - this.head;
@@ -114,6 +115,13 @@ export class Rolling24h {
     this.n++;
     this.lastPrice = p;
     this.lastQty = s;
+    // Venue trade ids are consecutive: a jump (an upstream released and taken again, a declared
+    // hole) means trades of the window were never seen, so coverage restarts at this trade.
+    if (this.lastId >= 0 && id !== this.lastId + 1) {
+      this.counters.idJumps++;
+      this.coveredFromMs = t.eventTime;
+    }
+    this.lastId = id;
     this.coveredFromMs ??= t.eventTime;
     this.counters.trades++;
     this.changed = true;

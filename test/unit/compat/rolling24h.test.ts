@@ -105,6 +105,17 @@ describe('Rolling24h (24 h ticker window, per-minute buckets)', () => {
     expect(w.covers(t0 + 86_400_000 + 120_000)).toBe(false);
   });
 
+  it('an id jump (trades never seen) restarts coverage at the trade after it', () => {
+    const w = new Rolling24h();
+    const t0 = 1_700_000_000_000;
+    w.add(trade(1, '1.00', '1.00000', t0));
+    w.add(trade(2, '1.00', '1.00000', t0 + 60_000));
+    w.add(trade(9, '1.00', '1.00000', t0 + 2 * 3_600_000));
+    expect(w.counters.idJumps).toBe(1);
+    expect(w.covers(t0 + 86_400_000 + 120_000)).toBe(false);
+    expect(w.covers(t0 + 2 * 3_600_000 + 86_400_000 + 120_000)).toBe(true);
+  });
+
   it('prints the change percent with 3 decimals, rounded half away from zero', () => {
     expect(percentText(1n, 3n)).toBe('33.333');
     expect(percentText(2n, 3n)).toBe('66.667');
