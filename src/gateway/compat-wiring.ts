@@ -75,4 +75,6 @@ export function registerCompatMetrics(m: MetricsRegistry, compat: BinanceCompat)
     return [[{ ...v, source: 'state' }, r.fromState], [{ ...v, source: 'cache' }, f.cacheHits + f.shared], [{ ...v, source: 'upstream' }, f.upstreamCalls], [{ ...v, source: 'refused' }, r.refused + f.refused]];
   });
   m.counter('tickgate_compat_forwarded_weight_total', 'Request weight forwarded upstream by the compat endpoint', ['venue'], () => [[v, compat.forwarder.stats().forwardedWeight]]);
+  m.gauge('tickgate_compat_ticker_windows', 'Symbols with a 24 h rolling ticker window', ['venue'], () => [[v, compat.hub.tickers.size]]);
+  m.counter('tickgate_compat_ticker_symbols_pushed_total', 'Symbol ticker figures computed for ticker pushes (1000 ms)', ['venue'], () => [[v, compat.hub.tickerCounters.symbolsPushed]]);
 }

@@ -6,6 +6,7 @@
  */
 import ccxt from 'ccxt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { metric, parseMetrics } from '../gateway/helpers.js';
 import { StreamClient, startCompatDemo, waitFor, type CompatDemo } from './helpers.js';
 
 /** A decimal string as an integer scaled by 10^8 (test-side, independent of src). */
@@ -124,6 +125,10 @@ describe('Binance-compatible 24 h ticker streams', () => {
     const r = await fetch(`${c.rest}/api/v3/ticker/24hr?symbol=BTCUSDT`);
     await r.text();
     expect(c.demo.gateway.compat!.rest.counters.forwarded).toBe(forwardedBefore + 1);
+    // One window per symbol that traded (BTCUSDT configured, ETHUSDT on demand), on /metrics.
+    const m = parseMetrics(await (await fetch(`${c.demo.gateway.url}/metrics`)).text());
+    expect(metric(m, 'tickgate_compat_ticker_windows', { venue: 'binance' })).toBe(2);
+    expect(metric(m, 'tickgate_compat_ticker_symbols_pushed_total', { venue: 'binance' })).toBeGreaterThan(0);
   }, 40_000);
 
   it('ccxt watchTicker (miniTicker by default, <s>@ticker by name): last, open, high, low, volumes and vwap equal the simulator\'s trades F..L', async () => {
