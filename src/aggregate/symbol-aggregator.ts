@@ -15,6 +15,7 @@ import type { FlowBin } from './enrich/order-flow.js';
 import { accFromStored, numericId, type AggregateSeed } from './resume-seed.js';
 import { ResumeCursor } from './resume-cursor.js';
 import { StreamHold } from './stream-hold.js';
+import { CompactTradeRing } from './compact-trade-ring.js';
 
 export interface SymbolAggregatorConfig {
   readonly allowedLatenessMs: number;
@@ -66,7 +67,8 @@ export class SymbolAggregator {
   private readonly derivedFolds: TimeWindowFold[] = [];
   readonly tickCandles: TickCandleFold | null;
   readonly volumeBars: VolumeBarFold | null;
-  readonly recentTrades: RingBuffer<Trade>;
+  /** Columns, not Trade objects: a ring of event objects would keep every trade alive (GC). */
+  readonly recentTrades: CompactTradeRing;
   readonly flowBins: RingBuffer<FlowBin>;
   /** Time folds (1 s and coarser) after a restart: trades already in stored seconds are skipped. */
   readonly timeResume = new ResumeCursor();
@@ -135,7 +137,7 @@ export class SymbolAggregator {
     this.volumeBars = cfg.volumeBarSize
       ? new VolumeBarFold(venue, symbol, cfg.volumeBarSize, cfg.candleHistoryItems, this.scales, (c) => sinks.candle(c))
       : null;
-    this.recentTrades = new RingBuffer<Trade>(cfg.recentTradesItems);
+    this.recentTrades = new CompactTradeRing(venue, symbol, cfg.recentTradesItems);
     this.flowBins = new RingBuffer<FlowBin>(cfg.flowBinsItems);
   }
 

@@ -6,26 +6,27 @@
  */
 import type { BookTicker, MarketEvent, Trade } from '../../model/events.js';
 import { OrderBook } from '../../integrity/order-book.js';
-import { RingBuffer } from '../../aggregate/ring-buffer.js';
+import { CompactTradeRing } from '../../aggregate/compact-trade-ring.js';
 
 export type TradeStream = 'trade' | 'aggTrade';
 
 export class SymbolState {
-  readonly trades: RingBuffer<Trade>;
-  readonly aggTrades: RingBuffer<Trade>;
+  /** Columns, not the events themselves: 2 × tradesKept event objects per symbol kept the GC busy. */
+  readonly trades: CompactTradeRing;
+  readonly aggTrades: CompactTradeRing;
   readonly book: OrderBook;
   /** False until integrity's first snapshot, and again from a book_resync until the next one. */
   bookSynced = false;
   ticker: BookTicker | null = null;
   readonly lastSeq: Record<TradeStream, number> = { trade: -1, aggTrade: -1 };
 
-  constructor(readonly symbol: string, tradesKept: number) {
-    this.trades = new RingBuffer<Trade>(tradesKept);
-    this.aggTrades = new RingBuffer<Trade>(tradesKept);
+  constructor(readonly symbol: string, tradesKept: number, venue = '') {
+    this.trades = new CompactTradeRing(venue, symbol, tradesKept);
+    this.aggTrades = new CompactTradeRing(venue, symbol, tradesKept);
     this.book = new OrderBook(symbol);
   }
 
-  ring(stream: TradeStream): RingBuffer<Trade> {
+  ring(stream: TradeStream): CompactTradeRing {
     return stream === 'trade' ? this.trades : this.aggTrades;
   }
 }
@@ -116,31 +117,31 @@ export class MarketState {
       this.counters.ignoredSymbols++;
       return undefined;
     }
-    s = new SymbolState(symbol, this.opts.tradesPerSymbol);
+    s = new SymbolState(symbol, this.opts.tradesPerSymbol, this.opts.venue);
     this.symbols.set(symbol, s);
     return s;
   }
 }
 
 /** Index of the first trade with seq >= id in an id-ordered ring (ring.size when none). */
-export function lowerBoundSeq(ring: RingBuffer<Trade>, id: number): number {
+export function lowerBoundSeq(ring: CompactTradeRing, id: number): number {
   let lo = 0;
   let hi = ring.size;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
-    if ((ring.at(mid)!.seq ?? -1) < id) lo = mid + 1;
+    if ((ring.seqAt(mid) ?? -1) < id) lo = mid + 1;
     else hi = mid;
   }
   return lo;
 }
 
 /** Index of the first trade with eventTime >= t (trades are in id order, so in time order). */
-export function lowerBoundTime(ring: RingBuffer<Trade>, t: number): number {
+export function lowerBoundTime(ring: CompactTradeRing, t: number): number {
   let lo = 0;
   let hi = ring.size;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
-    if (ring.at(mid)!.eventTime < t) lo = mid + 1;
+    if (ring.eventTimeAt(mid) < t) lo = mid + 1;
     else hi = mid;
   }
   return lo;

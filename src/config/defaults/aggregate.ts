@@ -19,8 +19,12 @@ export const DEFAULT_CANDLE_HISTORY_ITEMS = 100;
 export const DEFAULT_TIME_CANDLE_INTERVALS_MS: readonly number[] = [1_000, 60_000];
 /** Volume bar threshold in base units, as an exact decimal string; null disables volume bars. */
 export const DEFAULT_VOLUME_BAR_SIZE: string | null = null;
-/** Recent raw trades kept in memory per symbol (for the server and enrichment). */
-export const DEFAULT_RECENT_TRADES_ITEMS = 10_000;
+/**
+ * Recent raw trades kept in memory per symbol, read only through Aggregator.recentTrades() (the
+ * server, compat and enrichment keep or fold their own): 1,000 = the largest page a REST client
+ * asks (Binance's limit). 10,000 on every symbol was GC load for no reader.
+ */
+export const DEFAULT_RECENT_TRADES_ITEMS = 1_000;
 /** Raw trades are not passed to storage unless asked. */
 export const DEFAULT_STORE_RAW_TRADES = false;
 /** Wall-clock tick that closes quiet windows: 250 ms keeps snapshot latency under ~250 ms. */

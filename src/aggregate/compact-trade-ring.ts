@@ -1,0 +1,122 @@
+/**
+ * A fixed-capacity ring of recent trades of ONE (venue, symbol), kept as columns instead of Trade
+ * objects. Why: a ring of 10,000 event objects per symbol keeps every trade alive for minutes, so
+ * each one is copied by the young-generation GC and promoted, and the old generation (marked in
+ * full by every major GC) grows with symbols × capacity. Here a trade costs numbers in typed
+ * arrays plus its price and size strings (copied out of their frame, see `own`); ids equal to
+ * String(seq) and the usual sources are not stored. `at(i)` rebuilds an equal Trade on read
+ * (reads are rare: REST pages, a new kline stream), so callers keep the RingBuffer<Trade> shape.
+ */
+import type { AggressorSide, Trade } from '../model/events.js';
+
+const SIDES: readonly AggressorSide[] = ['buy', 'sell', 'unknown'];
+const SOURCES: readonly string[] = ['trade', 'aggTrade', 'publicTrade', 'backfill'];
+const OTHER = 255;
+
+/** The fields of a trade the columns do not cover (rare on Binance; Bybit's ids are UUIDs). */
+interface Odd {
+  readonly tradeId?: string;
+  readonly source?: string;
+  readonly execType?: string;
+}
+
+/**
+ * V8 keeps a substring of 13+ chars as a view into its parent: a price sliced out of a frame
+ * would keep the whole frame text alive as long as the ring holds it.
+ */
+function own(s: string): string {
+  return s.length < 13 ? s : (s + ' ').slice(0, -1);
+}
+
+export class CompactTradeRing {
+  private readonly seq: Float64Array;
+  private readonly eventTime: Float64Array;
+  private readonly receiveTime: Float64Array;
+  private readonly side: Uint8Array;
+  private readonly source: Uint8Array;
+  private readonly price: (string | undefined)[];
+  private readonly size_: (string | undefined)[];
+  private readonly odd: (Odd | undefined)[];
+  private head = 0; // next write position
+  private count = 0;
+
+  constructor(readonly venue: string, readonly symbol: string, readonly capacity: number) {
+    if (!Number.isInteger(capacity) || capacity < 1) throw new RangeError(`ring capacity must be a positive integer, got ${capacity}`);
+    this.seq = new Float64Array(capacity);
+    this.eventTime = new Float64Array(capacity);
+    this.receiveTime = new Float64Array(capacity);
+    this.side = new Uint8Array(capacity);
+    this.source = new Uint8Array(capacity);
+    this.price = new Array<string | undefined>(capacity);
+    this.size_ = new Array<string | undefined>(capacity);
+    this.odd = new Array<Odd | undefined>(capacity);
+  }
+
+  get size(): number {
+    return this.count;
+  }
+
+  push(t: Trade): void {
+    const i = this.head;
+    this.seq[i] = t.seq === null ? NaN : t.seq;
+    this.eventTime[i] = t.eventTime;
+    this.receiveTime[i] = t.receiveTime;
+    this.side[i] = t.side === 'buy' ? 0 : t.side === 'sell' ? 1 : 2;
+    const src = SOURCES.indexOf(t.source);
+    this.source[i] = src < 0 ? OTHER : src;
+    // A price (or size) equal to the previous trade's shares its string: runs are common.
+    const prev = this.count === 0 ? -1 : (i === 0 ? this.capacity - 1 : i - 1);
+    const p = prev < 0 ? undefined : this.price[prev];
+    const q = prev < 0 ? undefined : this.size_[prev];
+    this.price[i] = p === t.price ? p : own(t.price);
+    this.size_[i] = q === t.size ? q : own(t.size);
+    const idOdd = t.seq === null || t.tradeId !== String(t.seq);
+    this.odd[i] = idOdd || src < 0 || t.execType !== undefined
+      ? { ...(idOdd ? { tradeId: t.tradeId } : {}), ...(src < 0 ? { source: t.source } : {}), ...(t.execType !== undefined ? { execType: t.execType } : {}) }
+      : undefined;
+    this.head = i + 1 === this.capacity ? 0 : i + 1;
+    if (this.count < this.capacity) this.count++;
+  }
+
+  private index(i: number): number {
+    return (this.head - this.count + i + this.capacity) % this.capacity;
+  }
+
+  /** Trade id sequence of item i (0 = oldest), null when none; no object built (binary searches). */
+  seqAt(i: number): number | null {
+    if (i < 0 || i >= this.count) return null;
+    const v = this.seq[this.index(i)]!;
+    return Number.isNaN(v) ? null : v;
+  }
+
+  /** Venue time of item i (0 = oldest), NaN when out of range. */
+  eventTimeAt(i: number): number {
+    if (i < 0 || i >= this.count) return NaN;
+    return this.eventTime[this.index(i)]!;
+  }
+
+  /** Item i (0 = oldest) as a Trade equal to the one pushed (a new object on every call). */
+  at(i: number): Trade | undefined {
+    if (i < 0 || i >= this.count) return undefined;
+    const k = this.index(i);
+    const s = this.seq[k]!;
+    const seq = Number.isNaN(s) ? null : s;
+    const odd = this.odd[k];
+    const t: Trade = {
+      type: 'trade', venue: this.venue, symbol: this.symbol, eventTime: this.eventTime[k]!, receiveTime: this.receiveTime[k]!,
+      tradeId: odd?.tradeId ?? String(seq), seq, price: this.price[k]!, size: this.size_[k]!, side: SIDES[this.side[k]!]!,
+      source: odd?.source ?? SOURCES[this.source[k]!]!,
+    };
+    return odd?.execType !== undefined ? { ...t, execType: odd.execType } : t;
+  }
+
+  last(): Trade | undefined {
+    return this.at(this.count - 1);
+  }
+
+  toArray(): Trade[] {
+    const out: Trade[] = [];
+    for (let i = 0; i < this.count; i++) out.push(this.at(i)!);
+    return out;
+  }
+}
