@@ -29,12 +29,21 @@ function trade(id: number): Record<string, unknown> {
   };
 }
 
-/** Publishes trade ids 1..n, PAGE per turn, yielding between pages as a paged backfill does. */
-async function burst(s: DownstreamServer, n: number): Promise<void> {
+/**
+ * Publishes trade ids 1..n, PAGE per turn, yielding between pages as a paged backfill does. With
+ * `pace`, a page waits (for the reader's messages, not a timer) while that client is more than
+ * `maxLag` trades behind: the publisher never outruns the reader's queue budget, however loaded
+ * the machine is, so what the reader gets does not depend on the scheduler.
+ */
+async function burst(s: DownstreamServer, n: number, pace?: { client: RawClient; maxLag: number }): Promise<void> {
   for (let id = 1; id <= n;) {
     const end = Math.min(n, id + PAGE - 1);
     for (; id <= end; id++) s.publish(T, trade(id));
-    await new Promise((r) => setImmediate(r));
+    if (pace && id - 1 - (pace.client.messages.length - 1) > pace.maxLag) {
+      const published = id - 1;
+      // `subscribed` is the first message; then data only (a gap here would fail the test below).
+      await pace.client.waitFor((ms) => ms.length - 1 >= published - pace.maxLag / 2, 30_000, 'the reader within its budget');
+    } else await new Promise((r) => setImmediate(r));
   }
 }
 
@@ -57,19 +66,24 @@ describe('a 100k-trade burst to downstream clients', () => {
   }, 60_000);
 
   it('a client that stops reading gets what it could hold plus gaps with exact seq ranges; a reading client beside it gets everything', async () => {
-    server = await startServer({ slowConsumerCloseMs: 60_000, backlogTickMs: 20 });
+    // Explicit budget: 20k queued messages per client (the byte bound, 16 MiB, does not bind for
+    // ~250 B trades). The reader is kept within 10k of the publisher (paced by its own messages),
+    // so it never needs more than its budget; the stalled client holds the budget plus what the
+    // socket buffers take, far less than the 100k burst, so it must drop and announce the rest.
+    const budget = 20_000;
+    server = await startServer({ slowConsumerCloseMs: 60_000, backlogTickMs: 20, maxQueueMessages: budget, maxQueueBytes: 16 * 1024 * 1024 });
     const reader = await connect(server); clients.push(reader);
     const stalled = await connect(server); clients.push(stalled);
     await reader.subscribe([T]);
     await stalled.subscribe([T]);
     rawSocket(stalled).pause();
-    await burst(server, BURST);
-    await reader.waitFor((ms) => ms.length >= BURST + 1, 55_000, 'every trade for the reader');
+    await burst(server, BURST, { client: reader, maxLag: budget / 2 });
+    await reader.waitFor((ms) => ms.length >= BURST + 1, 30_000, 'every trade for the reader');
     expect(server.stats().drops).toBeGreaterThan(0);
 
     rawSocket(stalled).resume();
     // Done when the last seq arrived as data or as the end of a gap.
-    await stalled.waitFor((ms) => ms.some((m) => (m.type === 'data' && m.seq === BURST) || (m.type === 'gap' && (m as { to: number }).to === BURST)), 40_000, 'the stalled client caught up');
+    await stalled.waitFor((ms) => ms.some((m) => (m.type === 'data' && m.seq === BURST) || (m.type === 'gap' && (m as { to: number }).to === BURST)), 20_000, 'the stalled client caught up');
 
     // Walk the stalled client's stream: each seq is delivered (with its own trade) or inside exactly one gap.
     let expected = 1; let delivered = 0; let gapped = 0; const gaps: [number, number][] = [];
