@@ -4,6 +4,10 @@
  * the simulator's combined stream, plus a /fapi/v1/depth snapshot taken after the first frames, as
  * a recorder would. Replayed with USD-M book rules the snapshot-started book reports 0 gaps and 0
  * resyncs; every recorded trade is aggregated and the stored 1 s snapshots hold them all.
+ *
+ * The expected counts and aggregates are read back from the written file (its own ground truth),
+ * not from what the socket handler counted: frames keep arriving between ws.close() and the close
+ * handshake, so on a loaded machine a handler's counter runs ahead of the file it wrote.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -12,6 +16,9 @@ import WebSocket from 'ws';
 import { startSimulator, type Simulator } from '../../../simulator/index.js';
 import { replayRecording } from '../../../src/gateway/replay.js';
 import { ConfigError } from '../../../src/model/errors.js';
+import type { Trade } from '../../../src/model/events.js';
+import { normalizeDecimal } from '../../../src/model/decimal.js';
+import { refOhlcv, type RefOhlcv } from '../../unit/aggregate/reference.js';
 import { readSqlite, tempDir, waitFor } from './helpers.js';
 import { runCli } from '../cli/cli-helpers.js';
 
@@ -19,20 +26,66 @@ const tmp = tempDir('replay-usdm');
 let sim: Simulator;
 const FRAMES = join(tmp.dir, 'btcusdt-usdm-sim.frames');
 const SNAPSHOT = join(tmp.dir, 'btcusdt-usdm-sim.depth-snapshot.json');
-/** Trade ids recorded, in the order they arrived. */
-const tradeIds: number[] = [];
-let depthFrames = 0;
+
+/** What the written recording holds, parsed from the file's own lines (`<receive ms> <raw frame>`). */
+interface RecordingTruth {
+  readonly frames: number;
+  readonly depthFrames: number;
+  /** Trades in file order, as the decoder would read them (independently parsed here). */
+  readonly trades: readonly Trade[];
+}
+let truth: RecordingTruth;
+
+function readRecordingTruth(file: string): RecordingTruth {
+  const text = readFileSync(file, 'utf8');
+  // A last line without its newline would be a recording cut mid-write.
+  expect(text.endsWith('\n'), 'recording ends on a whole line').toBe(true);
+  const lines = text.slice(0, -1).split('\n');
+  let depthFrames = 0;
+  const trades: Trade[] = [];
+  for (const [i, line] of lines.entries()) {
+    const sp = line.indexOf(' ');
+    expect(sp > 0 && Number.isSafeInteger(Number(line.slice(0, sp))), `line ${i + 1} starts with a receive time`).toBe(true);
+    const d = (JSON.parse(line.slice(sp + 1)) as { data: { e?: string; t?: number; p?: string; q?: string; T?: number; m?: boolean } }).data;
+    if (d.e === 'depthUpdate') depthFrames++;
+    if (d.e !== 'trade') continue;
+    trades.push({
+      type: 'trade', venue: 'binance-futures', symbol: 'BTCUSDT', tradeId: String(d.t), seq: d.t!, price: d.p!, size: d.q!,
+      side: d.m ? 'sell' : 'buy', source: 'trade', eventTime: d.T!, receiveTime: Number(line.slice(0, sp)),
+    });
+  }
+  return { frames: lines.length, depthFrames, trades };
+}
+
+type Fields = Omit<RefOhlcv, 'vwap'>;
+
+/** Per 1 s window of the trades' venue time: the reference OHLC, volumes, count, first/last id. */
+function truthSeconds(trades: readonly Trade[]): Map<number, Fields> {
+  const groups = new Map<number, Trade[]>();
+  for (const t of trades) {
+    const start = t.eventTime - (t.eventTime % 1000);
+    const g = groups.get(start);
+    if (g) g.push(t); else groups.set(start, [t]);
+  }
+  return new Map([...groups].map(([k, g]) => {
+    const { vwap: _v, ...rest } = refOhlcv([...g].sort((a, b) => a.eventTime - b.eventTime || a.seq! - b.seq!));
+    return [k, rest];
+  }));
+}
 
 beforeAll(async () => {
   sim = await startSimulator({ port: 0, seed: 12, rate: 200, symbols: ['BTCUSDT'], marketHours: 'always-open' });
   const lines: string[] = [];
+  // Progress counters only (when to take the snapshot, when to stop); the truth is the file.
+  let trades = 0, depthFrames = 0, recording = true;
   const ws = new WebSocket(`${sim.urls.binanceFuturesStream}?streams=btcusdt@trade/btcusdt@depth@100ms/btcusdt@bookTicker`);
   ws.on('message', (data) => {
+    if (!recording) return;
     const text = data.toString();
     lines.push(`${Date.now()} ${text}`);
-    const d = (JSON.parse(text) as { data: { e?: string; t?: number } }).data;
-    if (d.e === 'trade') tradeIds.push(d.t!);
-    if (d.e === 'depthUpdate') depthFrames++;
+    const e = (JSON.parse(text) as { data: { e?: string } }).data.e;
+    if (e === 'trade') trades++;
+    if (e === 'depthUpdate') depthFrames++;
   });
   await new Promise((r, j) => { ws.once('open', r); ws.once('error', j); });
   await waitFor(() => depthFrames >= 3, 'first depth frames');
@@ -40,9 +93,11 @@ beforeAll(async () => {
   const res = await fetch(`${sim.urls.binanceFuturesRest}/fapi/v1/depth?symbol=BTCUSDT&limit=1000`);
   const receivedAtMs = Date.now();
   writeFileSync(SNAPSHOT, JSON.stringify({ receivedAtMs, request: 'GET /fapi/v1/depth?symbol=BTCUSDT&limit=1000', body: await res.json() }));
-  await waitFor(() => depthFrames >= 40 && tradeIds.length >= 400, 'a few seconds of frames', 20_000);
+  await waitFor(() => depthFrames >= 40 && trades >= 400, 'a few seconds of frames', 20_000);
+  recording = false;
   ws.close();
   writeFileSync(FRAMES, `${lines.join('\n')}\n`);
+  truth = readRecordingTruth(FRAMES);
 }, 40_000);
 
 afterAll(async () => {
@@ -53,15 +108,27 @@ afterAll(async () => {
 describe('replay --venue binance-futures', () => {
   it('replays the USD-M recording from its snapshot with 0 gaps and 0 resyncs; every trade aggregated and stored', async () => {
     // The recording itself is whole: contiguous trade ids (ground truth for the counts below).
-    expect(tradeIds.every((id, i) => i === 0 || id === tradeIds[i - 1]! + 1)).toBe(true);
+    const ids = truth.trades.map((t) => t.seq!);
+    expect(ids.length).toBeGreaterThanOrEqual(400);
+    expect(ids.every((id, i) => i === 0 || id === ids[i - 1]! + 1), 'recorded trade ids contiguous').toBe(true);
     const db = join(tmp.dir, 'usdm.db');
     const s = await replayRecording({ file: FRAMES, venue: 'binance-futures', snapshotFile: SNAPSHOT, sinks: [`sqlite:${db}`], aggregate: { skipMarketHours: true } });
-    expect(s).toMatchObject({ malformed: 0, skippedLines: 0, gapsDetected: 0, bookResyncs: 0, trades: tradeIds.length });
-    const rows = readSqlite<{ venue: string; n: number }>(db, "SELECT venue, SUM(trade_count) AS n FROM snapshots WHERE revision = (SELECT MAX(revision) FROM snapshots s2 WHERE s2.venue = snapshots.venue AND s2.symbol = snapshots.symbol AND s2.start_time = snapshots.start_time) GROUP BY venue");
-    expect(rows).toEqual([{ venue: 'binance-futures', n: tradeIds.length }]);
+    expect(s).toMatchObject({ frames: truth.frames, malformed: 0, skippedLines: 0, gapsDetected: 0, bookResyncs: 0, trades: ids.length });
+    // Stored 1 s snapshots (latest revision per second) against the file's trades, second by second.
+    const rows = readSqlite<{ venue: string; start_time: number; open: string; high: string; low: string; close: string; volume: string; notional: string; trade_count: number; buy_volume: string; sell_volume: string; first_trade_id: string | null; last_trade_id: string | null }>(db, 'SELECT * FROM snapshots s1 WHERE revision = (SELECT MAX(revision) FROM snapshots s2 WHERE s2.venue = s1.venue AND s2.symbol = s1.symbol AND s2.start_time = s1.start_time) ORDER BY start_time');
+    expect(new Set(rows.map((r) => r.venue))).toEqual(new Set(['binance-futures']));
+    const stored = new Map(rows.filter((r) => r.trade_count > 0).map((r) => [r.start_time, {
+      open: normalizeDecimal(r.open), high: normalizeDecimal(r.high), low: normalizeDecimal(r.low), close: normalizeDecimal(r.close),
+      volume: normalizeDecimal(r.volume), notional: normalizeDecimal(r.notional), tradeCount: r.trade_count,
+      buyVolume: normalizeDecimal(r.buy_volume), sellVolume: normalizeDecimal(r.sell_volume), firstTradeId: r.first_trade_id, lastTradeId: r.last_trade_id,
+    } satisfies Fields]));
+    expect(stored).toEqual(truthSeconds(truth.trades));
+    const seconds = [...stored.values()];
+    expect([seconds[0]!.firstTradeId, seconds.at(-1)!.lastTradeId]).toEqual([String(ids[0]), String(ids.at(-1))]);
     // Control: the same recording with one depth frame cut out breaks the pu chain and is
     // reported, so the 0 above comes from the rule being checked, not from a book never built.
     const lines = readFileSync(FRAMES, 'utf8').split('\n');
+    expect(truth.depthFrames).toBeGreaterThanOrEqual(40);
     const depthAt = lines.map((l, i) => (l.includes('"e":"depthUpdate"') ? i : -1)).filter((i) => i >= 0);
     const cut = join(tmp.dir, 'cut.frames');
     writeFileSync(cut, lines.filter((_, i) => i !== depthAt[20]).join('\n'));
@@ -104,7 +171,8 @@ describe('replay --venue binance-futures', () => {
     expect(ok.code, ok.stderr).toBe(0);
     expect(ok.stdout).toMatch(/gaps detected\s+0\n/);
     expect(ok.stdout).toMatch(/book resyncs\s+0\n/);
-    expect(ok.stdout).toMatch(new RegExp(`trades aggregated\\s+${tradeIds.length}\\n`));
+    expect(ok.stdout).toMatch(new RegExp(`^frames\\s+${truth.frames}\\n`, 'm'));
+    expect(ok.stdout).toMatch(new RegExp(`trades aggregated\\s+${truth.trades.length}\\n`));
     const bad = await runCli(['replay', FRAMES, '--venue', 'binance-usdm'], { timeoutMs: 60_000 });
     expect(bad.code).toBe(1);
     expect(bad.stderr).toContain('--venue "binance-usdm" is unknown: expected one of binance, binance-futures, bybit, equities');
