@@ -323,6 +323,8 @@ export class Simulator {
       port: this.port,
       /** When these counters were read (rates between two reads need no client-side clock). */
       atMs: this.now(),
+      /** This process's CPU time (user + system, µs): CPU per frame holds up on a busy machine where rates do not. */
+      cpuUs: cpuUs(),
       restarts: this.restarts,
       generator: this.generator.stats(),
       hubs: Object.fromEntries(this.hubs.map((h) => [h.venue, h.stats()])),
@@ -345,6 +347,11 @@ export class Simulator {
     this.equities.close();
     await this.server.close();
   }
+}
+
+function cpuUs(): number {
+  const u = process.cpuUsage();
+  return u.user + u.system;
 }
 
 function pickBinance() {

@@ -7,59 +7,21 @@
 import type { Duplex } from 'node:stream';
 import type { WebSocket } from 'ws';
 import type { FaultController, VenueId } from './faults.js';
+import { FrameBuffer, wsHeaderLength, writeWsHeader } from './frame-buffer.js';
 
 /** Build an unmasked, final, text WebSocket frame (RFC 6455 5.2). */
 export function wsTextFrame(text: string): Buffer {
-  // One allocation (small ones come from Node's pool) and one native write: this runs per frame.
-  const len = Buffer.byteLength(text, 'utf8');
-  const headerLen = len < 126 ? 2 : len < 65_536 ? 4 : 10;
-  const out = Buffer.allocUnsafe(headerLen + len);
-  writeHeader(out, 0x1, len);
-  out.write(text, headerLen, len, 'utf8');
-  return out;
-}
-
-function writeHeader(out: Buffer, opcode: number, len: number): void {
-  out[0] = 0x80 | opcode;
-  if (len < 126) out[1] = len;
-  else if (len < 65_536) {
-    out[1] = 126;
-    out.writeUInt16BE(len, 2);
-  } else {
-    out[1] = 127;
-    out.writeUInt32BE(Math.floor(len / 2 ** 32), 2);
-    out.writeUInt32BE(len >>> 0, 6);
-  }
+  return wsFrame(Buffer.from(text, 'utf8'), 0x1);
 }
 
 export function wsFrame(payload: Buffer, opcode: number): Buffer {
-  const len = payload.length;
-  const headerLen = len < 126 ? 2 : len < 65_536 ? 4 : 10;
-  const out = Buffer.allocUnsafe(headerLen + len);
-  writeHeader(out, opcode, len);
-  payload.copy(out, headerLen);
+  const out = Buffer.allocUnsafe(wsHeaderLength(payload.length) + payload.length);
+  payload.copy(out, writeWsHeader(out, 0, opcode, payload.length));
   return out;
 }
 
-/**
- * The whole WebSocket frame of an ASCII text as a latin1 string (header bytes as chars), or null
- * when the text is not ASCII or too long for a 4-byte header: the hot path then costs one
- * string append per client instead of one Buffer per frame.
- */
-/** Longest payload the text path frames (a 4-byte header covers < 65,536). */
-const ASCII_FRAME_MAX = 60_000;
-
-export function asciiFrame(text: string): string | null {
-  const len = text.length;
-  if (len >= 65_536 || Buffer.byteLength(text, 'utf8') !== len) return null;
-  return frameText(text);
-}
-
-/** asciiFrame without the check (the caller knows the text is ASCII and < 65,536 chars). */
-function frameText(text: string): string {
-  const len = text.length;
-  return len < 126 ? `\x81${String.fromCharCode(len)}${text}` : `\x81~${String.fromCharCode(len >> 8, len & 255)}${text}`;
-}
+/** Combined-envelope prefixes kept per stream name (bounded: replays can publish any name). */
+const MAX_PREFIXES = 10_000;
 
 let nextClientId = 1;
 const NO_SCOPE = {};
@@ -69,9 +31,10 @@ export class SimClient {
   readonly streams = new Set<string>();
   /** Binance: wrap frames in {"stream","data"} (combined path or SET_PROPERTY combined). */
   combined = false;
+  /** Frames queued one by one (fault paths: throttle cuts at frame boundaries), sent before `out`. */
   pending: Buffer[] = [];
-  /** Pre-framed ASCII frames as latin1 text, appended (cheap string ropes) and encoded once per flush. */
-  pendingText = '';
+  /** Frames written in place (the hot path), sent after `pending`. */
+  readonly out = new FrameBuffer();
   pendingBytes = 0;
   readonly connectedAtMs: number;
   lastPongAtMs: number;
@@ -97,22 +60,27 @@ export class SimClient {
   }
 
   queue(frame: Buffer): void {
-    this.takeText();
+    this.seal();
     this.pending.push(frame);
     this.pendingBytes += frame.length;
   }
 
-  /** A frame from asciiFrame(): header + payload as latin1 text. */
-  queueText(framed: string): void {
-    this.pendingText += framed;
-    this.pendingBytes += framed.length;
+  /** One text frame, payload prefix + body + suffix, written in place. */
+  queueText(body: string, prefix?: string, suffix?: string): void {
+    this.pendingBytes += this.out.text(body, prefix, suffix);
   }
 
-  /** Move queued text into the Buffer list (keeps order with Buffer frames). */
-  takeText(): void {
-    if (this.pendingText.length === 0) return;
-    this.pending.push(Buffer.from(this.pendingText, 'latin1'));
-    this.pendingText = '';
+  /** Move the in-place frames to the end of `pending` (keeps order with queued Buffers). */
+  seal(): void {
+    const b = this.out.take();
+    if (b) this.pending.push(b);
+  }
+
+  /** Forget everything queued. */
+  discard(): void {
+    this.pending = [];
+    this.out.clear();
+    this.pendingBytes = 0;
   }
 }
 
@@ -141,6 +109,7 @@ export class StreamHub {
   private readonly now: () => number;
   private readonly envelope: boolean;
   private readonly maxBufferedBytes: number;
+  private readonly prefixes = new Map<string, string>();
   readonly counters: HubStats = { clients: 0, framesPublished: 0, framesQueued: 0, bytesWritten: 0, slowConsumersDropped: 0 };
 
   constructor(opts: HubOptions) {
@@ -160,9 +129,7 @@ export class StreamHub {
     this.clients.delete(client);
     for (const s of client.streams) this.subs.get(s)?.delete(client);
     client.streams.clear();
-    client.pending = [];
-    client.pendingText = '';
-    client.pendingBytes = 0;
+    client.discard();
   }
 
   /** Close (any code, see closeClient) every client the filter selects; returns how many. */
@@ -239,23 +206,31 @@ export class StreamHub {
     const set = this.subs.get(stream);
     if (!set || set.size === 0) return times;
     const data = build();
-    // Hot path: no fault can touch delivery and the frame is ASCII (all generated data is), so
-    // each client gets one string append; anything else takes the Buffer path below.
-    if (!faulty && data.length < ASCII_FRAME_MAX && Buffer.byteLength(data, 'utf8') === data.length) {
-      let rawT: string | undefined;
-      let wrappedT: string | undefined;
+    // Hot path: no fault can touch delivery, so each client gets the frame written in place.
+    if (!faulty) {
+      let wrapped: string | undefined;
       for (const c of set) {
         if (c.silent) continue;
-        // data is ASCII and short (checked once above); the envelope adds only ASCII.
-        const t = this.envelope && c.combined
-          ? (wrappedT ??= frameText(opts.buildCombined ? opts.buildCombined() : `{"stream":"${stream}","data":${data}}`))
-          : (rawT ??= frameText(data));
-        for (let i = 0; i < times; i++) c.queueText(t);
-        this.counters.framesQueued += times;
+        if (this.envelope && c.combined) {
+          if (opts.buildCombined) c.queueText((wrapped ??= opts.buildCombined()));
+          else c.queueText(data, this.prefix(stream), '}');
+        } else c.queueText(data);
+        this.counters.framesQueued++;
       }
       return times;
     }
     return this.publishBuffers(set, stream, data, times, opts, scope, faulty);
+  }
+
+  /** `{"stream":"<name>","data":` of a stream, cached (bounded). */
+  private prefix(stream: string): string {
+    let p = this.prefixes.get(stream);
+    if (p === undefined) {
+      if (this.prefixes.size >= MAX_PREFIXES) this.prefixes.clear();
+      p = `{"stream":"${stream}","data":`;
+      this.prefixes.set(stream, p);
+    }
+    return p;
   }
 
   private publishBuffers(set: Set<SimClient>, stream: string, data: string, times: number, opts: { buildCombined?: () => string }, scope: object, faulty: boolean): number {
@@ -285,7 +260,7 @@ export class StreamHub {
   /** Queue a frame to one client (snapshots on subscribe, private events). */
   sendTo(client: SimClient, text: string): void {
     if (client.silent || client.closed) return;
-    client.queue(wsTextFrame(text));
+    client.queueText(text);
   }
 
   /** Write every client's queued frames in one socket write each. */
@@ -294,12 +269,9 @@ export class StreamHub {
     for (const c of this.clients) {
       if (c.pendingBytes === 0 || c.closed) continue;
       if (c.silent) {
-        c.pending = [];
-        c.pendingText = '';
-        c.pendingBytes = 0;
+        c.discard();
         continue;
       }
-      c.takeText();
       const sock = c.socket;
       if (sock.destroyed) continue;
       if (sock.writableLength > this.maxBufferedBytes) {
@@ -307,8 +279,19 @@ export class StreamHub {
         c.ws.terminate();
         continue;
       }
-      let toWrite = c.pending;
       const throttle = this.faults.size > 0 ? this.faults.match('throttle', { venue: this.venue }) : undefined;
+      if (c.pending.length === 0 && throttle?.bytesPerSec === undefined) {
+        // Hot path: the tick's frames are one contiguous run of bytes, one write.
+        const b = c.out.take();
+        if (!b) continue;
+        c.pendingBytes -= b.length;
+        this.counters.bytesWritten += b.length;
+        sock.write(b);
+        if (c.destroyAfterFlush) sock.end();
+        continue;
+      }
+      c.seal();
+      let toWrite = c.pending;
       if (throttle?.bytesPerSec !== undefined) {
         const elapsed = c.creditAtMs === 0 ? 0 : now - c.creditAtMs;
         c.creditAtMs = now;
