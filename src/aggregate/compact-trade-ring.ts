@@ -28,6 +28,32 @@ function own(s: string): string {
   return s.length < 13 ? s : (s + ' ').slice(0, -1);
 }
 
+/**
+ * Whether `id` is exactly String(seq) (no sign, no leading zero, same digits), read digit by
+ * digit: String() of an id above 2^31 goes through V8's general double printer and allocates,
+ * which showed as the ring's main cost per trade.
+ */
+function idIsSeq(id: string, seq: number): boolean {
+  const n = id.length;
+  if (n === 0 || n > 16 || (n > 1 && id.charCodeAt(0) === 48)) return false;
+  let v = 0;
+  for (let i = 0; i < n; i++) {
+    const c = id.charCodeAt(i) - 48;
+    if (c < 0 || c > 9) return false;
+    v = v * 10 + c;
+  }
+  return v <= Number.MAX_SAFE_INTEGER && v === seq;
+}
+
+function sourceCode(source: string): number {
+  // Literal compares (internalized strings compare by pointer first), no array search.
+  if (source === 'trade') return 0;
+  if (source === 'aggTrade') return 1;
+  if (source === 'publicTrade') return 2;
+  if (source === 'backfill') return 3;
+  return OTHER;
+}
+
 export class CompactTradeRing {
   private readonly seq: Float64Array;
   private readonly eventTime: Float64Array;
@@ -62,17 +88,17 @@ export class CompactTradeRing {
     this.eventTime[i] = t.eventTime;
     this.receiveTime[i] = t.receiveTime;
     this.side[i] = t.side === 'buy' ? 0 : t.side === 'sell' ? 1 : 2;
-    const src = SOURCES.indexOf(t.source);
-    this.source[i] = src < 0 ? OTHER : src;
+    const src = sourceCode(t.source);
+    this.source[i] = src;
     // A price (or size) equal to the previous trade's shares its string: runs are common.
     const prev = this.count === 0 ? -1 : (i === 0 ? this.capacity - 1 : i - 1);
     const p = prev < 0 ? undefined : this.price[prev];
     const q = prev < 0 ? undefined : this.size_[prev];
     this.price[i] = p === t.price ? p : own(t.price);
     this.size_[i] = q === t.size ? q : own(t.size);
-    const idOdd = t.seq === null || t.tradeId !== String(t.seq);
-    this.odd[i] = idOdd || src < 0 || t.execType !== undefined
-      ? { ...(idOdd ? { tradeId: t.tradeId } : {}), ...(src < 0 ? { source: t.source } : {}), ...(t.execType !== undefined ? { execType: t.execType } : {}) }
+    const idOdd = t.seq === null || !idIsSeq(t.tradeId, t.seq);
+    this.odd[i] = idOdd || src === OTHER || t.execType !== undefined
+      ? { ...(idOdd ? { tradeId: t.tradeId } : {}), ...(src === OTHER ? { source: t.source } : {}), ...(t.execType !== undefined ? { execType: t.execType } : {}) }
       : undefined;
     this.head = i + 1 === this.capacity ? 0 : i + 1;
     if (this.count < this.capacity) this.count++;

@@ -50,10 +50,24 @@ const DEC = '-?\\d+(?:\\.\\d+)?';
 const INT = '(?:0|[1-9]\\d{0,15})';
 const BOOL = '(true|false)';
 const sticky = (src: string): RegExp => new RegExp(src, 'y');
-const RX_TRADE = sticky(`\\{"e":"trade","E":${INT},"s":"(${STR})","t":(${INT}),"p":"(${DEC})","q":"(${DEC})","T":(${INT}),"m":${BOOL},"M":(?:true|false)\\}`);
-const RX_AGG_TRADE = sticky(`\\{"e":"aggTrade","E":${INT},"s":"(${STR})","a":(${INT}),"p":"(${DEC})","q":"(${DEC})","f":${INT},"l":${INT},"T":(${INT}),"m":${BOOL}(?:,"M":(?:true|false))?\\}`);
-const RX_SPOT_TICKER = sticky(`\\{"u":(${INT}),"s":"(${STR})","b":"(${DEC})","B":"(${DEC})","a":"(${DEC})","A":"(${DEC})"\\}`);
-const RX_FUTURES_TICKER = sticky(`\\{"e":"bookTicker","u":(${INT}),"E":(${INT}),"T":${INT},"s":"(${STR})","b":"(${DEC})","B":"(${DEC})","a":"(${DEC})","A":"(${DEC})"\\}`);
+const TRADE = `\\{"e":"trade","E":${INT},"s":"(${STR})","t":(${INT}),"p":"(${DEC})","q":"(${DEC})","T":(${INT}),"m":${BOOL},"M":(?:true|false)\\}`;
+const AGG_TRADE = `\\{"e":"aggTrade","E":${INT},"s":"(${STR})","a":(${INT}),"p":"(${DEC})","q":"(${DEC})","f":${INT},"l":${INT},"T":(${INT}),"m":${BOOL}(?:,"M":(?:true|false))?\\}`;
+const SPOT_TICKER = `\\{"u":(${INT}),"s":"(${STR})","b":"(${DEC})","B":"(${DEC})","a":"(${DEC})","A":"(${DEC})"\\}`;
+const FUTURES_TICKER = `\\{"e":"bookTicker","u":(${INT}),"E":(${INT}),"T":${INT},"s":"(${STR})","b":"(${DEC})","B":"(${DEC})","a":"(${DEC})","A":"(${DEC})"\\}`;
+/** The combined-stream envelope around a data shape, matched as one frame (the stream name is not captured: events do not depend on it). */
+const envelope = (data: string): RegExp => sticky(`\\{"stream":"${STR}","data":${data}\\}`);
+const RX_TRADE = sticky(TRADE);
+const RX_AGG_TRADE = sticky(AGG_TRADE);
+const RX_SPOT_TICKER = sticky(SPOT_TICKER);
+const RX_FUTURES_TICKER = sticky(FUTURES_TICKER);
+// Whole enveloped frames in one match: the envelope's literal checks and the string scan of the
+// stream name cost more in JS code than in irregexp (about 1.5x on trade frames).
+const RX_ENV_TRADE = envelope(TRADE);
+const RX_ENV_AGG_TRADE = envelope(AGG_TRADE);
+const RX_ENV_SPOT_TICKER = envelope(SPOT_TICKER);
+const RX_ENV_FUTURES_TICKER = envelope(FUTURES_TICKER);
+const AT = 64; // @
+const LOWER_S = 115;
 const RX_LEVEL = sticky(`\\["(${DEC})","(${DEC})"\\]`);
 
 /**
@@ -90,6 +104,15 @@ export class BinanceFastScanner {
   /** Decoded result, or null when the frame is not exactly one of the known shapes. */
   decode(frame: string, receiveTime: number, venue: string): DecodeResult | null {
     this.f = frame;
+    // An enveloped flat shape is matched whole, picked by the stream kind after the '@'
+    // ("btcusdt@trade"); anything else (depth, raw frames, a miss) takes the general scan below.
+    if (frame.charCodeAt(2) === LOWER_S) {
+      const at = frame.indexOf('@', 11);
+      if (at > 0) {
+        const ev = this.enveloped(frame.charCodeAt(at + 1), receiveTime, venue);
+        if (ev !== null) return { events: [ev] };
+      }
+    }
     let p = 0;
     if (this.at(0, HEAD_ENVELOPE)) {
       p = this.skipString(11);
@@ -105,13 +128,23 @@ export class BinanceFastScanner {
     return { events: [ev] };
   }
 
+  /** A whole enveloped trade / aggTrade / bookTicker frame (kind: the stream's char after '@'), else null. */
+  private enveloped(kind: number, rt: number, venue: string): MarketEvent | null {
+    const n = this.f.length;
+    let ev: MarketEvent | null = null;
+    if (kind === 116) ev = this.rxTrade(RX_ENV_TRADE, 'trade', rt, venue, 0); // t
+    else if (kind === 98) ev = this.rxSpotTicker(RX_ENV_SPOT_TICKER, rt, venue, 0) ?? this.rxFuturesTicker(RX_ENV_FUTURES_TICKER, rt, venue, 0); // b
+    else if (kind === 97) ev = this.rxTrade(RX_ENV_AGG_TRADE, 'aggTrade', rt, venue, 0); // a
+    return ev !== null && this.p === n ? ev : null;
+  }
+
   private data(rt: number, venue: string): MarketEvent | null {
     const p = this.p;
     if (this.at(p, HEAD_TRADE)) return this.rxTrade(RX_TRADE, 'trade', rt, venue, p);
-    if (this.at(p, HEAD_SPOT_TICKER)) return this.rxSpotTicker(rt, venue, p);
+    if (this.at(p, HEAD_SPOT_TICKER)) return this.rxSpotTicker(RX_SPOT_TICKER, rt, venue, p);
     if (this.at(p, HEAD_DEPTH)) return this.depth(rt, venue, p + 23);
     if (this.at(p, HEAD_AGG_TRADE)) return this.rxTrade(RX_AGG_TRADE, 'aggTrade', rt, venue, p);
-    if (this.at(p, HEAD_FUTURES_TICKER)) return this.rxFuturesTicker(rt, venue, p);
+    if (this.at(p, HEAD_FUTURES_TICKER)) return this.rxFuturesTicker(RX_FUTURES_TICKER, rt, venue, p);
     return null;
   }
 
@@ -139,26 +172,26 @@ export class BinanceFastScanner {
     };
   }
 
-  private rxSpotTicker(rt: number, venue: string, p: number): BookTicker | null {
-    RX_SPOT_TICKER.lastIndex = p;
-    const m = RX_SPOT_TICKER.exec(this.f);
+  private rxSpotTicker(rx: RegExp, rt: number, venue: string, p: number): BookTicker | null {
+    rx.lastIndex = p;
+    const m = rx.exec(this.f);
     if (m === null) return null;
     const u = Number(m[1]!);
     if (u > Number.MAX_SAFE_INTEGER) return null;
-    this.p = RX_SPOT_TICKER.lastIndex;
+    this.p = rx.lastIndex;
     return {
       type: 'book_ticker', venue, symbol: this.intern(m[2]!), eventTime: rt, receiveTime: rt,
       bidPrice: m[3]!, bidSize: m[4]!, askPrice: m[5]!, askSize: m[6]!, updateId: u,
     };
   }
 
-  private rxFuturesTicker(rt: number, venue: string, p: number): BookTicker | null {
-    RX_FUTURES_TICKER.lastIndex = p;
-    const m = RX_FUTURES_TICKER.exec(this.f);
+  private rxFuturesTicker(rx: RegExp, rt: number, venue: string, p: number): BookTicker | null {
+    rx.lastIndex = p;
+    const m = rx.exec(this.f);
     if (m === null) return null;
     const u = Number(m[1]!);
     if (u > Number.MAX_SAFE_INTEGER) return null;
-    this.p = RX_FUTURES_TICKER.lastIndex;
+    this.p = rx.lastIndex;
     return {
       type: 'book_ticker', venue, symbol: this.intern(m[3]!), eventTime: Number(m[2]!), receiveTime: rt,
       bidPrice: m[4]!, bidSize: m[5]!, askPrice: m[6]!, askSize: m[7]!, updateId: u,

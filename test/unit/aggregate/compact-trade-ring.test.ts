@@ -51,6 +51,18 @@ describe('CompactTradeRing', () => {
     expect(ring.seqAt(0)).toBeNull();
   });
 
+  it('an id whose digits differ from String(seq) in form (leading zero, sign, beyond 2^53) is kept as it was', () => {
+    const ring = new CompactTradeRing('binance', 'BTCUSDT', 8);
+    const big = 9007199254740992;
+    const odd: Trade[] = [
+      trade(1, { tradeId: '01001' }), trade(2, { tradeId: '+1002' }), trade(3, { tradeId: '1003.0' }), trade(4, { tradeId: '' }),
+      trade(5, { tradeId: '9007199254740993', seq: big }), trade(6, { tradeId: '0', seq: 0 }), trade(7, { tradeId: '9007199254740991', seq: 9007199254740991 }),
+    ];
+    for (const t of odd) ring.push(t);
+    expect(ring.toArray()).toEqual(odd);
+    expect(ring.seqAt(0)).toBe(1001);
+  });
+
   it('a run of equal prices and sizes reads back equal (shared strings), and a changed one is its own', () => {
     const ring = new CompactTradeRing('binance', 'BTCUSDT', 3);
     const same = [trade(0, { price: '50000.10000000', size: '1.00000000' }), trade(1, { price: '50000.10000000', size: '1.00000000' }), trade(2, { price: '50000.20000000', size: '1.00000000' })];
