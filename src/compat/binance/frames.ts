@@ -3,19 +3,17 @@
  * Binance's market streams and REST send them (decimals as strings, ids and times as numbers).
  * Prices and sizes are the venue's own strings, passed through unchanged.
  */
-import type { BookDelta, BookTicker, Level, Trade } from '../../model/events.js';
+import type { BookDelta, BookTicker, Level, MarkPrice, Trade } from '../../model/events.js';
+import { levelsText, type Dialect } from './dialect.js';
+import { weightOf } from './rest-weight.js';
+import { KLINE_INTERVALS_MS } from './streams.js';
+import { ticker24hrRest, tickerFrame } from './ticker-frames.js';
 
 /** Event time `E` of a frame: the venue's clock is not carried for trades, so the receive time. */
-const eventMs = (e: { readonly receiveTime: number; readonly eventTime: number }): number => Math.max(e.receiveTime, e.eventTime);
+export const eventMs = (e: { readonly receiveTime: number; readonly eventTime: number }): number => Math.max(e.receiveTime, e.eventTime);
 
-const levelsText = (levels: readonly Level[]): string => {
-  let out = '[';
-  for (let i = 0; i < levels.length; i++) {
-    const l = levels[i]!;
-    out += `${i > 0 ? ',' : ''}["${l[0]}","${l[1]}"]`;
-  }
-  return `${out}]`;
-};
+/** First and last trade id of an aggregate trade ([-1, -1]: not carried). */
+export const aggTradeFirstLast = (_t: Trade): [number, number] => [-1, -1];
 
 export function tradeFrame(t: Trade): string {
   return `{"e":"trade","E":${eventMs(t)},"s":"${t.symbol}","t":${t.seq ?? Number(t.tradeId)},"p":"${t.price}","q":"${t.size}","T":${t.eventTime},"m":${t.side === 'sell'},"M":true}`;
@@ -26,7 +24,7 @@ export function tradeFrame(t: Trade): string {
  * sent as -1 (Binance's own "none" value in trade-id fields) so parsers still find numbers.
  */
 export function aggTradeFrame(t: Trade): string {
-  return `{"e":"aggTrade","E":${eventMs(t)},"s":"${t.symbol}","a":${t.seq ?? Number(t.tradeId)},"p":"${t.price}","q":"${t.size}","f":-1,"l":-1,"T":${t.eventTime},"m":${t.side === 'sell'},"M":true}`;
+  return `{"e":"aggTrade","E":${eventMs(t)},"s":"${t.symbol}","a":${t.seq ?? Number(t.tradeId)},"p":"${t.price}","q":"${t.size}","f":${aggTradeFirstLast(t)[0]},"l":${aggTradeFirstLast(t)[1]},"T":${t.eventTime},"m":${t.side === 'sell'},"M":true}`;
 }
 
 export function bookTickerFrame(b: BookTicker): string {
@@ -56,3 +54,32 @@ export function tradeRestItem(t: Trade, quoteQty: string): string {
 export function aggTradeRestItem(t: Trade): string {
   return `{"a":${t.seq ?? Number(t.tradeId)},"p":"${t.price}","q":"${t.size}","f":-1,"l":-1,"T":${t.eventTime},"m":${t.side === 'sell'},"M":true}`;
 }
+
+/** Binance spot (`/api/v3`, stream speeds 100/1000 ms, klines from 1s). */
+export const SPOT_DIALECT: Dialect = {
+  name: 'spot',
+  restPrefix: '/api/v3',
+  forwardable: /^\/api\//,
+  signed: /^\/(?:api\/v3\/(?:order|orderList|oco|sor|account|myTrades|myPreventedMatches|myAllocations|openOrders|allOrders|allOrderList|openOrderList|rateLimit|userDataStream|commission)|sapi\/|wapi\/)/,
+  depthSpeedsMs: [100, 1000],
+  defaultDepthSpeedMs: 1000,
+  klineIntervalsMs: KLINE_INTERVALS_MS,
+  wsCategories: [''],
+  markPrice: false,
+  avgPrice: true,
+  weightOf,
+  trade: tradeFrame,
+  aggTrade: aggTradeFrame,
+  bookTicker: bookTickerFrame,
+  depthUpdate: depthUpdateFrame,
+  partialDepth: (_symbol, lastUpdateId, _pu, bids, asks) => partialDepthFrame(lastUpdateId, bids, asks),
+  ticker: tickerFrame,
+  markPriceFrame: (m: MarkPrice) => { throw new Error(`spot has no mark price (${m.symbol})`); },
+  restDepth: (lastUpdateId, bids, asks) => partialDepthFrame(lastUpdateId, bids, asks),
+  restTrade: tradeRestItem,
+  restAggTrade: aggTradeRestItem,
+  restTickerPrice: (symbol, price) => `{"symbol":"${symbol}","price":"${price}"}`,
+  restBookTicker: (symbol, b, B, a, A) => `{"symbol":"${symbol}","bidPrice":"${b}","bidQty":"${B}","askPrice":"${a}","askQty":"${A}"}`,
+  restTicker24hr: ticker24hrRest,
+  restPremiumIndex: (m: MarkPrice) => { throw new Error(`spot has no premium index (${m.symbol})`); },
+};

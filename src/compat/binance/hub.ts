@@ -6,15 +6,16 @@
  * `<s>@ticker`, `!miniTicker@arr`, `!ticker@arr`) are pushed from the same clock once a second,
  * with only the symbols whose figures changed.
  */
-import type { BookDelta, BookTicker, Trade } from '../../model/events.js';
-import { aggTradeFrame, bookTickerFrame, combinedFrame, depthUpdateFrame, partialDepthFrame, tradeFrame } from './frames.js';
+import type { BookDelta, BookTicker, MarkPrice, Trade } from '../../model/events.js';
+import type { Dialect } from './dialect.js';
+import { combinedFrame, SPOT_DIALECT } from './frames.js';
 import { DepthMerge } from './depth-merge.js';
 import { KlineState } from './kline.js';
-import { miniTickerFrame, tickerFrame } from './ticker-frames.js';
+import { miniTickerFrame } from './ticker-frames.js';
 import { TickerState } from './ticker-state.js';
 import { lowerBoundTime, type MarketState, type TradeStream } from './market-state.js';
 import type { CompatSession } from './session.js';
-import { KLINE_INTERVALS_MS, type StreamSpec } from './streams.js';
+import type { StreamSpec } from './streams.js';
 
 interface StreamEntry {
   readonly spec: StreamSpec;
@@ -22,14 +23,20 @@ interface StreamEntry {
   kline: KlineState | null;
   /** `<s>@depth` at 1000 ms: the period's deltas merged. */
   merge: DepthMerge | null;
-  /** Clock ticks since the last partial-depth push. */
+  /** Clock ticks since the last partial-depth or merged-depth push. */
   ticks: number;
+  /** Ticks between pushes of a clock-driven depth stream (its speed over the hub's tick). */
+  readonly period: number;
+  /** Last `u` a USD-M partial-depth frame carried (its next frame's `pu`). */
+  lastU: number;
+  /** When a mark price was last pushed (the 3 s stream skips the ones in between). */
+  lastPushMs: number;
   /** A ticker stream gained a client: its next push carries the symbol even if unchanged. */
   fresh: boolean;
 }
 
-/** Period of the hub's clock: the fastest partial-depth speed. */
-export const HUB_TICK_MS = 100;
+/** Period of the hub's clock: a divisor of every depth speed (100, 250, 500, 1000 ms). */
+export const HUB_TICK_MS = 50;
 /** Kline updates are pushed at most this often (Binance: every 1-2 s). */
 const KLINE_PUSH_MS = 1_000;
 /** Ticker streams' update speed (Binance: 1000 ms). */
@@ -47,7 +54,7 @@ export class StreamHub {
   readonly tickers = new TickerState();
   readonly counters = { deliveries: 0, frames: 0 };
 
-  constructor(private readonly market: MarketState, private readonly now: () => number, private readonly klineSource: TradeStream) {}
+  constructor(private readonly market: MarketState, private readonly now: () => number, private readonly klineSource: TradeStream, private readonly dialect: Dialect = SPOT_DIALECT) {}
 
   start(): void {
     this.timer ??= setInterval(() => this.tick(), HUB_TICK_MS);
@@ -77,8 +84,9 @@ export class StreamHub {
   add(session: CompatSession, spec: StreamSpec): void {
     let e = this.streams.get(spec.name);
     if (e === undefined) {
-      e = { spec, sessions: new Set(), kline: null, merge: null, ticks: 0, fresh: false };
-      if (spec.kind === 'depth' && spec.speedMs > HUB_TICK_MS) e.merge = new DepthMerge();
+      e = { spec, sessions: new Set(), kline: null, merge: null, ticks: 0, period: Math.max(1, Math.round(spec.speedMs / HUB_TICK_MS)), lastU: -1, lastPushMs: 0, fresh: false };
+      // The venue's deltas come at 100 ms: a slower diff stream merges them per period.
+      if (spec.kind === 'depth' && spec.speedMs > 100) e.merge = new DepthMerge();
       if (spec.kind === 'kline') e.kline = this.seededKline(spec);
       this.streams.set(spec.name, e);
       let names = this.bySymbol.get(spec.symbol);
@@ -95,7 +103,7 @@ export class StreamHub {
    * reaches back to its start), so the first frame shows the whole kline as Binance's would.
    */
   private seededKline(spec: StreamSpec): KlineState {
-    const lengthMs = KLINE_INTERVALS_MS[spec.interval]!;
+    const lengthMs = this.dialect.klineIntervalsMs[spec.interval]!;
     const k = new KlineState(spec.symbol, spec.interval, lengthMs);
     const ring = this.market.get(spec.symbol)?.ring(this.klineSource);
     const now = this.now();
@@ -126,8 +134,8 @@ export class StreamHub {
     for (const name of names) {
       const e = this.streams.get(name)!;
       const k = e.spec.kind;
-      if (k === stream) this.deliver(e, stream === 'trade' ? tradeFrame(t) : aggTradeFrame(t));
-      else if (k === 'kline' && stream === this.klineSource) {
+      if (k === stream) this.deliver(e, stream === 'trade' ? this.dialect.trade(t) : this.dialect.aggTrade(t));
+      else if (k === 'kline' && stream === this.klineSource && inCandles(t)) {
         const closed = e.kline!.add(t, this.now());
         if (closed !== null) this.deliver(e, closed);
       }
@@ -143,17 +151,30 @@ export class StreamHub {
       if (e.spec.kind !== 'depth') continue;
       if (e.merge !== null) {
         const before = e.merge.add(d);
-        if (before !== null) this.deliver(e, depthUpdateFrame(before));
+        if (before !== null) this.deliver(e, this.dialect.depthUpdate(before));
         continue;
       }
-      text ??= depthUpdateFrame(d);
+      text ??= this.dialect.depthUpdate(d);
       this.deliver(e, text);
     }
   }
 
   onBookTicker(b: BookTicker): void {
     const e = this.streams.get(`${b.symbol.toLowerCase()}@bookTicker`);
-    if (e !== undefined) this.deliver(e, bookTickerFrame(b));
+    if (e !== undefined) this.deliver(e, this.dialect.bookTicker(b));
+  }
+
+  /** `<s>@markPrice@1s` gets every update (the venue's are 1 s apart), `<s>@markPrice` one per 3 s. */
+  onMarkPrice(m: MarkPrice): void {
+    const sym = m.symbol.toLowerCase();
+    let text: string | null = null;
+    for (const name of [`${sym}@markPrice@1s`, `${sym}@markPrice`]) {
+      const e = this.streams.get(name);
+      // Half a venue period of slack: updates 1 s apart fill a 3 s stream every third one.
+      if (e === undefined || m.eventTime - e.lastPushMs < e.spec.speedMs - 500) continue;
+      e.lastPushMs = m.eventTime;
+      this.deliver(e, (text ??= this.dialect.markPriceFrame(m)));
+    }
   }
 
   private deliver(e: StreamEntry, raw: string): void {
@@ -176,16 +197,18 @@ export class StreamHub {
     }
     for (const e of this.streams.values()) {
       if (e.merge !== null) {
-        if (++e.ticks * HUB_TICK_MS < e.spec.speedMs) continue;
+        if (++e.ticks < e.period) continue;
         e.ticks = 0;
         const batch = e.merge.take();
-        if (batch !== null) this.deliver(e, depthUpdateFrame(batch));
+        if (batch !== null) this.deliver(e, this.dialect.depthUpdate(batch));
       } else if (e.spec.kind === 'partialDepth') {
-        if (++e.ticks * HUB_TICK_MS < e.spec.speedMs) continue;
+        if (++e.ticks < e.period) continue;
         e.ticks = 0;
         const s = this.market.get(e.spec.symbol);
         if (s === undefined || !s.bookSynced) continue;
-        this.deliver(e, partialDepthFrame(s.book.lastUpdateId, s.book.bids(e.spec.levels), s.book.asks(e.spec.levels)));
+        const u = s.book.lastUpdateId;
+        this.deliver(e, this.dialect.partialDepth(s.symbol, u, e.lastU < 0 ? u : e.lastU, s.book.bids(e.spec.levels), s.book.asks(e.spec.levels), now));
+        e.lastU = u;
       } else if (e.kline !== null) {
         const closed = e.kline.tick(now);
         if (closed !== null) this.deliver(e, closed);
@@ -225,7 +248,7 @@ export class StreamHub {
         if (arrMini !== undefined && (mini || arrMini.fresh)) minis.push(f);
       }
       if (sendFull) {
-        const f = tickerFrame(symbol, st, this.market.get(symbol)?.ticker ?? null, now);
+        const f = this.dialect.ticker(symbol, st, this.market.get(symbol)?.ticker ?? null, now);
         if (eFull !== undefined && (full || eFull.fresh)) this.deliver(eFull, f);
         if (arrFull !== undefined && (full || arrFull.fresh)) fulls.push(f);
       }
@@ -242,3 +265,6 @@ export class StreamHub {
     }
   }
 }
+
+/** USD-M trades of another kind than MARKET (insurance fund, ADL) are not in Binance's klines. */
+export const inCandles = (t: Trade): boolean => t.execType === undefined || t.execType === 'MARKET';

@@ -3,3 +3,6 @@ export { BinanceCompat, type BinanceCompatOptions, type BinanceCompatSettings } 
 export type { UpstreamControl } from './upstream-demand.js';
 export { parseStream, upstreamStreamOf, type StreamSpec } from './streams.js';
 export { CompatError } from './errors.js';
+export { SPOT_DIALECT } from './frames.js';
+export { USDM_DIALECT } from './usdm-frames.js';
+export type { Dialect, DialectName } from './dialect.js';

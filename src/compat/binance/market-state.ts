@@ -2,9 +2,10 @@
  * What the Binance endpoint knows of the market, built from the same ordered events it forwards
  * to clients: recent trades and aggTrades per symbol (bounded rings, id order), the book (from
  * integrity's snapshots and applied deltas, so a REST snapshot shares the diff stream's
- * lastUpdateId space and is never ahead of what clients were sent), and the last book ticker.
+ * lastUpdateId space and is never ahead of what clients were sent), the last book ticker and
+ * (USD-M) the last mark price.
  */
-import type { BookTicker, MarketEvent, Trade } from '../../model/events.js';
+import type { BookTicker, MarkPrice, MarketEvent, Trade } from '../../model/events.js';
 import { OrderBook } from '../../integrity/order-book.js';
 import { CompactTradeRing } from '../../aggregate/compact-trade-ring.js';
 
@@ -18,6 +19,8 @@ export class SymbolState {
   /** False until integrity's first snapshot, and again from a book_resync until the next one. */
   bookSynced = false;
   ticker: BookTicker | null = null;
+  /** Last USD-M mark price update (REST premiumIndex). */
+  mark: MarkPrice | null = null;
   readonly lastSeq: Record<TradeStream, number> = { trade: -1, aggTrade: -1 };
 
   constructor(readonly symbol: string, tradesKept: number, venue = '') {
@@ -104,6 +107,9 @@ export class MarketState {
         return { state: s, stream: null };
       case 'book_ticker':
         s.ticker = e;
+        return { state: s, stream: null };
+      case 'mark_price':
+        s.mark = e;
         return { state: s, stream: null };
       default:
         return { state: s, stream: null };

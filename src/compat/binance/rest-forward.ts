@@ -6,7 +6,7 @@
  * body size.
  */
 import { CompatError, REST_ERR } from './errors.js';
-import { WeightBudget, weightOf } from './rest-weight.js';
+import { WeightBudget, weightOf as spotWeightOf } from './rest-weight.js';
 
 export interface RestAnswer {
   readonly status: number;
@@ -24,6 +24,8 @@ export interface RestForwarderOptions {
   readonly cacheMaxEntries: number;
   readonly maxBodyBytes: number;
   readonly timeoutMs: number;
+  /** Request weight of a path (default Binance spot's). */
+  readonly weightOf?: (path: string, q: URLSearchParams) => number;
   readonly now?: () => number;
   readonly fetch?: typeof fetch;
 }
@@ -64,12 +66,12 @@ export class RestForwarder {
       this.counters.shared++;
       return pending;
     }
-    const take = this.budget.tryTake(weightOf(path, query));
+    const take = this.budget.tryTake((this.opts.weightOf ?? spotWeightOf)(path, query));
     if (!take.ok) return errorAnswer(REST_ERR.weight(this.budget.limit), { 'Retry-After': String(take.retryAfterS) });
     const p = this.call(key).finally(() => this.inFlight.delete(key));
     this.inFlight.set(key, p);
     const answer = await p;
-    if (answer.status === 200) this.store(key, answer, path === '/api/v3/exchangeInfo' ? this.opts.exchangeInfoTtlMs : this.opts.cacheTtlMs);
+    if (answer.status === 200) this.store(key, answer, path.endsWith('/exchangeInfo') ? this.opts.exchangeInfoTtlMs : this.opts.cacheTtlMs);
     return answer;
   }
 

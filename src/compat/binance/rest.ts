@@ -1,24 +1,24 @@
 /**
- * The REST side of the Binance endpoint: /api/v3/ping, time, depth (the maintained book),
- * trades, historicalTrades, aggTrades and klines (from the trades in memory when they cover the
- * request), ticker/price, ticker/bookTicker, avgPrice; exchangeInfo and everything else is
- * forwarded (rest-forward.ts). Signed/account endpoints are refused. Answers carry
- * X-MBX-USED-WEIGHT-1M: the weight of the forwarding budget used this minute.
+ * The REST side of the Binance endpoint, under the dialect's prefix (/api/v3 spot, /fapi/v1
+ * USD-M): ping, time, depth (the maintained book), trades, historicalTrades, aggTrades and klines
+ * (from the trades in memory when they cover the request), ticker/price, ticker/bookTicker,
+ * ticker/24hr (the rolling window), avgPrice (spot), premiumIndex (USD-M, the last mark price);
+ * exchangeInfo and everything else is forwarded (rest-forward.ts). Signed/account endpoints are
+ * refused. Answers carry X-MBX-USED-WEIGHT-1M: the weight of the forwarding budget used this minute.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Trade } from '../../model/events.js';
+import type { CompactTradeRing } from '../../aggregate/compact-trade-ring.js';
 import { print8, to8, mul8, fmt8 } from './decimal8.js';
+import type { Dialect } from './dialect.js';
 import { CompatError, REST_ERR } from './errors.js';
-import { aggTradeRestItem, partialDepthFrame, tradeRestItem } from './frames.js';
+import { SPOT_DIALECT } from './frames.js';
+import { inCandles } from './hub.js';
 import { KlineState } from './kline.js';
 import { lowerBoundSeq, lowerBoundTime, type MarketState, type SymbolState } from './market-state.js';
 import { errorAnswer, type RestAnswer, type RestForwarder } from './rest-forward.js';
-import { KLINE_INTERVALS_MS } from './streams.js';
-import { ticker24hrRest } from './ticker-frames.js';
 import type { TickerState } from './ticker-state.js';
 
-/** Account, order and user-stream endpoints: tickgate serves market data only. */
-const SIGNED_RE = /^\/(?:api\/v3\/(?:order|orderList|oco|sor|account|myTrades|myPreventedMatches|myAllocations|openOrders|allOrders|allOrderList|openOrderList|rateLimit|userDataStream|commission)|sapi\/|wapi\/)/;
 /** avgPrice is Binance's 5-minute average. */
 const AVG_PRICE_MS = 5 * 60_000;
 
@@ -29,15 +29,38 @@ export interface RestCounters {
   refused: number;
 }
 
+/** A route answered from state: the answer, or null when the state does not cover the request. */
+type StateRoute = (q: URLSearchParams) => RestAnswer | null;
+
 export class BinanceRestRoutes {
   readonly counters: RestCounters = { requests: 0, fromState: 0, forwarded: 0, refused: 0 };
+  /** Path after the dialect's REST prefix -> its answer from state. */
+  private readonly routes: ReadonlyMap<string, StateRoute>;
 
   constructor(
     private readonly market: MarketState,
     private readonly forwarder: RestForwarder,
     private readonly now: () => number = Date.now,
     private readonly tickers: TickerState | null = null,
-  ) {}
+    private readonly dialect: Dialect = SPOT_DIALECT,
+  ) {
+    const routes: [string, StateRoute][] = [
+      ['/ping', () => ok('{}')],
+      ['/time', () => ok(`{"serverTime":${this.now()}}`)],
+      ['/depth', (q) => this.depth(q)],
+      ['/trades', (q) => this.trades(q, false)],
+      ['/historicalTrades', (q) => this.trades(q, true)],
+      ['/aggTrades', (q) => this.aggTrades(q)],
+      ['/klines', (q) => this.klines(q)],
+      ['/ticker/price', (q) => this.tickerPrice(q)],
+      ['/ticker/bookTicker', (q) => this.bookTicker(q)],
+      ['/ticker/24hr', (q) => this.ticker24hr(q)],
+    ];
+    if (dialect.name === 'spot') routes.push(['/uiKlines', (q) => this.klines(q)]);
+    if (dialect.avgPrice) routes.push(['/avgPrice', (q) => this.avgPrice(q)]);
+    if (dialect.markPrice) routes.push(['/premiumIndex', (q) => this.premiumIndex(q)]);
+    this.routes = new Map(routes.map(([suffix, route]) => [`${dialect.restPrefix}${suffix}`, route]));
+  }
 
   /** Handles `GET <prefix><path>`; `path` is the part after the prefix. */
   async handle(req: IncomingMessage, res: ServerResponse, path: string, query: URLSearchParams): Promise<void> {
@@ -52,13 +75,13 @@ export class BinanceRestRoutes {
   }
 
   async answer(method: string, path: string, q: URLSearchParams, req?: IncomingMessage): Promise<RestAnswer> {
-    if (SIGNED_RE.test(path) || q.has('signature') || req?.headers['x-mbx-apikey'] !== undefined) {
+    if (this.dialect.signed.test(path) || q.has('signature') || req?.headers['x-mbx-apikey'] !== undefined) {
       this.counters.refused++;
       return errorAnswer(REST_ERR.signed());
     }
     if (method !== 'GET' && method !== 'HEAD') return errorAnswer(new CompatError('E_COMPAT_METHOD', `${method} is not served: tickgate serves market data (GET) only.`, -1000, 405));
     try {
-      const local = this.fromState(path, q);
+      const local = this.routes.get(path)?.(q) ?? null;
       if (local !== null) {
         this.counters.fromState++;
         return local;
@@ -67,52 +90,33 @@ export class BinanceRestRoutes {
       if (err instanceof CompatError) return errorAnswer(err);
       throw err;
     }
-    if (!path.startsWith('/api/')) return errorAnswer(new CompatError('E_COMPAT_NOT_FOUND', `unknown endpoint ${path}`, -1000, 404));
+    if (!this.dialect.forwardable.test(path)) return errorAnswer(new CompatError('E_COMPAT_NOT_FOUND', `unknown endpoint ${path}`, -1000, 404));
     this.counters.forwarded++;
     return this.forwarder.get(path, q);
   }
 
-  /** The answer from tickgate's own state, or null when it does not cover the request. */
-  private fromState(path: string, q: URLSearchParams): RestAnswer | null {
-    switch (path) {
-      case '/api/v3/ping':
-        return ok('{}');
-      case '/api/v3/time':
-        return ok(`{"serverTime":${this.now()}}`);
-      case '/api/v3/depth':
-        return this.depth(q);
-      case '/api/v3/trades':
-        return this.trades(q, false);
-      case '/api/v3/historicalTrades':
-        return this.trades(q, true);
-      case '/api/v3/aggTrades':
-        return this.aggTrades(q);
-      case '/api/v3/klines':
-      case '/api/v3/uiKlines':
-        return this.klines(q);
-      case '/api/v3/ticker/price': {
-        const s = this.symbol(q, false);
-        const last = s?.trades.at(s.trades.size - 1) ?? s?.aggTrades.at(s.aggTrades.size - 1);
-        return s && last ? ok(`{"symbol":"${s.symbol}","price":"${fmt8(last.price)}"}`) : null;
-      }
-      case '/api/v3/ticker/bookTicker': {
-        const s = this.symbol(q, false);
-        if (!s) return null;
-        if (s.ticker) {
-          const t = s.ticker;
-          return ok(`{"symbol":"${s.symbol}","bidPrice":"${t.bidPrice}","bidQty":"${t.bidSize}","askPrice":"${t.askPrice}","askQty":"${t.askSize}"}`);
-        }
-        const b = s.book.bestBid();
-        const a = s.book.bestAsk();
-        return s.bookSynced && b && a ? ok(`{"symbol":"${s.symbol}","bidPrice":"${b[0]}","bidQty":"${b[1]}","askPrice":"${a[0]}","askQty":"${a[1]}"}`) : null;
-      }
-      case '/api/v3/avgPrice':
-        return this.avgPrice(q);
-      case '/api/v3/ticker/24hr':
-        return this.ticker24hr(q);
-      default:
-        return null;
+  private tickerPrice(q: URLSearchParams): RestAnswer | null {
+    const s = this.symbol(q, false);
+    const last = s?.trades.at(s.trades.size - 1) ?? s?.aggTrades.at(s.aggTrades.size - 1);
+    return s && last ? ok(this.dialect.restTickerPrice(s.symbol, fmt8(last.price), last.eventTime)) : null;
+  }
+
+  private bookTicker(q: URLSearchParams): RestAnswer | null {
+    const s = this.symbol(q, false);
+    if (!s) return null;
+    if (s.ticker) {
+      const t = s.ticker;
+      return ok(this.dialect.restBookTicker(s.symbol, t.bidPrice, t.bidSize, t.askPrice, t.askSize, t.eventTime));
     }
+    const b = s.book.bestBid();
+    const a = s.book.bestAsk();
+    return s.bookSynced && b && a ? ok(this.dialect.restBookTicker(s.symbol, b[0], b[1], a[0], a[1], this.now())) : null;
+  }
+
+  /** USD-M premiumIndex of one symbol from the last mark price update (all symbols: forwarded). */
+  private premiumIndex(q: URLSearchParams): RestAnswer | null {
+    const m = this.symbol(q, false)?.mark;
+    return m ? ok(this.dialect.restPremiumIndex(m)) : null;
   }
 
   /** The symbol's state when tickgate tracks it; a missing symbol parameter is Binance's -1102. */
@@ -127,67 +131,27 @@ export class BinanceRestRoutes {
 
   private depth(q: URLSearchParams): RestAnswer | null {
     const s = this.symbol(q);
-    const limit = intParam(q, 'limit', 100, 1, 5000, '1-5000');
+    const limit = intParam(q, 'limit', this.dialect.name === 'usdm' ? 500 : 100, 1, this.dialect.name === 'usdm' ? 1000 : 5000);
     if (!s || !s.bookSynced) return null;
-    return ok(partialDepthFrame(s.book.lastUpdateId, s.book.bids(limit), s.book.asks(limit)));
+    return ok(this.dialect.restDepth(s.book.lastUpdateId, s.book.bids(limit), s.book.asks(limit), this.now()));
   }
 
   private trades(q: URLSearchParams, historical: boolean): RestAnswer | null {
     const s = this.symbol(q);
-    const limit = intParam(q, 'limit', 500, 1, 1000, '1-1000');
+    const limit = intParam(q, 'limit', 500, 1, 1000);
     if (!s) return null;
-    const ring = s.trades;
-    const fromId = historical ? optInt(q, 'fromId') : null;
-    let from: number;
-    if (fromId !== null) {
-      const oldest = ring.at(0)?.seq ?? Infinity;
-      const newest = ring.at(ring.size - 1)?.seq ?? -1;
-      if (fromId < oldest || fromId > newest) return null;
-      from = lowerBoundSeq(ring, fromId);
-    } else {
-      if (ring.size < limit) return null;
-      from = ring.size - limit;
-    }
-    const out: string[] = [];
-    for (let i = from; i < ring.size && out.length < limit; i++) {
-      const t = ring.at(i)!;
-      out.push(tradeRestItem(t, print8(mul8(t.price, t.size))));
-    }
-    return ok(`[${out.join(',')}]`);
+    const from = pageStart(s.trades, limit, historical ? optInt(q, 'fromId') : null, null, null);
+    return from === null ? null : page(s.trades, from, limit, null, null, (t) => this.dialect.restTrade(t, print8(mul8(t.price, t.size))));
   }
 
   private aggTrades(q: URLSearchParams): RestAnswer | null {
     const s = this.symbol(q);
-    const limit = intParam(q, 'limit', 500, 1, 1000, '1-1000');
-    if (!s) return null;
-    const ring = s.aggTrades;
-    if (ring.size === 0) return null;
-    const fromId = optInt(q, 'fromId');
+    const limit = intParam(q, 'limit', 500, 1, 1000);
+    if (!s || s.aggTrades.size === 0) return null;
     const start = optInt(q, 'startTime');
     const end = optInt(q, 'endTime');
-    const oldest = ring.at(0)!;
-    const newest = ring.at(ring.size - 1)!;
-    let from: number;
-    if (fromId !== null) {
-      if (fromId < oldest.seq! || fromId > newest.seq!) return null;
-      from = lowerBoundSeq(ring, fromId);
-    } else if (start !== null || end !== null) {
-      const s0 = start ?? end! - 3_600_000;
-      // Covered only when the ring reaches back before the start (else older rows are missing).
-      if (s0 <= oldest.eventTime) return null;
-      from = lowerBoundTime(ring, s0);
-    } else {
-      if (ring.size < limit) return null;
-      from = ring.size - limit;
-    }
-    const out: string[] = [];
-    for (let i = from; i < ring.size && out.length < limit; i++) {
-      const t = ring.at(i)!;
-      if (end !== null && t.eventTime > end) break;
-      if (start !== null && t.eventTime < start) continue;
-      out.push(aggTradeRestItem(t));
-    }
-    return ok(`[${out.join(',')}]`);
+    const from = pageStart(s.aggTrades, limit, optInt(q, 'fromId'), start, end);
+    return from === null ? null : page(s.aggTrades, from, limit, start, end, (t) => this.dialect.restAggTrade(t));
   }
 
   /**
@@ -198,9 +162,9 @@ export class BinanceRestRoutes {
     const s = this.symbol(q);
     const interval = q.get('interval');
     if (interval === null || interval === '') throw REST_ERR.mandatory('interval');
-    const lengthMs = KLINE_INTERVALS_MS[interval];
+    const lengthMs = this.dialect.klineIntervalsMs[interval];
     if (lengthMs === undefined) throw REST_ERR.badInterval();
-    const limit = intParam(q, 'limit', 500, 1, 1000, '1-1000');
+    const limit = intParam(q, 'limit', 500, 1, this.dialect.name === 'usdm' ? 1500 : 1000);
     const ring = s === undefined ? undefined : s.trades.size > 0 ? s.trades : s.aggTrades;
     if (!s || !ring || ring.size === 0) return null;
     const start = optInt(q, 'startTime');
@@ -222,7 +186,7 @@ export class BinanceRestRoutes {
       k = new KlineState(s.symbol, interval, lengthMs);
       let t: Trade | undefined;
       while ((t = ring.at(i)) !== undefined && t.eventTime < open + lengthMs) {
-        k.add(t, now);
+        if (inCandles(t)) k.add(t, now);
         i++;
       }
       if (k.started) {
@@ -248,7 +212,7 @@ export class BinanceRestRoutes {
     const w = this.tickers?.get(symbol);
     const now = this.now();
     if (w === undefined || !w.covers(now)) return null;
-    return ok(ticker24hrRest(symbol, w.stats(now), this.market.get(symbol)?.ticker ?? null));
+    return ok(this.dialect.restTicker24hr(symbol, w.stats(now), this.market.get(symbol)?.ticker ?? null));
   }
 
   private avgPrice(q: URLSearchParams): RestAnswer | null {
@@ -282,8 +246,39 @@ function optInt(q: URLSearchParams, name: string): number | null {
   return n;
 }
 
-function intParam(q: URLSearchParams, name: string, dflt: number, min: number, max: number, range: string): number {
+function intParam(q: URLSearchParams, name: string, dflt: number, min: number, max: number): number {
   const v = optInt(q, name) ?? dflt;
-  if (v < min || v > max) throw REST_ERR.badLimit(range);
+  if (v < min || v > max) throw REST_ERR.badLimit(`${min}-${max}`);
   return v;
+}
+
+/**
+ * Index of the first row of a trades page in an id-ordered ring, or null when the ring does not
+ * cover it: from an id (inside the ring), from a start time (the ring reaches back before it), or
+ * the newest `limit` rows (the ring holds at least that many).
+ */
+function pageStart(ring: CompactTradeRing, limit: number, fromId: number | null, start: number | null, end: number | null): number | null {
+  if (fromId !== null) {
+    const oldest = ring.seqAt(0) ?? Infinity;
+    const newest = ring.seqAt(ring.size - 1) ?? -1;
+    return fromId < oldest || fromId > newest ? null : lowerBoundSeq(ring, fromId);
+  }
+  if (start !== null || end !== null) {
+    const s0 = start ?? end! - 3_600_000;
+    // Covered only when the ring reaches back before the start (else older rows are missing).
+    return ring.size === 0 || s0 <= ring.eventTimeAt(0) ? null : lowerBoundTime(ring, s0);
+  }
+  return ring.size < limit ? null : ring.size - limit;
+}
+
+/** Up to `limit` rows from index `from`, within [start, end] when given, as a JSON array. */
+function page(ring: CompactTradeRing, from: number, limit: number, start: number | null, end: number | null, row: (t: Trade) => string): RestAnswer {
+  const out: string[] = [];
+  for (let i = from; i < ring.size && out.length < limit; i++) {
+    const t = ring.at(i)!;
+    if (end !== null && t.eventTime > end) break;
+    if (start !== null && t.eventTime < start) continue;
+    out.push(row(t));
+  }
+  return ok(`[${out.join(',')}]`);
 }

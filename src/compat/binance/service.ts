@@ -8,7 +8,9 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { MarketEvent } from '../../model/events.js';
 import { silentLogger, type Logger } from '../../observability/logger.js';
-import { StreamHub } from './hub.js';
+import type { Dialect } from './dialect.js';
+import { SPOT_DIALECT } from './frames.js';
+import { inCandles, StreamHub } from './hub.js';
 import { MarketState, type TradeStream } from './market-state.js';
 import { BinanceRestRoutes } from './rest.js';
 import { RestForwarder } from './rest-forward.js';
@@ -39,8 +41,10 @@ export interface BinanceCompatSettings {
 
 export interface BinanceCompatOptions {
   readonly settings: BinanceCompatSettings;
-  /** Venue id of the events served ("binance"). */
+  /** Venue id of the events served ("binance", "binance-futures"). */
   readonly venue: string;
+  /** The Binance API spoken (default spot; USD_M_DIALECT for binance-futures). */
+  readonly dialect?: Dialect;
   /** Upstream REST base for forwarded requests. */
   readonly restBaseUrl: string;
   /** Symbols tickgate carries by config (always listed, even before exchangeInfo answered). */
@@ -62,6 +66,7 @@ export class BinanceCompat {
   readonly rest: BinanceRestRoutes;
   readonly ws: WsEndpoint;
   readonly prefix: string;
+  readonly dialect: Dialect;
   private readonly log: Logger;
   private readonly configured: Set<string>;
   /** Trade stream klines and the 24 h tickers are folded from. */
@@ -74,10 +79,11 @@ export class BinanceCompat {
     const now = opts.now ?? Date.now;
     this.log = (opts.logger ?? silentLogger()).child({ part: 'compat', venue: opts.venue });
     this.prefix = s.pathPrefix;
+    this.dialect = opts.dialect ?? SPOT_DIALECT;
     this.tickerSource = opts.klineSource ?? 'trade';
     this.configured = new Set(opts.symbols.map((x) => x.toUpperCase()));
     this.market = new MarketState({ venue: opts.venue, tradesPerSymbol: s.recentTradesPerSymbol, maxSymbols: this.configured.size + s.maxOnDemandStreams });
-    this.hub = new StreamHub(this.market, now, opts.klineSource ?? 'trade');
+    this.hub = new StreamHub(this.market, now, opts.klineSource ?? 'trade', this.dialect);
     const noUpstream: UpstreamControl = { isConfigured: () => true, subscribe: async () => undefined, unsubscribe: async () => undefined };
     this.demand = new UpstreamDemand({
       control: opts.upstream ?? noUpstream, maxOnDemandStreams: s.maxOnDemandStreams, releaseGraceMs: s.upstreamReleaseGraceMs,
@@ -85,14 +91,15 @@ export class BinanceCompat {
     });
     this.forwarder = new RestForwarder({
       baseUrl: opts.restBaseUrl, weightPerMinute: s.forwardWeightPerMinute, cacheTtlMs: s.restCacheTtlMs, exchangeInfoTtlMs: s.exchangeInfoTtlMs,
-      cacheMaxEntries: s.restCacheMaxEntries, maxBodyBytes: s.restMaxBodyBytes, timeoutMs: s.forwardTimeoutMs, now, ...(opts.fetch ? { fetch: opts.fetch } : {}),
+      cacheMaxEntries: s.restCacheMaxEntries, maxBodyBytes: s.restMaxBodyBytes, timeoutMs: s.forwardTimeoutMs, weightOf: this.dialect.weightOf, now, ...(opts.fetch ? { fetch: opts.fetch } : {}),
     });
-    this.rest = new BinanceRestRoutes(this.market, this.forwarder, now, this.hub.tickers);
+    this.rest = new BinanceRestRoutes(this.market, this.forwarder, now, this.hub.tickers, this.dialect);
     this.ws = new WsEndpoint({
       prefix: s.pathPrefix, maxStreamsPerConnection: s.maxStreamsPerConnection, maxIncomingMessagesPerSec: s.maxIncomingMessagesPerSec,
       maxConnections: s.maxConnections, maxStreamsTotal: s.maxStreamsTotal, connectionLifetimeMs: s.connectionLifetimeMs,
       pingIntervalMs: s.pingIntervalMs, pongTimeoutMs: s.pongTimeoutMs, maxIncomingPayloadBytes: s.maxIncomingPayloadBytes,
       maxSocketBufferedBytes: s.maxSocketBufferedBytes, klineSource: opts.klineSource ?? 'trade',
+      streamRules: this.dialect, wsCategories: this.dialect.wsCategories,
       isListed: (sym) => this.isListed(sym), logger: this.log, now,
     }, this.hub, this.demand);
   }
@@ -115,7 +122,7 @@ export class BinanceCompat {
     switch (e.type) {
       case 'trade':
         if (r.stream === null) return;
-        if (r.stream === this.tickerSource) this.hub.tickers.of(e.symbol).add(e);
+        if (r.stream === this.tickerSource && inCandles(e)) this.hub.tickers.of(e.symbol).add(e);
         this.hub.onTrade(e, r.stream);
         return;
       case 'trade_gap':
@@ -130,8 +137,16 @@ export class BinanceCompat {
         this.hub.tickers.get(e.symbol)?.markBook();
         this.hub.onBookTicker(e);
         return;
+      case 'mark_price':
+        this.hub.onMarkPrice(e);
+        return;
       default:
     }
+  }
+
+  /** Venue id of the events served. */
+  get venue(): string {
+    return this.opts.venue;
   }
 
   /** True when the path is this endpoint's. */
@@ -169,7 +184,7 @@ export class BinanceCompat {
   }
 
   private async loadListing(): Promise<Set<string> | null> {
-    const a = await this.forwarder.get('/api/v3/exchangeInfo', new URLSearchParams());
+    const a = await this.forwarder.get(`${this.dialect.restPrefix}/exchangeInfo`, new URLSearchParams());
     if (a.status !== 200) return null;
     try {
       const body = JSON.parse(a.body) as { symbols?: { symbol?: unknown }[] };

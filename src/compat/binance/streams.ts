@@ -3,7 +3,9 @@
  * tickgate must serve, and the upstream stream that feeds each one. Pure; no state.
  */
 
-export type StreamKind = 'trade' | 'aggTrade' | 'bookTicker' | 'depth' | 'partialDepth' | 'kline' | 'miniTicker' | 'ticker' | 'miniTickerArr' | 'tickerArr';
+import type { Dialect } from './dialect.js';
+
+export type StreamKind = 'trade' | 'aggTrade' | 'bookTicker' | 'depth' | 'partialDepth' | 'kline' | 'miniTicker' | 'ticker' | 'miniTickerArr' | 'tickerArr' | 'markPrice';
 
 /** Symbol of the all-market `!…@arr` streams (no single symbol). */
 export const ALL_SYMBOLS = '*';
@@ -14,7 +16,7 @@ export interface StreamSpec {
   /** Upper-case symbol ("BTCUSDT"). */
   readonly symbol: string;
   readonly kind: StreamKind;
-  /** Update speed of depth streams (1000 or 100 ms). */
+  /** Update speed of depth streams (spot 1000 or 100 ms; USD-M 250, 500 or 100) and of markPrice (3000 or 1000). */
   readonly speedMs: number;
   /** Levels of a partial depth stream (5, 10, 20). */
   readonly levels: number;
@@ -30,11 +32,17 @@ export const KLINE_INTERVALS_MS: Readonly<Record<string, number>> = {
 };
 
 const SYMBOL_RE = /^[a-z0-9]{2,20}$/;
-const PARTIAL_RE = /^depth(5|10|20)(?:@(100|1000)ms)?$/;
-const DIFF_RE = /^depth(?:@(100|1000)ms)?$/;
+const PARTIAL_RE = /^depth(5|10|20)(?:@(\d+)ms)?$/;
+const DIFF_RE = /^depth(?:@(\d+)ms)?$/;
+
+/** What a dialect changes in stream names: depth speeds, kline intervals, mark price streams. */
+export type StreamRules = Pick<Dialect, 'depthSpeedsMs' | 'defaultDepthSpeedMs' | 'klineIntervalsMs' | 'markPrice'>;
+
+/** Binance spot's stream names. */
+export const SPOT_STREAM_RULES: StreamRules = { depthSpeedsMs: [100, 1000], defaultDepthSpeedMs: 1000, klineIntervalsMs: KLINE_INTERVALS_MS, markPrice: false };
 
 /** Parses a stream name; null when tickgate does not serve it (unknown form or kind). */
-export function parseStream(name: string): StreamSpec | null {
+export function parseStream(name: string, rules: StreamRules = SPOT_STREAM_RULES): StreamSpec | null {
   // All-market tickers: every symbol tickgate carries, only those that changed in the second.
   if (name === '!miniTicker@arr' || name === '!ticker@arr') {
     return { name, symbol: ALL_SYMBOLS, kind: name === '!ticker@arr' ? 'tickerArr' : 'miniTickerArr', speedMs: 1000, levels: 0, interval: '' };
@@ -47,14 +55,26 @@ export function parseStream(name: string): StreamSpec | null {
   const rest = name.slice(at + 1);
   const base = { name, symbol: sym.toUpperCase(), speedMs: 1000, levels: 0, interval: '' };
   if (rest === 'trade' || rest === 'aggTrade' || rest === 'bookTicker' || rest === 'miniTicker' || rest === 'ticker') return { ...base, kind: rest };
+  const speed = (text: string | undefined): number | null => {
+    const ms = text === undefined ? rules.defaultDepthSpeedMs : Number(text);
+    return rules.depthSpeedsMs.includes(ms) ? ms : null;
+  };
   let m = DIFF_RE.exec(rest);
-  if (m) return { ...base, kind: 'depth', speedMs: Number(m[1] ?? 1000) };
+  if (m) {
+    const ms = speed(m[1]);
+    return ms === null ? null : { ...base, kind: 'depth', speedMs: ms };
+  }
   m = PARTIAL_RE.exec(rest);
-  if (m) return { ...base, kind: 'partialDepth', levels: Number(m[1]), speedMs: Number(m[2] ?? 1000) };
+  if (m) {
+    const ms = speed(m[2]);
+    return ms === null ? null : { ...base, kind: 'partialDepth', levels: Number(m[1]), speedMs: ms };
+  }
   if (rest.startsWith('kline_')) {
     const interval = rest.slice(6);
-    if (KLINE_INTERVALS_MS[interval] !== undefined) return { ...base, kind: 'kline', interval };
+    if (rules.klineIntervalsMs[interval] !== undefined) return { ...base, kind: 'kline', interval };
   }
+  // USD-M mark price: every 3 s, or every second with @1s.
+  if (rules.markPrice && (rest === 'markPrice' || rest === 'markPrice@1s')) return { ...base, kind: 'markPrice', speedMs: rest === 'markPrice' ? 3000 : 1000 };
   return null;
 }
 
@@ -77,6 +97,8 @@ export function upstreamStreamOf(s: StreamSpec, tradeSource: 'trade' | 'aggTrade
     case 'miniTicker':
     case 'ticker':
       return `${sym}@${tradeSource}`;
+    case 'markPrice':
+      return `${sym}@markPrice@1s`;
     case 'miniTickerArr':
     case 'tickerArr':
       return null;

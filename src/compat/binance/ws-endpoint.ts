@@ -13,7 +13,7 @@ import { CompatError, WS_ERR } from './errors.js';
 import type { StreamHub } from './hub.js';
 import { errorFrame, parseRequest, resultFrame, type StreamRequest } from './requests.js';
 import { CompatSession, type DropReason } from './session.js';
-import { ALL_SYMBOLS, parseStream, upstreamStreamOf, type StreamSpec } from './streams.js';
+import { ALL_SYMBOLS, parseStream, SPOT_STREAM_RULES, upstreamStreamOf, type StreamRules, type StreamSpec } from './streams.js';
 import type { UpstreamDemand } from './upstream-demand.js';
 
 export interface WsEndpointOptions {
@@ -28,6 +28,10 @@ export interface WsEndpointOptions {
   readonly maxIncomingPayloadBytes: number;
   readonly maxSocketBufferedBytes: number;
   readonly klineSource: 'trade' | 'aggTrade';
+  /** The dialect's stream names (default spot's). */
+  readonly streamRules?: StreamRules;
+  /** Path segments accepted before /ws and /stream (USD-M's '/public', '/market'); default ''. */
+  readonly wsCategories?: readonly string[];
   /** Resolves true when the venue lists the symbol (upper case). */
   readonly isListed: (symbol: string) => Promise<boolean>;
   readonly logger: Logger;
@@ -57,7 +61,10 @@ export class WsEndpoint {
   /** Paths this endpoint upgrades; anything else under the prefix is a 404. */
   async handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://localhost');
-    const rest = url.pathname.slice(this.opts.prefix.length);
+    let rest = url.pathname.slice(this.opts.prefix.length);
+    // USD-M's split hosts (`/public/ws`, `/market/ws`, what ccxt now builds) serve every stream here.
+    const category = (this.opts.wsCategories ?? []).find((c) => c !== '' && (rest === `${c}/stream` || rest === `${c}/ws` || rest.startsWith(`${c}/ws/`)));
+    if (category !== undefined) rest = rest.slice(category.length);
     let names: string[] = [];
     let combined = false;
     if (rest === '/stream') {
@@ -75,7 +82,7 @@ export class WsEndpoint {
     // unlisted symbol opens a connection that carries nothing for it, as Binance's does.
     const specs: StreamSpec[] = [];
     for (const n of new Set(names)) {
-      const spec = parseStream(n);
+      const spec = this.parse(n);
       if (spec !== null && (spec.symbol === ALL_SYMBOLS || (await this.opts.isListed(spec.symbol)))) specs.push(spec);
     }
     if (socket.destroyed) return;
@@ -83,6 +90,10 @@ export class WsEndpoint {
       const session = this.open(ws, combined);
       if (specs.length > 0) session.chain = session.chain.then(() => this.subscribe(session, specs)).catch((err: unknown) => this.logRequestError(err));
     });
+  }
+
+  private parse(name: string): StreamSpec | null {
+    return parseStream(name, this.opts.streamRules ?? SPOT_STREAM_RULES);
   }
 
   private open(ws: WebSocket, combined: boolean): CompatSession {
@@ -123,7 +134,7 @@ export class WsEndpoint {
         case 'SUBSCRIBE': {
           const specs: StreamSpec[] = [];
           for (const p of r.params) {
-            const spec = parseStream(p);
+            const spec = this.parse(p);
             if (spec === null) throw WS_ERR.invalidRequest(`invalid stream name ${p}`);
             specs.push(spec);
           }
@@ -184,7 +195,7 @@ export class WsEndpoint {
 
   private unsubscribe(session: CompatSession, name: string): void {
     if (!session.streams.has(name)) return;
-    const spec = parseStream(name)!;
+    const spec = this.parse(name)!;
     this.hub.remove(session, name);
     const up = upstreamStreamOf(spec, this.opts.klineSource);
     if (up !== null) this.demand.release(up);
