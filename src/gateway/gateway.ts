@@ -37,7 +37,7 @@ import { registerGatewayMetrics } from './metrics-wiring.js';
 import { loadResume } from './resume.js';
 import { numericId } from '../aggregate/resume-seed.js';
 import type { GatewayStatus } from './status.js';
-import { addCompatConsumer, createBinanceCompat, registerCompatMetrics } from './compat-wiring.js';
+import { addCompatConsumer, createBinanceCompat, createBinanceFuturesCompat, registerCompatMetrics } from './compat-wiring.js';
 import { ClusterWiring, registerClusterMetrics } from './cluster-wiring.js';
 import { channelNamer } from './channel-names.js';
 import type { BinanceCompat } from '../compat/binance/index.js';
@@ -69,6 +69,8 @@ export class Gateway {
   readonly server: DownstreamServer | null;
   /** The Binance-compatible endpoint on the server's port (src/compat/binance), or null. */
   readonly compat: BinanceCompat | null;
+  /** The USD-M one (`/binance-futures`) when venue binanceFutures is configured, or null. */
+  readonly compatFutures: BinanceCompat | null;
   readonly metrics = new MetricsRegistry();
   readonly feeds = new Map<string, VenueFeed>();
   /** Roles over NATS JetStream (config `cluster`), or null: one process as always. */
@@ -158,6 +160,7 @@ export class Gateway {
     }));
 
     this.compat = createBinanceCompat(c, this.feeds, this.log.child({ part: 'compat' }));
+    this.compatFutures = createBinanceFuturesCompat(c, this.feeds, this.log.child({ part: 'compat' }));
     this.server = c.server.enabled ? new DownstreamServer({
       host: c.server.host, port: c.server.port, token: c.server.token ?? undefined,
       maxConnections: c.server.maxConnections, maxEventLoopLagMs: c.server.maxEventLoopLagMs,
@@ -170,7 +173,7 @@ export class Gateway {
       maxChannels: c.server.maxChannels, channelIdleMs: c.server.channelIdleMs,
       staticDir: opts.webDir ?? DEFAULT_WEB_DIR,
       // The Binance-compatible endpoint under its prefix (compat.binance.pathPrefix), same auth.
-      ...(this.compat ? { mounts: [this.compat] } : {}),
+      mounts: [this.compat, this.compatFutures].filter((x) => x !== null),
       logger: this.log.child({ part: 'server' }),
       // Clients may create channels only for configured venues/symbols (bounded server state).
       allowChannel: servedChannels(() => this.definitions),
@@ -260,10 +263,8 @@ export class Gateway {
         handler: (e) => { if (e.type === 'book_ticker') server.publish(bookName(e.venue, e.symbol), e); },
       });
     }
-    if (this.compat) {
-      addCompatConsumer(this.compat, this.pipeline, Math.max(c.pipeline.maxQueueItems, 100_000));
-      registerCompatMetrics(this.metrics, this.compat);
-    }
+    for (const x of [this.compat, this.compatFutures]) if (x) addCompatConsumer(x, this.pipeline, Math.max(c.pipeline.maxQueueItems, 100_000));
+    registerCompatMetrics(this.metrics, [this.compat, this.compatFutures]);
     registerGatewayMetrics(this);
     if (this.cluster) registerClusterMetrics(this.metrics, this.cluster);
   }
@@ -277,6 +278,7 @@ export class Gateway {
     this.sinks.start(); // each sink replays its spool before new records
     if (this.server) await this.server.start();
     this.compat?.start();
+    this.compatFutures?.start();
     this.stopFlush = startFlushTimer(this.aggregator, {
       enrichment: this.enrichment, enrichIntervalMs: this.config.aggregate.enrichIntervalMs, enrichWindowMs: this.config.aggregate.enrichWindowMs,
     });
@@ -337,6 +339,7 @@ export class Gateway {
     await this.pipeline.close();
     await this.sinks.close(this.config.storage.closeTimeoutMs);
     this.compat?.stop();
+    this.compatFutures?.stop();
     if (this.server) await this.server.stop();
     this.log.info({}, 'gateway stopped');
   }
