@@ -3,6 +3,7 @@
  * Binance-compatible endpoint on the gateway's port, and a small Binance stream client over a real
  * WebSocket that records frames and answers requests by id.
  */
+import { createServer } from 'node:net';
 import WebSocket from 'ws';
 import { startDemo, type Demo } from '../../../src/gateway/demo.js';
 import type { PlainObject } from '../../../src/config/layers.js';
@@ -17,23 +18,46 @@ export interface CompatDemo {
   readonly rest: string;
   /** ws://127.0.0.1:P/binance */
   readonly ws: string;
+  /** http://127.0.0.1:P/binance-futures and ws://127.0.0.1:P/binance-futures (USD-M, when asked). */
+  readonly futuresRest: string;
+  readonly futuresWs: string;
   stop(): Promise<void>;
 }
 
+export interface CompatDemoOptions {
+  /** Also carry USD-M (venue binanceFutures, BTCUSDT) with these streams. */
+  readonly futuresStreams?: readonly string[];
+}
+
+/** A loopback port free right now (the simulator's, so the futures venue URL is known up front). */
+async function freePort(): Promise<number> {
+  const srv = createServer();
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+  const { port } = srv.address() as { port: number };
+  await new Promise<void>((r) => srv.close(() => r()));
+  return port;
+}
+
 /** Simulator with BTCUSDT and ETHUSDT; the gateway carries BTCUSDT only (ETHUSDT is on-demand). */
-export async function startCompatDemo(overrides: PlainObject = {}, rate = 200): Promise<CompatDemo> {
+export async function startCompatDemo(overrides: PlainObject = {}, rate = 200, opts: CompatDemoOptions = {}): Promise<CompatDemo> {
   const tmp = tempDir('compat');
+  const simulatorPort = opts.futuresStreams ? await freePort() : 0;
+  const base = `127.0.0.1:${simulatorPort}`;
+  const futures: PlainObject = opts.futuresStreams
+    ? { binanceFutures: { enabled: true, wsBaseUrl: `ws://${base}/binance-futures`, restBaseUrl: `http://${base}/binance-futures`, symbols: ['BTCUSDT'], streams: [...opts.futuresStreams] } }
+    : {};
   const demo = await startDemo({
-    port: 0, dataDir: tmp.dir, rate, cryptoSymbols: ['BTCUSDT', 'ETHUSDT'], equitySymbols: [],
+    port: 0, dataDir: tmp.dir, rate, cryptoSymbols: ['BTCUSDT', 'ETHUSDT'], equitySymbols: [], simulatorPort,
     overrides: deepMerge(deepMerge(FAST_CONNECTION, {
-      venues: { binance: { symbols: ['BTCUSDT'], streams: ['trade', 'bookTicker', 'depth'] }, bybit: { enabled: false } },
+      venues: { binance: { symbols: ['BTCUSDT'], streams: ['trade', 'bookTicker', 'depth'] }, bybit: { enabled: false }, ...futures },
       compat: { binance: { upstreamReleaseGraceMs: 300 } },
     }), overrides),
   });
   // The endpoint is mounted on the gateway's own server port, beside /ws and the API.
   const http = demo.gateway.url!;
+  const ws = http.replace(/^http/, 'ws');
   return {
-    demo, rest: `${http}/binance`, ws: `${http.replace(/^http/, 'ws')}/binance`,
+    demo, rest: `${http}/binance`, ws: `${ws}/binance`, futuresRest: `${http}/binance-futures`, futuresWs: `${ws}/binance-futures`,
     async stop() {
       await demo.stop();
       tmp.remove();
