@@ -1,8 +1,9 @@
 /**
  * A resilient WebSocket to one venue URL. Knows no venue: everything venue-specific comes through
  * VenueProtocol. Lifecycle (see states.ts): connect → handshake (login acks) → subscribe (acks) →
- * connected; any failure → reconnecting with backoff + full jitter, gated by the host's circuit
- * breaker and connect-attempt bucket; fatal close/upgrade → error (stops); close() → closed.
+ * connected; any failure → reconnecting with backoff + full jitter (reconnect-loop.ts), gated by
+ * the host's circuit breaker and connect-attempt bucket (attempt-gate.ts); fatal close/upgrade →
+ * error (stops); close() → closed.
  *
  * Data frames are emitted synchronously from the socket's message handler ('frame'); frames that
  * arrive before every ack are held (bounded) and emitted right after 'connected'.
@@ -12,18 +13,21 @@ import { redactUrl, silentLogger } from '../observability/logger.js';
 import type { TickgateError } from '../model/errors.js';
 import type { VenueProtocol } from './protocol.js';
 import { Backoff } from './backoff.js';
-import { CircuitBreaker, breakerSettingsOf } from './breaker.js';
+import type { CircuitBreaker } from './breaker.js';
+import { AttemptGate } from './attempt-gate.js';
+import { runReconnectLoop, type AttemptOutcome } from './reconnect-loop.js';
 import { TypedEmitter } from './emitter.js';
-import { ConnectionError, policyOf } from './errors.js';
+import { connectionErrorsOf, ConnectionError } from './errors.js';
 import { ConnectionMetadata } from './metadata.js';
-import { connectTimeoutFor, hostOf, preConnectCheck, shouldCheckNetwork } from './network-check.js';
+import { preConnectCheck, shouldCheckNetwork } from './network-check.js';
 import { resolveConnectionOptions, type ConnectionOptions } from './options.js';
 import { defaultSocketFactory, SocketSession, type SocketFactory } from './session.js';
 import { StalenessTracker } from './staleness.js';
 import { StateMachine, type ConnectionState } from './states.js';
+import { StateReporter } from './state-reporter.js';
 import { SubscriptionRegistry } from './subscriptions.js';
-import { sleep, TokenBucket } from './token-bucket.js';
-import { Rotation } from './rotation.js';
+import { messageBucket, type TokenBucket } from './token-bucket.js';
+import { openReplacement, Rotation } from './rotation.js';
 import type { ConnectionDetails, ConnectionEvents, ConnectionInit, ConnectionStats } from './connection-types.js';
 export type { ConnectionDetails, ConnectionEvents, ConnectionInit, ConnectionStats, FrameMeta, RotationEvent } from './connection-types.js';
 import { SubscriptionOps } from './subscription-ops.js';
@@ -35,13 +39,6 @@ interface Waiter {
 }
 
 const ACTIVE: ReadonlySet<ConnectionState> = new Set(['connecting', 'handshaking', 'subscribing', 'connected']);
-
-/**
- * Window of the per-connection message limit ("N messages per second"). The venue counts arrival
- * times, which jitter by a few ms: pacing at exactly 1,000 ms lets a 6th message land inside the
- * venue's second (Binance closes 1008), so the client keeps a 10% margin.
- */
-const MESSAGE_WINDOW_MS = 1_100;
 
 export class Connection extends TypedEmitter<ConnectionEvents> {
   readonly key: string;
@@ -56,8 +53,9 @@ export class Connection extends TypedEmitter<ConnectionEvents> {
   private readonly staleness: StalenessTracker;
   private readonly messages: TokenBucket;
   private readonly socketFactory: SocketFactory;
-  private readonly breakerFor: (host: string) => CircuitBreaker;
-  private readonly connectLimiterFor: (host: string) => TokenBucket;
+  private readonly gate: AttemptGate;
+  private readonly errors: ReturnType<typeof connectionErrorsOf>;
+  private readonly reporter: StateReporter;
   private readonly rotation: Rotation;
   private readonly subs: SubscriptionOps;
   private readonly stale: StaleMonitor;
@@ -72,9 +70,7 @@ export class Connection extends TypedEmitter<ConnectionEvents> {
   private everConnected = false;
   private disconnectedAt: number | null = null;
   private lastUrl = '';
-  private lastBreaker: CircuitBreaker | null = null;
   private cleanupTimer: NodeJS.Timeout | null = null;
-  private breakerReported = false;
 
   constructor(init: ConnectionInit) {
     super();
@@ -85,25 +81,24 @@ export class Connection extends TypedEmitter<ConnectionEvents> {
     this.log = (init.logger ?? silentLogger()).child({ connection: init.key, venue: init.protocol.name });
     this.sm = new StateMachine(init.key, this.now);
     const o = this.options;
-    this.backoff = new Backoff({ baseDelayMs: o.reconnectBaseDelayMs, maxDelayMs: o.reconnectMaxDelayMs, resetAfterMs: o.backoffResetAfterMs, random: init.random });
     this.metadata = new ConnectionMetadata(o.metadataRingSize, o.metadataMaxAgeMs);
-    this.staleness = new StalenessTracker(o.staleAfterMs, o.streamStaleAfterMs, this.now());
-    const perSecond = Math.max(1, Math.min(o.maxMessagesPerSecond, init.protocol.limits.maxMessagesPerSecond || o.maxMessagesPerSecond));
-    this.messages = new TokenBucket(perSecond, MESSAGE_WINDOW_MS, this.now);
-    this.socketFactory = init.socketFactory ?? defaultSocketFactory;
-    const breakers = new Map<string, CircuitBreaker>();
-    this.breakerFor = init.breakerFor ?? ((host) => {
-      let b = breakers.get(host);
-      if (!b) breakers.set(host, (b = new CircuitBreaker(host, breakerSettingsOf(o), this.now)));
-      return b;
+    this.reporter = new StateReporter({
+      sm: this.sm, metadata: this.metadata, log: this.log, now: this.now, closing: () => this.closing,
+      emitState: (t) => this.emit('state', t), emitError: (e) => this.emit('error', e),
     });
-    const limiter = new TokenBucket(o.connectAttemptsPerWindow, o.connectAttemptWindowMs, this.now);
-    this.connectLimiterFor = init.connectLimiterFor ?? (() => limiter);
+    this.backoff = new Backoff({ baseDelayMs: o.reconnectBaseDelayMs, maxDelayMs: o.reconnectMaxDelayMs, resetAfterMs: o.backoffResetAfterMs, random: init.random });
+    this.staleness = new StalenessTracker(o.staleAfterMs, o.streamStaleAfterMs, this.now());
+    this.messages = messageBucket(o.maxMessagesPerSecond, init.protocol.limits.maxMessagesPerSecond, this.now);
+    this.socketFactory = init.socketFactory ?? defaultSocketFactory;
+    this.gate = new AttemptGate({
+      venue: init.protocol.name, connectionKey: init.key, options: o, now: this.now, breakerFor: init.breakerFor, connectLimiterFor: init.connectLimiterFor,
+    });
+    this.errors = connectionErrorsOf(init.protocol.name, init.key);
     this.networkCheckFn = init.networkCheck;
     this.registry.add(init.streams ?? []);
     this.subs = new SubscriptionOps({
       protocol: this.protocol, registry: this.registry, staleness: this.staleness, options: o, now: this.now,
-      nextId: () => this.nextId(), log: this.log, reportError: (e) => this.report(e),
+      nextId: () => this.nextId(), log: this.log, reportError: (e) => this.reporter.report(e),
     });
     this.stale = new StaleMonitor({
       key: this.key, venue: this.protocol.name, options: o, staleness: this.staleness, registry: this.registry, subs: this.subs,
@@ -114,15 +109,15 @@ export class Connection extends TypedEmitter<ConnectionEvents> {
       emitRecovered: (i) => this.emit('stream_recovered', i),
     });
     this.rotation = new Rotation({
-      options: o,
-      lifetimeMs: this.protocol.limits.connectionLifetimeMs,
-      log: this.log,
-      now: this.now,
-      openReplacement: (track) => this.openReplacement(track),
+      options: o, lifetimeMs: this.protocol.limits.connectionLifetimeMs, log: this.log, now: this.now,
+      openReplacement: (track) => openReplacement({
+        session: this.newSession(this.protocol.url(this.registry.all())), streams: () => this.registry.all(), subs: this.subs,
+        connectTimeoutMs: o.connectTimeoutMs, closing: () => this.closing, closedError: () => this.closedError(),
+      }, track),
       current: () => (this.sm.state === 'connected' ? this.current : null),
       swap: (next) => this.swapTo(next),
       emit: (e) => this.emit('rotation', e),
-      reportError: (e) => this.report(e),
+      reportError: (e) => this.reporter.report(e),
     });
   }
 
@@ -141,12 +136,9 @@ export class Connection extends TypedEmitter<ConnectionEvents> {
       this.startCleanup();
       this.loop = this.run()
         .catch((err: unknown) => {
-          // A venue hook that throws outside an attempt (url()) cannot be retried meaningfully.
-          const e = new ConnectionError('E_CONNECT_FAILED', `${this.protocol.name} ${this.key}: ${err instanceof Error ? err.message : String(err)}`, {
-            cause: err, policy: { action: 'fatal', reason: 'venue protocol failed' }, context: { venue: this.protocol.name, connectionKey: this.key },
-          });
-          this.report(e);
-          if (!this.closing) this.ensure('error', e.message);
+          const e = this.errors.protocolFailed(err);
+          this.reporter.report(e);
+          if (!this.closing) this.reporter.ensure('error', e.message);
           this.settleWaiters(e);
         })
         .finally(() => {
@@ -213,86 +205,40 @@ export class Connection extends TypedEmitter<ConnectionEvents> {
     return {
       key: this.key, venue: this.protocol.name, url: this.lastUrl ? redactUrl(this.lastUrl) : '', state: this.sm.state,
       healthy: this.isHealthy(), generation: this.generation, subscriptions: this.registry.snapshot(),
-      metadata: this.metadata.snapshot(), breaker: this.lastBreaker?.stats() ?? null,
+      metadata: this.metadata.snapshot(), breaker: this.gate.lastBreaker?.stats() ?? null,
     };
   }
 
   // ---- reconnect loop -------------------------------------------------------------------------
 
-  private async run(): Promise<void> {
-    let delayMs = 0;
-    let failuresInRow = 0;
-    while (!this.closing) {
-      if (delayMs > 0) {
-        try {
-          await sleep(delayMs, this.loopAbort.signal);
-        } catch {
-          return;
-        }
-        if (this.closing) return;
-      }
-      const url = this.protocol.url(this.registry.all());
-      this.lastUrl = url;
-      const { host, port } = hostOf(url);
-      const breaker = this.breakerFor(host);
-      this.lastBreaker = breaker;
-      const decision = breaker.request();
-      if (!decision.allowed) {
-        if (!this.breakerReported) {
-          this.breakerReported = true;
-          this.report(new ConnectionError('E_BREAKER_OPEN', `${this.protocol.name} ${this.key}: circuit breaker for ${host} is ${breaker.state}; next probe in ${decision.retryInMs} ms`, {
-            context: { venue: this.protocol.name, connectionKey: this.key, host, retryInMs: decision.retryInMs }, retryable: true,
-          }));
-        }
-        this.ensure('reconnecting', `breaker ${breaker.state}`);
-        delayMs = decision.retryInMs;
-        continue;
-      }
-      const limiter = this.connectLimiterFor(host);
-      if (!limiter.tryTake()) {
-        if (decision.probe) breaker.release();
-        this.ensure('reconnecting', 'connect attempt rate limit');
-        delayMs = Math.max(1, limiter.msUntilAvailable());
-        continue;
-      }
-      this.breakerReported = false;
-      const timeoutMs = connectTimeoutFor(this.options, failuresInRow);
-      const outcome = await this.attempt(url, host, port, breaker, decision.probe, timeoutMs);
-      if (this.closing) return;
-      failuresInRow = outcome.connected ? 0 : failuresInRow + 1;
-      const err = outcome.error;
-      const policy = policyOf(err);
-      this.report(err);
-      if (policy.action === 'fatal') {
-        this.ensure('error', policy.reason);
-        this.settleWaiters(err);
-        return;
-      }
-      const backoffMs = this.backoff.next();
-      // An open breaker spaces the next attempt by its own (growing) open time; backoff on top would stretch the outage.
-      delayMs = policy.action === 'rate_limited' ? Math.max(backoffMs, policy.retryAfterMs) : breaker.state === 'open' ? 0 : backoffMs;
-      this.ensure('reconnecting', `${err.code}: ${policy.reason}; retry in ${delayMs} ms`);
-    }
+  private run(): Promise<void> {
+    return runReconnectLoop({
+      options: this.options, gate: this.gate, backoff: this.backoff, reporter: this.reporter, signal: this.loopAbort.signal,
+      closing: () => this.closing,
+      url: () => (this.lastUrl = this.protocol.url(this.registry.all())),
+      attempt: (url, host, port, breaker, probe, timeoutMs) => this.attempt(url, host, port, breaker, probe, timeoutMs),
+      fatal: (err) => this.settleWaiters(err),
+    });
   }
 
   /** One attempt, from connecting to the end of its socket. Never throws. */
-  private async attempt(url: string, host: string, port: number, breaker: CircuitBreaker, probe: boolean, timeoutMs: number): Promise<{ connected: boolean; error: ConnectionError }> {
+  private async attempt(url: string, host: string, port: number, breaker: CircuitBreaker, probe: boolean, timeoutMs: number): Promise<AttemptOutcome> {
     const session = this.newSession(url);
     this.current = session;
     this.metadata.counters.attempts++;
     let connected = false;
     try {
-      this.ensure('connecting', `attempt ${this.metadata.counters.attempts} (generation ${session.generation})`);
+      this.reporter.ensure('connecting', `attempt ${this.metadata.counters.attempts} (generation ${session.generation})`);
       if (shouldCheckNetwork(this.options.networkCheck, host)) {
         await (this.networkCheckFn ?? ((h, p, signal) => preConnectCheck(h, p, this.options, { logger: this.log, signal, now: this.now })))(host, port, session.signal);
       }
       this.guard(session);
       await session.open(timeoutMs);
       this.guard(session);
-      this.ensure('handshaking', 'upgrade complete');
+      this.reporter.ensure('handshaking', 'upgrade complete');
       await this.subs.login(session);
       this.guard(session);
-      this.ensure('subscribing', 'handshake complete');
+      this.reporter.ensure('subscribing', 'handshake complete');
       await this.subs.subscribeAll(session);
       this.guard(session);
       breaker.success();
@@ -328,7 +274,7 @@ export class Connection extends TypedEmitter<ConnectionEvents> {
     this.backoff.noteConnected(t);
     this.staleness.reset(t);
     for (const s of this.registry.confirmed()) this.staleness.watch(s, t);
-    this.ensure('connected', `${this.registry.size} streams acked`);
+    this.reporter.ensure('connected', `${this.registry.size} streams acked`);
     this.stale.start();
     this.rotation.schedule();
     const waiters = this.waiters;
@@ -367,7 +313,7 @@ export class Connection extends TypedEmitter<ConnectionEvents> {
       hooks: {
         ...m.socketHooks(),
         data: (text, stream, receiveTime, s) => this.onData(text, stream, receiveTime, s),
-        venueError: (error) => this.report(new ConnectionError('E_VENUE_ERROR', `${this.protocol.name} ${this.key}: venue error: ${error}`, { retryable: true, context: { venue: this.protocol.name, connectionKey: this.key } })),
+        venueError: (error) => this.reporter.report(this.errors.venueError(error)),
       },
     });
     return session;
@@ -379,27 +325,6 @@ export class Connection extends TypedEmitter<ConnectionEvents> {
     this.metadata.lastDataTime = receiveTime;
     this.staleness.noteData(stream, receiveTime);
     this.emit2('frame', text, { receiveTime, stream, connectionKey: this.key, generation: session.generation });
-  }
-
-  private async openReplacement(track: (s: SocketSession) => void): Promise<SocketSession> {
-    const url = this.protocol.url(this.registry.all());
-    const session = this.newSession(url);
-    track(session);
-    try {
-      await session.open(this.options.connectTimeoutMs);
-      await this.subs.login(session);
-      // Streams added while the replacement subscribes are picked up before the swap.
-      const requested = new Set<string>();
-      for (let todo = this.registry.all(); todo.length > 0; todo = this.registry.all().filter((x) => !requested.has(x))) {
-        for (const x of todo) requested.add(x);
-        await this.subs.resubscribeOn(session, todo);
-      }
-      if (this.closing) throw this.closedError();
-      return session;
-    } catch (err) {
-      session.end(err instanceof ConnectionError ? err : this.closedError());
-      throw err;
-    }
   }
 
   private swapTo(next: SocketSession): SocketSession | null {
@@ -424,20 +349,18 @@ export class Connection extends TypedEmitter<ConnectionEvents> {
     const sessions = this.rotation.sessions();
     if (this.current) sessions.push(this.current);
     if (ACTIVE.has(this.sm.state)) {
-      this.ensure('disconnecting', reason);
+      this.reporter.ensure('disconnecting', reason);
       const results = await Promise.all(sessions.map((s) => s.close(1000, reason.slice(0, 100), this.options.closeTimeoutMs)));
       if (results.some((r) => r.timedOut)) {
-        this.report(new ConnectionError('E_CLOSE_TIMEOUT', `${this.protocol.name} ${this.key}: peer did not answer the close within ${this.options.closeTimeoutMs} ms; socket destroyed`, {
-          retryable: true, context: { venue: this.protocol.name, connectionKey: this.key },
-        }));
+        this.reporter.report(this.errors.closeTimeout(this.options.closeTimeoutMs));
       }
-      this.ensure('disconnected', reason);
+      this.reporter.ensure('disconnected', reason);
     } else {
       for (const s of sessions) s.end(this.closedError());
     }
     await this.rotation.settled();
     await this.loop;
-    this.ensure('closed', reason);
+    this.reporter.ensure('closed', reason);
     this.current = null;
     this.settleWaiters(this.closedError());
   }
@@ -456,31 +379,8 @@ export class Connection extends TypedEmitter<ConnectionEvents> {
     if (session.isEnded || this.closing) throw session.endReason ?? this.closedError();
   }
 
-  /** Applies a transition unless already there; an invalid one is counted, reported, not applied. */
-  private ensure(to: ConnectionState, reason: string): void {
-    if (this.sm.state === to) return;
-    try {
-      const t = this.sm.to(to, reason);
-      this.metadata.recordTransition(t);
-      this.log.debug({ from: t.from, to: t.to, reason }, 'state');
-      this.emit('state', t);
-    } catch (err) {
-      this.metadata.counters.invalidTransitions = this.sm.invalidTransitions;
-      this.report(err as TickgateError);
-    }
-  }
-
-  private report(err: TickgateError): void {
-    if (err.code === 'E_CLOSED' && this.closing) return;
-    this.metadata.recordError(err.code, err.message, this.now());
-    if (err.code === 'E_INVALID_TRANSITION' || !err.retryable) this.log.error({ err: err.toJSON() }, 'connection error');
-    else this.log.warn({ code: err.code, message: err.message }, 'connection attempt failed');
-    this.emit('error', err);
-  }
-
   protected override onListenerError(event: string, err: unknown): void {
-    this.metadata.counters.listenerErrors++;
-    this.log.error({ event, error: err instanceof Error ? err.message : String(err) }, 'listener threw');
+    this.reporter.listenerThrew(event, err);
   }
 
   private settleWaiters(err: unknown): void {
@@ -490,9 +390,7 @@ export class Connection extends TypedEmitter<ConnectionEvents> {
   }
 
   private closedError(): ConnectionError {
-    return new ConnectionError('E_CLOSED', `${this.protocol.name} ${this.key}: connection closed`, {
-      retryable: false, context: { venue: this.protocol.name, connectionKey: this.key },
-    });
+    return this.errors.closed();
   }
 
   /** Plain increasing integers: acks are matched per socket, and venues such as Binance accept only int or alphanumeric ids. */

@@ -48,3 +48,24 @@ export function policyOf(err: unknown): ClosePolicy {
   if (err instanceof TickgateError && !err.retryable) return { action: 'fatal', reason: err.message };
   return { action: 'transient', reason: err instanceof Error ? err.message : String(err) };
 }
+
+/** The errors a Connection raises itself (not a socket's), each with the venue and connection key as context. */
+export function connectionErrorsOf(venue: string, connectionKey: string): {
+  closed(): ConnectionError;
+  protocolFailed(err: unknown): ConnectionError;
+  venueError(error: string): ConnectionError;
+  closeTimeout(closeTimeoutMs: number): ConnectionError;
+} {
+  const context = (): ErrorContext => ({ venue, connectionKey });
+  return {
+    closed: () => new ConnectionError('E_CLOSED', `${venue} ${connectionKey}: connection closed`, { retryable: false, context: context() }),
+    // A venue hook that throws outside an attempt (url()) cannot be retried meaningfully.
+    protocolFailed: (err) => new ConnectionError('E_CONNECT_FAILED', `${venue} ${connectionKey}: ${err instanceof Error ? err.message : String(err)}`, {
+      cause: err, policy: { action: 'fatal', reason: 'venue protocol failed' }, context: context(),
+    }),
+    venueError: (error) => new ConnectionError('E_VENUE_ERROR', `${venue} ${connectionKey}: venue error: ${error}`, { retryable: true, context: context() }),
+    closeTimeout: (ms) => new ConnectionError('E_CLOSE_TIMEOUT', `${venue} ${connectionKey}: peer did not answer the close within ${ms} ms; socket destroyed`, {
+      retryable: true, context: context(),
+    }),
+  };
+}

@@ -9,6 +9,7 @@ import type { TickgateError } from '../model/errors.js';
 import { ConnectionError } from './errors.js';
 import type { ConnectionOptions } from './options.js';
 import type { SocketSession } from './session.js';
+import type { SubscriptionOps } from './subscription-ops.js';
 import { sleep } from './token-bucket.js';
 
 export interface RotationDeps {
@@ -24,6 +25,39 @@ export interface RotationDeps {
   readonly swap: (next: SocketSession) => SocketSession | null;
   readonly emit: (e: { phase: 'overlap_start' | 'overlap_end'; oldGeneration: number; newGeneration: number; time: number }) => void;
   readonly reportError: (e: TickgateError) => void;
+}
+
+/** What opening a replacement socket needs from its connection. */
+export interface ReplacementDeps {
+  /** The new socket, not yet opened (for the connection's current URL). */
+  readonly session: SocketSession;
+  /** Every stream the connection holds now. */
+  readonly streams: () => string[];
+  readonly subs: SubscriptionOps;
+  readonly connectTimeoutMs: number;
+  readonly closing: () => boolean;
+  readonly closedError: () => ConnectionError;
+}
+
+/** Opens, logs in and subscribes a replacement socket (RotationDeps.openReplacement); ends it on failure. */
+export async function openReplacement(d: ReplacementDeps, track: (s: SocketSession) => void): Promise<SocketSession> {
+  const { session, subs } = d;
+  track(session);
+  try {
+    await session.open(d.connectTimeoutMs);
+    await subs.login(session);
+    // Streams added while the replacement subscribes are picked up before the swap.
+    const requested = new Set<string>();
+    for (let todo = d.streams(); todo.length > 0; todo = d.streams().filter((x) => !requested.has(x))) {
+      for (const x of todo) requested.add(x);
+      await subs.resubscribeOn(session, todo);
+    }
+    if (d.closing()) throw d.closedError();
+    return session;
+  } catch (err) {
+    session.end(err instanceof ConnectionError ? err : d.closedError());
+    throw err;
+  }
 }
 
 export class Rotation {

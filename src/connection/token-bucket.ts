@@ -65,6 +65,19 @@ export class TokenBucket {
   }
 }
 
+/**
+ * Window of the per-connection message limit ("N messages per second"). The venue counts arrival
+ * times, which jitter by a few ms: pacing at exactly 1,000 ms lets a 6th message land inside the
+ * venue's second (Binance closes 1008), so the client keeps a 10% margin.
+ */
+const MESSAGE_WINDOW_MS = 1_100;
+
+/** Outgoing messages of one connection: the lower of the configured and the venue's per-second limit (0 = none). */
+export function messageBucket(maxPerSecond: number, venueMaxPerSecond: number, now: () => number): TokenBucket {
+  const perSecond = Math.max(1, Math.min(maxPerSecond, venueMaxPerSecond || maxPerSecond));
+  return new TokenBucket(perSecond, MESSAGE_WINDOW_MS, now);
+}
+
 /** setTimeout as a promise, cancelled (rejecting with the signal's reason) on abort; no timer left behind. */
 export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
