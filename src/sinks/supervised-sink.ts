@@ -18,11 +18,9 @@
  * counted in stats().droppedRecords. Memory and disk stay bounded.
  *
  * Nothing here waits on the event loop: sink writes are promises (SQLite runs on its own worker
- * thread), and spool appends are written and fsynced off the loop. One spill at a time moves the
- * queue into the spool (group commit: what arrives meanwhile goes in the next spill); a spill
- * that fails puts its records back at the head of the queue, in order. While a spill is being
- * written the queue may pass maxQueueRecords; at maxSpillBacklogRecords (a stalled disk) the
- * newest records are dropped and counted, so memory stays bounded.
+ * thread), and spool appends are written and fsynced off the loop by the SpoolSpiller
+ * (spool-spiller.ts: one spill at a time, group commit, failed spills back at the head of the
+ * queue, the backlog behind a stalled disk bounded by maxSpillBacklogRecords).
  */
 import {
   DEFAULT_CLOSE_TIMEOUT_MS, DEFAULT_FATAL_PROBE_INTERVAL_MS, DEFAULT_MAX_BATCH_RECORDS, DEFAULT_MAX_QUEUE_RECORDS, DEFAULT_MAX_SPILL_BACKLOG_RECORDS,
@@ -30,11 +28,12 @@ import {
   DEFAULT_WRITE_TIMEOUT_MS,
 } from '../config/defaults/sinks.js';
 import { silentLogger, type Logger } from '../observability/logger.js';
-import { errorMessage, SinkError, SpoolFullError } from './errors.js';
+import { errorMessage, SinkError } from './errors.js';
 import { LoopPacer } from './loop-pacer.js';
 import { jittered, replayDelayMs, validateRetrySettings } from './retry-policy.js';
 import type { Sink, SinkRecord } from './sink.js';
 import { Spool, type SpoolOptions } from './spool/spool.js';
+import { SpoolSpiller, type RecordQueue } from './spool-spiller.js';
 import type { SinkHealth, SinkState } from './sink-health.js';
 import { withTimeout } from './timeout.js';
 
@@ -72,9 +71,9 @@ export class SupervisedSink {
     fatalProbeIntervalMs: number; maxBatchRecords: number; maxQueueRecords: number; maxSpillBacklogRecords: number; writeTimeoutMs: number;
   };
   private readonly random: () => number;
-  private queue: SinkRecord[] = [];
+  private readonly q: RecordQueue = { items: [] };
+  private readonly spiller: SpoolSpiller;
   private spoolMode: boolean;
-  private spoolFull = false;
   private opened = false;
   private inFlight = false;
   private state: SinkState = 'ok';
@@ -84,12 +83,6 @@ export class SupervisedSink {
   private closing = false;
   private aborted = false;
   private closed = false;
-  private spillScheduled = false;
-  private spilling: Promise<void> | null = null;
-  private spillAgain = false;
-  private slowDiskLogged = false;
-  /** Records handed to the spool whose write has not completed yet (neither queued nor durable). */
-  private spillingRecords = 0;
   private abortNow: () => void = () => undefined;
   private readonly abortSignal = new Promise<never>((_, reject) => {
     this.abortNow = () => reject(new SinkError('E_SINK_ABORTED', 'sink write abandoned at close timeout', { retryable: true }));
@@ -127,6 +120,11 @@ export class SupervisedSink {
         onIssue: opts.spool.onIssue ?? ((i) => this.log.error({ issue: i }, 'spool damage skipped')),
         lock: { ...opts.spool.lock, onLost: opts.spool.lock?.onLost ?? ((holder) => this.log.error({ holder }, 'spool LOCK replaced by another process: two writers on one spool')) },
       });
+    this.spiller = new SpoolSpiller({
+      spool: this.spool, queue: this.q, log: this.log, maxBatchRecords: this.cfg.maxBatchRecords, maxQueueRecords: this.cfg.maxQueueRecords,
+      maxSpillBacklogRecords: this.cfg.maxSpillBacklogRecords, counters: this.counters, active: () => this.spoolMode && !this.closed,
+      onFull: () => this.opts.onStateChange?.(this.health()), onSettled: () => this.resolveWaiters(),
+    });
     // Whatever a previous run spooled is replayed before any new record.
     this.spoolMode = !this.spool.isEmpty();
     if (this.spoolMode) this.setState('spooling');
@@ -148,23 +146,14 @@ export class SupervisedSink {
       this.log.error({ records: records.length }, 'records pushed after close were dropped');
       return;
     }
+    const queue = this.q.items;
+    for (const r of records) queue.push(r);
     if (this.spoolMode) {
       // Group commit: pushes of one event-loop turn share one spool append (one fsync under 'always').
-      for (const r of records) this.queue.push(r);
-      if (this.spilling && this.queue.length > this.cfg.maxSpillBacklogRecords) {
-        // The spool's disk has not finished the last spill while this many records arrived (a
-        // stalled disk): memory stays bounded, the newest records are dropped and counted.
-        if (!this.slowDiskLogged) { this.slowDiskLogged = true; this.log.error({ queueRecords: this.queue.length }, 'spool disk cannot keep up: records dropped'); }
-        this.trimQueue(this.cfg.maxSpillBacklogRecords);
-      }
-      if (this.queue.length >= this.cfg.maxQueueRecords) void this.spill();
-      else this.scheduleSpill();
-    } else {
-      for (const r of records) this.queue.push(r);
-      if (this.queue.length > this.cfg.maxQueueRecords) {
-        this.spoolMode = true;
-        void this.spill();
-      }
+      this.spiller.queued();
+    } else if (queue.length > this.cfg.maxQueueRecords) {
+      this.spoolMode = true;
+      void this.spiller.spill();
     }
     this.pacer.wake();
   }
@@ -198,11 +187,11 @@ export class SupervisedSink {
     this.abortNow();
     this.pacer.stop();
     await this.loop;
-    await this.spill();
-    if (this.queue.length > 0) {
-      this.counters.droppedRecords += this.queue.length;
-      this.log.error({ records: this.queue.length }, 'records lost at close: spool full');
-      this.queue = [];
+    await this.spiller.spill();
+    if (this.q.items.length > 0) {
+      this.counters.droppedRecords += this.q.items.length;
+      this.log.error({ records: this.q.items.length }, 'records lost at close: spool full');
+      this.q.items = [];
     }
     this.closed = true;
     this.resolveWaiters();
@@ -214,14 +203,14 @@ export class SupervisedSink {
 
   health(): SinkHealth {
     return {
-      sink: this.name, state: this.state, since: this.since, queueRecords: this.queue.length,
-      spool: this.spool.depth(), spoolFull: this.spoolFull, lastError: this.lastError,
+      sink: this.name, state: this.state, since: this.since, queueRecords: this.q.items.length,
+      spool: this.spool.depth(), spoolFull: this.spiller.full, lastError: this.lastError,
     };
   }
 
   stats(): typeof this.counters & { queueRecords: number; state: SinkState; spoolRows: number; spoolBytes: number; spoolFull: boolean } {
     const d = this.spool.depth();
-    return { ...this.counters, queueRecords: this.queue.length, state: this.state, spoolRows: d.rows, spoolBytes: d.bytes, spoolFull: this.spoolFull };
+    return { ...this.counters, queueRecords: this.q.items.length, state: this.state, spoolRows: d.rows, spoolBytes: d.bytes, spoolFull: this.spiller.full };
   }
 
   private async run(): Promise<void> {
@@ -233,12 +222,12 @@ export class SupervisedSink {
           return undefined;
         });
         if (batch === undefined) { await this.pacer.sleep(this.cfg.replayRetryMaxMs); continue; }
-        if (batch === null && this.spilling) { await this.spilling; continue; }
+        if (batch === null && this.spiller.running) { await this.spiller.running; continue; }
         if (batch === null) {
           // Spool drained: what waits in memory is newer than anything spooled, write it directly.
           // Recovery is declared by the next successful write, not by an empty spool.
           this.spoolMode = false;
-          if (this.queue.length === 0) this.recovered();
+          if (this.q.items.length === 0) this.recovered();
           continue;
         }
         if (this.closing) { this.resolveWaiters(); await this.pacer.idle(); continue; }
@@ -247,7 +236,7 @@ export class SupervisedSink {
           this.spool.ack(batch);
           this.counters.replayedRecords += batch.rows;
           replayAttempt = 0;
-          if (this.spoolFull && this.queue.length > 0) void this.spill();
+          if (this.spiller.full && this.q.items.length > 0) void this.spiller.spill();
           continue;
         }
         this.failed(err, err.fatal ? 'failed' : 'spooling');
@@ -256,16 +245,16 @@ export class SupervisedSink {
         await this.pacer.sleep(delay);
         continue;
       }
-      if (this.queue.length === 0) { this.resolveWaiters(); await this.pacer.idle(); continue; }
-      const batch = this.queue.splice(0, this.cfg.maxBatchRecords);
+      if (this.q.items.length === 0) { this.resolveWaiters(); await this.pacer.idle(); continue; }
+      const batch = this.q.items.splice(0, this.cfg.maxBatchRecords);
       this.inFlight = true;
       const err = await this.writeWithRetries(batch);
       this.inFlight = false;
       if (err !== null) {
         this.spoolMode = true;
         // The failed batch is older than anything queued behind it: it goes first.
-        this.queue = batch.concat(this.queue);
-        const spilled = this.spill();
+        this.q.items = batch.concat(this.q.items);
+        const spilled = this.spiller.spill();
         if (this.state === 'retrying') this.setState('spooling');
         // The sink was just tried: the replayer's first probe waits like any other, counted from
         // the failure (the spill's disk write runs meanwhile).
@@ -318,84 +307,6 @@ export class SupervisedSink {
     }
   }
 
-  private scheduleSpill(): void {
-    if (this.spillScheduled) return;
-    this.spillScheduled = true;
-    setImmediate(() => {
-      this.spillScheduled = false;
-      if (this.spoolMode && !this.closed) void this.spill();
-    });
-  }
-
-  /** Moves the queue into the spool; joins a spill already running (which then runs once more). */
-  private spill(): Promise<void> {
-    this.spillAgain = true;
-    this.spilling ??= (async () => {
-      while (this.spillAgain) {
-        this.spillAgain = false;
-        await this.moveQueueToSpool();
-        if (this.spoolFull) this.trimQueue();
-      }
-    })().finally(() => {
-      this.spilling = null;
-      this.resolveWaiters();
-    });
-    return this.spilling;
-  }
-
-  /**
-   * Hands every queued record to the spool in batch-sized chunks (written together: one fsync),
-   * stopping at the first refusal. Chunks whose write failed return to the head of the queue.
-   */
-  private async moveQueueToSpool(): Promise<void> {
-    const sent: { chunk: SinkRecord[]; written: Promise<void> }[] = [];
-    let refused: unknown = null;
-    // Take the whole queue at once (one pass, no per-chunk splice of a long array).
-    const all = this.queue;
-    this.queue = [];
-    let i = 0;
-    for (; i < all.length; i += this.cfg.maxBatchRecords) {
-      const chunk = all.slice(i, i + this.cfg.maxBatchRecords);
-      try {
-        sent.push({ chunk, written: this.spool.append(chunk) });
-      } catch (err) {
-        refused = err;
-        break;
-      }
-      this.spillingRecords += chunk.length;
-    }
-    if (i < all.length) this.queue = all.slice(i); // refused: the rest stays queued, in order
-    const results = await Promise.allSettled(sent.map((x) => x.written));
-    const back: SinkRecord[] = [];
-    results.forEach((r, i) => {
-      const { chunk } = sent[i]!;
-      this.spillingRecords -= chunk.length;
-      if (r.status === 'fulfilled') this.counters.spooledRecords += chunk.length;
-      else { refused ??= r.reason; for (const x of chunk) back.push(x); }
-    });
-    if (back.length > 0) this.queue = back.concat(this.queue);
-    if (refused !== null) { this.spoolRefused(refused); return; }
-    this.slowDiskLogged = false;
-    if (this.spoolFull) { this.spoolFull = false; this.log.info('spool has room again'); }
-  }
-
-  /** Keeps memory bounded when the spool refuses: the newest records beyond the cap are dropped and counted. */
-  private trimQueue(limit = this.cfg.maxQueueRecords): void {
-    const over = this.queue.length - limit;
-    if (over > 0) {
-      this.queue.length = limit;
-      this.counters.droppedRecords += over;
-    }
-  }
-
-  private spoolRefused(err: unknown): void {
-    if (!this.spoolFull) {
-      this.spoolFull = true;
-      this.log.error({ err: errorMessage(err), code: err instanceof SpoolFullError ? err.code : 'E_SPOOL_IO' }, 'spool refused a batch: records wait in memory, then are dropped');
-      this.opts.onStateChange?.(this.health());
-    }
-  }
-
   private failed(err: SinkError, next: SinkState): void {
     // Writes abandoned by close() are not an outage: they are spooled and replayed next start.
     if (this.aborted && err.code === 'E_SINK_ABORTED') return;
@@ -427,7 +338,7 @@ export class SupervisedSink {
   }
 
   private isFlushed(): boolean {
-    return this.queue.length === 0 && !this.inFlight && this.spillingRecords === 0;
+    return this.q.items.length === 0 && !this.inFlight && this.spiller.inFlightRecords === 0;
   }
 
   private isDrained(): boolean {

@@ -1,0 +1,138 @@
+/**
+ * Moves a supervised sink's memory queue into its spool, off the event loop: one spill at a time
+ * (group commit: what arrives meanwhile goes in the next spill), in batch-sized chunks written
+ * together (one fsync). A spill that fails puts its records back at the head of the queue, in
+ * order. When the spool refuses (full, or a write failed) `full` is raised and the queue is held
+ * to maxQueueRecords; while a spill is being written the queue may grow to maxSpillBacklogRecords
+ * (a stalled disk), beyond which the newest records are dropped. Every drop is counted.
+ */
+import type { Logger } from '../observability/logger.js';
+import { errorMessage, SpoolFullError } from './errors.js';
+import type { SinkRecord } from './sink.js';
+import type { Spool } from './spool/spool.js';
+
+/** The queue a spiller shares with its sink's writer loop (both replace `items`). */
+export interface RecordQueue { items: SinkRecord[] }
+
+export interface SpoolSpillerDeps {
+  readonly spool: Spool;
+  readonly queue: RecordQueue;
+  readonly log: Logger;
+  readonly maxBatchRecords: number;
+  readonly maxQueueRecords: number;
+  readonly maxSpillBacklogRecords: number;
+  /** The sink's counters, updated in place. */
+  readonly counters: { spooledRecords: number; droppedRecords: number };
+  /** Spills scheduled for the end of a turn still apply (spool mode, not closed). */
+  readonly active: () => boolean;
+  /** `full` was raised. */
+  readonly onFull: () => void;
+  /** A spill ended: waiters for flush may be released. */
+  readonly onSettled: () => void;
+}
+
+export class SpoolSpiller {
+  /** The spool refused a batch; lowered by the next spill that is accepted whole. */
+  full = false;
+  /** Records handed to the spool whose write has not completed yet (neither queued nor durable). */
+  inFlightRecords = 0;
+  /** The spill running now, if any. */
+  running: Promise<void> | null = null;
+  private again = false;
+  private scheduled = false;
+  private slowDiskLogged = false;
+
+  constructor(private readonly d: SpoolSpillerDeps) {}
+
+  /** Records were queued in spool mode: bound the backlog behind a slow spill, then spill now (queue full) or at the end of this turn. */
+  queued(): void {
+    const q = this.d.queue;
+    if (this.running && q.items.length > this.d.maxSpillBacklogRecords) {
+      // The spool's disk has not finished the last spill while this many records arrived (a
+      // stalled disk): memory stays bounded, the newest records are dropped and counted.
+      if (!this.slowDiskLogged) { this.slowDiskLogged = true; this.d.log.error({ queueRecords: q.items.length }, 'spool disk cannot keep up: records dropped'); }
+      this.trim(this.d.maxSpillBacklogRecords);
+    }
+    if (q.items.length >= this.d.maxQueueRecords) void this.spill();
+    else this.schedule();
+  }
+
+  /** Moves the queue into the spool; joins a spill already running (which then runs once more). */
+  spill(): Promise<void> {
+    this.again = true;
+    this.running ??= (async () => {
+      while (this.again) {
+        this.again = false;
+        await this.moveQueueToSpool();
+        if (this.full) this.trim();
+      }
+    })().finally(() => {
+      this.running = null;
+      this.d.onSettled();
+    });
+    return this.running;
+  }
+
+  /** Keeps memory bounded when the spool refuses: the newest records beyond the cap are dropped and counted. */
+  trim(limit = this.d.maxQueueRecords): void {
+    const q = this.d.queue;
+    const over = q.items.length - limit;
+    if (over > 0) {
+      q.items.length = limit;
+      this.d.counters.droppedRecords += over;
+    }
+  }
+
+  private schedule(): void {
+    if (this.scheduled) return;
+    this.scheduled = true;
+    setImmediate(() => {
+      this.scheduled = false;
+      if (this.d.active()) void this.spill();
+    });
+  }
+
+  /**
+   * Hands every queued record to the spool in batch-sized chunks (written together: one fsync),
+   * stopping at the first refusal. Chunks whose write failed return to the head of the queue.
+   */
+  private async moveQueueToSpool(): Promise<void> {
+    const { queue: q, spool, maxBatchRecords } = this.d;
+    const sent: { chunk: SinkRecord[]; written: Promise<void> }[] = [];
+    let refused: unknown = null;
+    // Take the whole queue at once (one pass, no per-chunk splice of a long array).
+    const all = q.items;
+    q.items = [];
+    let i = 0;
+    for (; i < all.length; i += maxBatchRecords) {
+      const chunk = all.slice(i, i + maxBatchRecords);
+      try {
+        sent.push({ chunk, written: spool.append(chunk) });
+      } catch (err) {
+        refused = err;
+        break;
+      }
+      this.inFlightRecords += chunk.length;
+    }
+    if (i < all.length) q.items = all.slice(i); // refused: the rest stays queued, in order
+    const results = await Promise.allSettled(sent.map((x) => x.written));
+    const back: SinkRecord[] = [];
+    results.forEach((r, i) => {
+      const { chunk } = sent[i]!;
+      this.inFlightRecords -= chunk.length;
+      if (r.status === 'fulfilled') this.d.counters.spooledRecords += chunk.length;
+      else { refused ??= r.reason; for (const x of chunk) back.push(x); }
+    });
+    if (back.length > 0) q.items = back.concat(q.items);
+    if (refused !== null) { this.refused(refused); return; }
+    this.slowDiskLogged = false;
+    if (this.full) { this.full = false; this.d.log.info('spool has room again'); }
+  }
+
+  private refused(err: unknown): void {
+    if (this.full) return;
+    this.full = true;
+    this.d.log.error({ err: errorMessage(err), code: err instanceof SpoolFullError ? err.code : 'E_SPOOL_IO' }, 'spool refused a batch: records wait in memory, then are dropped');
+    this.d.onFull();
+  }
+}
