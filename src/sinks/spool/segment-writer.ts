@@ -3,10 +3,20 @@ import { open, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { crc32 } from './crc32.js';
 import { RECORD_HEADER_BYTES, RECORD_MAGIC } from './record-format.js';
+import type { SinkRecord } from '../sink.js';
 
 export function frameRecord(payload: Uint8Array): Buffer {
   const out = Buffer.allocUnsafe(RECORD_HEADER_BYTES + payload.length);
   out.set(payload, RECORD_HEADER_BYTES);
+  return sealFrame(out);
+}
+
+/** One framed batch: header, row count u32, the batch as JSON. Serialized straight into place. */
+export function frameBatch(records: readonly SinkRecord[]): Buffer {
+  const json = JSON.stringify(records);
+  const out = Buffer.allocUnsafe(RECORD_HEADER_BYTES + 4 + Buffer.byteLength(json, 'utf8'));
+  out.writeUInt32BE(records.length, RECORD_HEADER_BYTES);
+  out.write(json, RECORD_HEADER_BYTES + 4, 'utf8');
   return sealFrame(out);
 }
 

@@ -27,9 +27,7 @@
  * append() throws SpoolFullError synchronously and queues nothing; the caller keeps the batch
  * (bounded) and raises the alarm.
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { rename, unlink, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { mkdirSync } from 'node:fs';
 import {
   DEFAULT_SPOOL_FSYNC_INTERVAL_MS, DEFAULT_SPOOL_MAX_BYTES, DEFAULT_SPOOL_MAX_RECORD_BYTES, DEFAULT_SPOOL_SEGMENT_MAX_BYTES,
 } from '../../config/defaults/sinks.js';
@@ -37,7 +35,10 @@ import { errorMessage, SpoolFullError, SpoolIoError } from '../errors.js';
 import type { SinkRecord } from '../sink.js';
 import { RECORD_HEADER_BYTES } from './record-format.js';
 import { SegmentReader } from './segment-reader.js';
-import { sealFrame } from './segment-writer.js';
+import { frameBatch } from './segment-writer.js';
+import { newSegment, scanSegments, unlinkQuietly, type Segment, type SpoolPosition } from './segments.js';
+import { SpoolCursorFile } from './spool-cursor.js';
+import { SpoolIssues, type SpoolIssue } from './spool-issues.js';
 import { SpoolLock, type SpoolLockOptions } from './spool-lock.js';
 import { WriteChain, type FailedWrite } from './write-chain.js';
 
@@ -56,13 +57,7 @@ export interface SpoolOptions {
   readonly lock?: SpoolLockOptions;
 }
 
-export interface SpoolIssue {
-  readonly segment: string;
-  readonly offset: number;
-  readonly kind: 'torn' | 'corrupt' | 'undecodable';
-  readonly reason: string;
-  readonly skippedBytes: number;
-}
+export type { SpoolIssue } from './spool-issues.js';
 
 export interface SpoolBatch {
   readonly seq: number;
@@ -82,55 +77,22 @@ export interface SpoolDepth {
   readonly diskBytes: number;
 }
 
-interface Segment {
-  readonly seq: number;
-  readonly path: string;
-  /** Readable end: bytes on disk (written by the chain, or found at open). */
-  size: number;
-  /** size plus the bytes queued for it: what rotation and the cap count. */
-  reserved: number;
-  /** Rows and framed bytes not yet acked, queued writes included. */
-  rows: number;
-  bytes: number;
-  reader: SegmentReader | null;
-  /** No more appends go here (rotated, drained, or a write failed half-way). */
-  sealed: boolean;
-}
-
-const SEGMENT_RE = /^(\d{12})\.seg$/;
-const MAX_KEPT_ISSUES = 100;
-
-function segmentName(seq: number): string {
-  return `${String(seq).padStart(12, '0')}.seg`;
-}
-
-/** One framed record: header, row count u32, the batch as JSON. Serialized straight into place. */
-function frameBatch(records: readonly SinkRecord[]): Buffer {
-  const json = JSON.stringify(records);
-  const out = Buffer.allocUnsafe(RECORD_HEADER_BYTES + 4 + Buffer.byteLength(json, 'utf8'));
-  out.writeUInt32BE(records.length, RECORD_HEADER_BYTES);
-  out.write(json, RECORD_HEADER_BYTES + 4, 'utf8');
-  return sealFrame(out);
-}
-
 export class Spool {
   private readonly segments: Segment[] = [];
-  private cursor: { seq: number; offset: number };
+  private cursor: SpoolPosition;
   private readonly fsync: FsyncPolicy;
   private readonly segmentMaxBytes: number;
   private readonly maxBytes: number;
   private readonly maxRecordBytes: number;
-  private readonly reported = new Set<string>();
-  private readonly keptIssues: SpoolIssue[] = [];
+  private readonly issueLog: SpoolIssues;
+  private readonly cursorFile: SpoolCursorFile;
   private readonly lock: SpoolLock;
   private timer: NodeJS.Timeout | null = null;
   private closed = false;
   /** Appends not yet written, and other file work, in order. */
   private readonly files: WriteChain<Segment>;
   private nextSeq: number;
-  private cursorSaving: Promise<void> | null = null;
-  private cursorDirty = false;
-  private counters = { appendedBatches: 0, appendedRows: 0, ackedBatches: 0, ackedRows: 0, refusedBatches: 0, failedWrites: 0, issues: 0, deletedSegments: 0 };
+  private counters = { appendedBatches: 0, appendedRows: 0, ackedBatches: 0, ackedRows: 0, refusedBatches: 0, failedWrites: 0, deletedSegments: 0 };
 
   private constructor(readonly dir: string, private readonly opts: SpoolOptions) {
     this.fsync = opts.fsync ?? 'interval';
@@ -138,11 +100,14 @@ export class Spool {
     this.maxBytes = opts.maxBytes ?? DEFAULT_SPOOL_MAX_BYTES;
     this.maxRecordBytes = opts.maxRecordBytes ?? DEFAULT_SPOOL_MAX_RECORD_BYTES;
     this.files = new WriteChain<Segment>(this.fsync, (seg, failed) => this.failWrites(seg, failed));
+    this.issueLog = new SpoolIssues(opts.onIssue);
     mkdirSync(dir, { recursive: true });
     this.lock = SpoolLock.acquire(dir, opts.lock);
+    this.cursorFile = new SpoolCursorFile(dir, () => this.cursor, () => this.closed);
     try {
-      this.cursor = this.loadCursor();
-      this.loadSegments();
+      this.cursor = this.cursorFile.load();
+      this.segments.push(...scanSegments(dir, this.cursor, (seg) => this.readerOf(seg), (seg, issue) => this.report(seg, issue)));
+      if (this.segments[0] && this.segments[0].seq !== this.cursor.seq) this.cursor = { seq: this.segments[0].seq, offset: 0 };
     } catch (err) {
       this.lock.release();
       throw err;
@@ -245,7 +210,7 @@ export class Spool {
     this.counters.ackedRows += batch.rows;
     // A fully replayed segment is deleted at once, the active one too (the next append opens a new file).
     if (batch.next >= seg.reserved) this.dropHead();
-    this.saveCursor();
+    this.cursorFile.save();
   }
 
   depth(): SpoolDepth {
@@ -260,11 +225,11 @@ export class Spool {
   }
 
   issues(): readonly SpoolIssue[] {
-    return this.keptIssues;
+    return this.issueLog.list();
   }
 
-  stats(): Readonly<typeof this.counters> & SpoolDepth & { maxBytes: number; queuedWrites: number; lockLost: boolean; lock: string } {
-    return { ...this.counters, ...this.depth(), maxBytes: this.maxBytes, queuedWrites: this.files.queued(), lockLost: this.lock.isLost(), lock: this.lock.how };
+  stats(): Readonly<typeof this.counters> & { issues: number } & SpoolDepth & { maxBytes: number; queuedWrites: number; lockLost: boolean; lock: string } {
+    return { ...this.counters, issues: this.issueLog.count, ...this.depth(), maxBytes: this.maxBytes, queuedWrites: this.files.queued(), lockLost: this.lock.isLost(), lock: this.lock.how };
   }
 
   /** Resolves when everything appended so far is written and fdatasynced, whatever the policy. */
@@ -284,16 +249,14 @@ export class Spool {
     for (const x of this.segments) x.reader?.close();
     const last = this.segments[this.segments.length - 1];
     if (last && last.size === 0 && last.rows === 0) await unlinkQuietly(last.path);
-    await this.cursorSaving;
-    await this.writeCursor();
+    await this.cursorFile.flush();
     this.lock.release();
   }
 
   private newSegment(): Segment {
     const prev = this.segments[this.segments.length - 1];
     if (prev) prev.sealed = true;
-    const seq = this.nextSeq++;
-    const seg: Segment = { seq, path: join(this.dir, segmentName(seq)), size: 0, reserved: 0, rows: 0, bytes: 0, reader: null, sealed: false };
+    const seg = newSegment(this.dir, this.nextSeq++);
     this.segments.push(seg);
     return seg;
   }
@@ -335,79 +298,7 @@ export class Spool {
   }
 
   private report(seg: Segment, issue: Omit<SpoolIssue, 'segment'>): void {
-    const key = `${seg.seq}:${issue.offset}`;
-    if (this.reported.has(key)) return;
-    this.reported.add(key);
-    const full: SpoolIssue = { segment: seg.path, ...issue };
-    this.counters.issues++;
-    this.keptIssues.push(full);
-    if (this.keptIssues.length > MAX_KEPT_ISSUES) this.keptIssues.shift();
-    try {
-      this.opts.onIssue?.(full);
-    } catch {
-      // A reporting callback must not break replay.
-    }
-  }
-
-  /** Scans segments left by earlier runs: counts pending rows and reports damage up front. */
-  private loadSegments(): void {
-    const seqs = readdirSync(this.dir)
-      .map((f) => SEGMENT_RE.exec(f))
-      .filter((m): m is RegExpExecArray => m !== null)
-      .map((m) => Number(m[1]))
-      .sort((a, b) => a - b);
-    for (const seq of seqs) {
-      const path = join(this.dir, segmentName(seq));
-      if (seq < this.cursor.seq) { void unlinkQuietly(path); continue; }
-      const size = statSync(path).size;
-      const seg: Segment = { seq, path, size, reserved: size, rows: 0, bytes: 0, reader: null, sealed: true };
-      this.segments.push(seg);
-      let offset = seq === this.cursor.seq ? this.cursor.offset : 0;
-      const reader = this.readerOf(seg);
-      for (;;) {
-        const r = reader.readAt(offset, seg.size);
-        if (r.type === 'end') break;
-        if (r.type === 'record') {
-          seg.rows += r.payload.readUInt32BE(0);
-          seg.bytes += r.next - r.offset;
-        } else {
-          this.report(seg, { offset: r.offset, kind: r.type, reason: r.reason, skippedBytes: r.next - r.offset });
-        }
-        offset = r.next;
-      }
-    }
-    if (this.segments[0] && this.segments[0].seq !== this.cursor.seq) this.cursor = { seq: this.segments[0].seq, offset: 0 };
-  }
-
-  private loadCursor(): { seq: number; offset: number } {
-    const path = join(this.dir, 'cursor.json');
-    if (!existsSync(path)) return { seq: 0, offset: 0 };
-    try {
-      const c = JSON.parse(readFileSync(path, 'utf8')) as { seq?: unknown; offset?: unknown };
-      if (typeof c.seq === 'number' && typeof c.offset === 'number' && c.seq >= 0 && c.offset >= 0) return { seq: c.seq, offset: c.offset };
-    } catch {
-      // Unreadable cursor: replay from the oldest segment (idempotent sinks absorb the repeats).
-    }
-    return { seq: 0, offset: 0 };
-  }
-
-  /** Rewrites cursor.json off the loop; acks arriving meanwhile coalesce into one more write. */
-  private saveCursor(): void {
-    this.cursorDirty = true;
-    if (this.cursorSaving) return;
-    this.cursorSaving = (async () => {
-      while (this.cursorDirty && !this.closed) { this.cursorDirty = false; await this.writeCursor(); }
-    })().finally(() => { this.cursorSaving = null; });
-  }
-
-  private async writeCursor(): Promise<void> {
-    const path = join(this.dir, 'cursor.json');
-    try {
-      await writeFile(`${path}.tmp`, JSON.stringify(this.cursor));
-      await rename(`${path}.tmp`, path);
-    } catch {
-      // Only an optimization: without it replay restarts earlier.
-    }
+    this.issueLog.report(seg, issue);
   }
 
   private diskBytes(): number {
@@ -419,8 +310,4 @@ export class Spool {
   private assertOpen(): void {
     if (this.closed) throw new SpoolIoError(`spool ${this.dir} is closed`, { dir: this.dir });
   }
-}
-
-async function unlinkQuietly(path: string): Promise<void> {
-  try { await unlink(path); } catch { /* already gone */ }
 }
