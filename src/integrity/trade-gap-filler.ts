@@ -13,16 +13,16 @@
  * history, attempts exhausted, no fetcher) is declared with a TradeGap before the first trade
  * after it; the stream then goes on.
  */
-import type { StreamState, Trade, TradeGap } from '../model/events.js';
+import type { Trade } from '../model/events.js';
 import { integrityDefaults } from '../config/defaults/integrity.js';
-import { realTimers, type IntegrityTimers } from './timers.js';
+import { realTimers } from './timers.js';
+import { RetryWait } from './retry-wait.js';
 import { BackfillEpisode } from './backfill-episode.js';
+import { LiveTradeBuffer } from './live-trade-buffer.js';
+import { StreamMarkers } from './stream-markers.js';
 import type { FetchTrades, FillerEvent, TradeGapFillerOptions, TradeGapFillerStats, TradeGapReason, TradePage } from './trade-backfill-types.js';
 
 export type { BackfillProgress, FetchTrades, FillerEvent, TradeGapFillerOptions, TradeGapFillerStats, TradeGapReason, TradePage } from './trade-backfill-types.js';
-
-
-const errText = (e: unknown): string => (e instanceof Error ? e.message : String(e)).slice(0, 200);
 
 export class TradeGapFiller {
   private last: number | null = null;
@@ -30,7 +30,6 @@ export class TradeGapFiller {
   private lastTime = 0;
   private busy = false;
   private closed = false;
-  private behind = false;
   /** The connection carrying the stream is down: it cannot be whole until it is back. */
   private disconnected = false;
   /** An open-ended range must reach the venue's newest trade (or a live trade after the reconnect). */
@@ -45,9 +44,9 @@ export class TradeGapFiller {
   private declaredInEpisode = false;
   private rangeTo: number | null = null;
   private episode: BackfillEpisode | null = null;
-  private timer: unknown = null;
-  private wake: (() => void) | null = null;
-  private readonly buffer = new Map<number, Trade>();
+  private readonly retryWait: RetryWait;
+  private readonly buffer: LiveTradeBuffer;
+  private readonly markers: StreamMarkers;
   private readonly waiters: (() => void)[] = [];
   private readonly s: TradeGapFillerStats = {
     gapsDetected: 0, gapsFilled: 0, reconnectBackfills: 0, gapsUnfilled: 0, idsDeclaredMissing: 0, tradesBackfilled: 0, duplicatesDropped: 0,
@@ -55,23 +54,22 @@ export class TradeGapFiller {
     tradesPerSec: 0, behind: 0, behindEpisodes: 0, internalErrors: 0,
   };
   private readonly venue: string;
-  private readonly maxBuffered: number;
   private readonly retryDelayMs: number;
   private readonly maxAttempts: number;
   private readonly progressIntervalMs: number;
-  private readonly timers: IntegrityTimers;
   private readonly now: () => number;
   private resumeAfter: number | null;
 
   constructor(private readonly opts: TradeGapFillerOptions) {
     this.venue = opts.venue ?? 'unknown';
     this.resumeAfter = opts.resumeAfterId ?? null;
-    this.maxBuffered = opts.maxBuffered ?? integrityDefaults.maxBufferedTrades;
+    this.buffer = new LiveTradeBuffer(opts.maxBuffered ?? integrityDefaults.maxBufferedTrades);
     this.retryDelayMs = opts.retryDelayMs ?? integrityDefaults.retryDelayMs;
     this.maxAttempts = Math.max(1, opts.maxAttempts ?? integrityDefaults.maxFetchAttempts);
     this.progressIntervalMs = opts.progressIntervalMs ?? integrityDefaults.backfillProgressLogIntervalMs;
-    this.timers = opts.timers ?? realTimers;
+    this.retryWait = new RetryWait(opts.timers ?? realTimers);
     this.now = opts.now ?? Date.now;
+    this.markers = new StreamMarkers({ venue: this.venue, symbol: opts.symbol, source: opts.source, emit: opts.emit, now: this.now });
   }
 
   /** Last id delivered downstream (null before the first trade). */
@@ -97,26 +95,21 @@ export class TradeGapFiller {
     }
     if (this.busy) {
       if (this.buffer.has(id)) this.s.duplicatesDropped++;
-      else if (this.buffer.size >= this.maxBuffered) this.s.overflowDropped++; // refetched: the episode runs up to liveHigh
-      else {
-        this.buffer.set(id, t);
-        if (this.buffer.size > this.s.peakBuffered) this.s.peakBuffered = this.buffer.size;
-        if (id === this.last! + 1) this.wake?.();
-      }
+      else if (!this.buffer.hold(id, t)) this.s.overflowDropped++; // refetched: the episode runs up to liveHigh
+      else if (id === this.last! + 1) this.retryWait.wake();
       return;
     }
     if (this.last === null || id === this.last + 1 || this.acceptNext) {
       this.acceptNext = false;
       this.deliver(t);
       // Contiguous live data while behind from a disconnect (no backfill running): whole again.
-      this.markWhole('caught_up');
+      this.markers.markWhole('caught_up', this.lastTime);
       return;
     }
     this.s.gapsDetected++;
     this.gapOpen = true;
-    this.buffer.set(id, t);
-    if (this.buffer.size > this.s.peakBuffered) this.s.peakBuffered = this.buffer.size;
-    this.markBehind('gap');
+    this.buffer.put(id, t);
+    this.markers.markBehind('gap', this.lastTime);
     this.start();
   }
 
@@ -138,7 +131,7 @@ export class TradeGapFiller {
       return;
     }
     this.last = after;
-    this.markBehind('resume');
+    this.markers.markBehind('resume', this.lastTime);
   }
 
   /** The connection carrying this stream went down: the stream is behind until it is back and caught up. */
@@ -146,7 +139,7 @@ export class TradeGapFiller {
     if (this.closed || this.last === null) return;
     this.disconnected = true;
     this.liveSinceReconnect = false;
-    this.markBehind('disconnected');
+    this.markers.markBehind('disconnected', this.lastTime);
   }
 
   /** The live stream reconnected: fetch everything after the last delivered id. */
@@ -155,8 +148,8 @@ export class TradeGapFiller {
     this.disconnected = false;
     this.openPending = true;
     this.liveSinceReconnect = false;
-    this.markBehind('reconnect');
-    if (this.busy) this.wake?.();
+    this.markers.markBehind('reconnect', this.lastTime);
+    if (this.busy) this.retryWait.wake();
     else this.start();
   }
 
@@ -168,16 +161,15 @@ export class TradeGapFiller {
   stats(): TradeGapFillerStats {
     const e = this.episode;
     return {
-      ...this.s, buffered: this.buffer.size, backfilling: this.busy ? 1 : 0, behind: this.behind ? 1 : 0,
+      ...this.s, buffered: this.buffer.size, peakBuffered: this.buffer.peak, backfilling: this.busy ? 1 : 0, behind: this.markers.behind ? 1 : 0,
+      behindEpisodes: this.markers.behindEpisodes,
       idsRemaining: this.busy ? this.remaining() ?? 0 : 0, tradesPerSec: e ? e.rate(this.now()) : 0,
     };
   }
 
   close(): void {
     this.closed = true;
-    if (this.timer !== null) this.timers.clearTimeout(this.timer);
-    this.timer = null;
-    this.wake?.();
+    this.retryWait.wake();
     this.buffer.clear();
     this.busy = false;
     this.setIdle();
@@ -189,32 +181,11 @@ export class TradeGapFiller {
     this.opts.emit(t);
   }
 
-  private marker(state: 'behind' | 'whole', reason: string): StreamState {
-    return { type: 'stream_state', venue: this.venue, symbol: this.opts.symbol, source: this.opts.source, eventTime: this.lastTime, receiveTime: this.now(), state, reason };
-  }
-
-  private markBehind(reason: string): void {
-    if (this.behind) return;
-    this.behind = true;
-    this.s.behindEpisodes++;
-    this.opts.emit(this.marker('behind', reason));
-  }
-
-  private markWhole(reason: string): void {
-    if (!this.behind) return;
-    this.behind = false;
-    this.opts.emit(this.marker('whole', reason));
-  }
-
   private declare(fromId: number, toId: number | null, reason: TradeGapReason, err: unknown, nextTime?: number): void {
-    const gap: TradeGap = {
-      type: 'trade_gap', venue: this.venue, symbol: this.opts.symbol, source: this.opts.source, eventTime: nextTime ?? this.lastTime, receiveTime: this.now(),
-      fromId, toId, reason, detail: errText(err),
-    };
     this.s.gapsUnfilled++;
     if (toId !== null) this.s.idsDeclaredMissing += toId - fromId + 1;
     this.declaredInEpisode = true;
-    this.opts.emit(gap);
+    const gap = this.markers.gap(fromId, toId, reason, err, nextTime ?? this.lastTime);
     this.opts.onDeclared?.(gap, err);
   }
 
@@ -242,16 +213,10 @@ export class TradeGapFiller {
     return !this.openPending || this.liveSinceReconnect;
   }
 
-  private minBuffered(): number | undefined {
-    let min: number | undefined;
-    for (const id of this.buffer.keys()) if (min === undefined || id < min) min = id;
-    return min;
-  }
-
   /** The next ids to fetch: up to the oldest buffered live trade, else to the newest live id, else open-ended. */
   private nextRange(): { from: number; to: number | null } {
     const from = this.last! + 1;
-    const min = this.minBuffered();
+    const min = this.buffer.min();
     if (min !== undefined) return { from, to: min - 1 };
     if (this.liveHigh !== null && this.liveHigh >= from && !this.openPending) return { from, to: this.liveHigh };
     return { from, to: null };
@@ -303,7 +268,7 @@ export class TradeGapFiller {
         this.giveUp('backfill_failed', error ?? new Error(`ids ${this.last! + 1}..${range.to ?? 'latest'} not returned after ${attempt} attempts`));
         return;
       }
-      await this.sleep(this.retryDelayMs);
+      await this.retryWait.sleep(this.retryDelayMs);
     }
     this.finish();
   }
@@ -325,7 +290,7 @@ export class TradeGapFiller {
     this.episode!.page(page.trades.length);
     const m = page.missing;
     if (m && m.toId > this.last!) {
-      const min = this.minBuffered();
+      const min = this.buffer.min();
       const to = min !== undefined ? Math.min(m.toId, min - 1) : m.toId;
       const start = Math.max(m.fromId, this.last! + 1);
       if (start <= to) {
@@ -349,9 +314,8 @@ export class TradeGapFiller {
         aligned = false;
         break;
       }
-      const live = this.buffer.get(id);
+      const live = this.buffer.take(id);
       if (live !== undefined) {
-        this.buffer.delete(id);
         this.deliver(live);
       } else {
         this.s.tradesBackfilled++;
@@ -364,10 +328,7 @@ export class TradeGapFiller {
   }
 
   private drainBuffer(): void {
-    for (let t = this.buffer.get(this.last! + 1); t !== undefined; t = this.buffer.get(this.last! + 1)) {
-      this.buffer.delete(t.seq!);
-      this.deliver(t);
-    }
+    for (let t = this.buffer.take(this.last! + 1); t !== undefined; t = this.buffer.take(this.last! + 1)) this.deliver(t);
   }
 
   private progress(done: boolean): void {
@@ -389,7 +350,7 @@ export class TradeGapFiller {
   private giveUp(reason: TradeGapReason, err: unknown): void {
     for (;;) {
       this.drainBuffer();
-      const min = this.minBuffered();
+      const min = this.buffer.min();
       if (min !== undefined) {
         this.declare(this.last! + 1, min - 1, reason, err, this.buffer.get(min)!.eventTime);
         this.last = min - 1;
@@ -414,26 +375,13 @@ export class TradeGapFiller {
     this.progress(true);
     if (this.gapOpen && !this.declaredInEpisode) this.s.gapsFilled++;
     else if (!this.gapOpen && !this.declaredInEpisode && !this.disconnected) this.s.reconnectBackfills++;
-    if (!this.disconnected) this.markWhole(this.declaredInEpisode ? 'declared_gap' : 'caught_up');
+    if (!this.disconnected) this.markers.markWhole(this.declaredInEpisode ? 'declared_gap' : 'caught_up', this.lastTime);
     this.busy = false;
     this.gapOpen = false;
     this.declaredInEpisode = false;
     this.rangeTo = null;
     this.episode = null;
     this.setIdle();
-  }
-
-  private sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const done = (): void => {
-        if (this.timer !== null) this.timers.clearTimeout(this.timer);
-        this.timer = null;
-        this.wake = null;
-        resolve();
-      };
-      this.wake = done;
-      this.timer = this.timers.setTimeout(done, ms);
-    });
   }
 
   private setIdle(): void {
