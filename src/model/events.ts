@@ -47,6 +47,11 @@ export interface Trade extends EventBase {
    * venue does not say. Only MARKET trades (and trades without a kind) count in candles.
    */
   readonly execType?: string;
+  /** Binance aggTrade `f` / `l`: first and last trade id of the aggregate; absent elsewhere. */
+  readonly firstTradeId?: number;
+  readonly lastTradeId?: number;
+  /** The venue's time of the frame that carried the trade (Binance `E`), when it sends one; absent otherwise. */
+  readonly frameTime?: number;
 }
 
 export interface BookTicker extends EventBase {
