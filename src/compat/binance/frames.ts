@@ -9,22 +9,26 @@ import { weightOf } from './rest-weight.js';
 import { KLINE_INTERVALS_MS } from './streams.js';
 import { ticker24hrRest, tickerFrame } from './ticker-frames.js';
 
-/** Event time `E` of a frame: the venue's clock is not carried for trades, so the receive time. */
-export const eventMs = (e: { readonly receiveTime: number; readonly eventTime: number }): number => Math.max(e.receiveTime, e.eventTime);
+/**
+ * Event time `E` of a frame: the venue's frame time when the event carries it (trades:
+ * `frameTime`), else the later of the venue's event time and the receive time.
+ */
+export const eventMs = (e: { readonly receiveTime: number; readonly eventTime: number; readonly frameTime?: number }): number =>
+  e.frameTime ?? Math.max(e.receiveTime, e.eventTime);
 
-/** First and last trade id of an aggregate trade ([-1, -1]: not carried). */
-export const aggTradeFirstLast = (_t: Trade): [number, number] => [-1, -1];
+/**
+ * First and last trade id of an aggregate trade, when the decoder carried them; else -1 (Binance's
+ * own "none" value in trade-id fields, so parsers still find numbers).
+ */
+export const aggTradeFirstLast = (t: Trade): [number, number] => [t.firstTradeId ?? -1, t.lastTradeId ?? -1];
 
 export function tradeFrame(t: Trade): string {
   return `{"e":"trade","E":${eventMs(t)},"s":"${t.symbol}","t":${t.seq ?? Number(t.tradeId)},"p":"${t.price}","q":"${t.size}","T":${t.eventTime},"m":${t.side === 'sell'},"M":true}`;
 }
 
-/**
- * f and l (first/last trade id of the aggregate) are not carried by normalized events; they are
- * sent as -1 (Binance's own "none" value in trade-id fields) so parsers still find numbers.
- */
+/** f and l: see aggTradeFirstLast. */
 export function aggTradeFrame(t: Trade): string {
-  return `{"e":"aggTrade","E":${eventMs(t)},"s":"${t.symbol}","a":${t.seq ?? Number(t.tradeId)},"p":"${t.price}","q":"${t.size}","f":${aggTradeFirstLast(t)[0]},"l":${aggTradeFirstLast(t)[1]},"T":${t.eventTime},"m":${t.side === 'sell'},"M":true}`;
+  return `{"e":"aggTrade","E":${eventMs(t)},"s":"${t.symbol}","a":${t.seq ?? Number(t.tradeId)},"p":"${t.price}","q":"${t.size}","f":${t.firstTradeId ?? -1},"l":${t.lastTradeId ?? -1},"T":${t.eventTime},"m":${t.side === 'sell'},"M":true}`;
 }
 
 export function bookTickerFrame(b: BookTicker): string {
@@ -52,7 +56,7 @@ export function tradeRestItem(t: Trade, quoteQty: string): string {
 
 /** REST /api/v3/aggTrades item (f/l as in aggTradeFrame). */
 export function aggTradeRestItem(t: Trade): string {
-  return `{"a":${t.seq ?? Number(t.tradeId)},"p":"${t.price}","q":"${t.size}","f":-1,"l":-1,"T":${t.eventTime},"m":${t.side === 'sell'},"M":true}`;
+  return `{"a":${t.seq ?? Number(t.tradeId)},"p":"${t.price}","q":"${t.size}","f":${t.firstTradeId ?? -1},"l":${t.lastTradeId ?? -1},"T":${t.eventTime},"m":${t.side === 'sell'},"M":true}`;
 }
 
 /** Binance spot (`/api/v3`, stream speeds 100/1000 ms, klines from 1s). */

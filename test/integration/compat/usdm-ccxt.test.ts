@@ -105,7 +105,8 @@ describe('ccxt binanceusdm through tickgate\'s USD-M endpoint', () => {
     c.demo.simulator.setRate(0);
     await new Promise((r) => setTimeout(r, 500)); // the last trades reach tickgate
     const fromState = compat.rest.counters.fromState;
-    const [[t, o, h, l, cl, v]] = await ex.fetchOHLCV(SYMBOL, '1m', undefined, 1) as [number, number, number, number, number, number][];
+    const rows = await ex.fetchOHLCV(SYMBOL, '1m', undefined, 1) as [number, number, number, number, number, number][];
+    const [t, o, h, l, cl, v] = rows[0]!;
     c.demo.simulator.setRate(200);
     expect(compat.rest.counters.fromState).toBe(fromState + 1);
     const truth = c.demo.simulator.truth.trades('binance-futures', 'BTCUSDT', {}).filter((x) => x.timeMs >= t && x.timeMs < t + 60_000);

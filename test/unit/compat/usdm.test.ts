@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { DepthMerge } from '../../../src/compat/binance/depth-merge.js';
+import { SPOT_DIALECT } from '../../../src/compat/binance/frames.js';
 import { parseStream, upstreamStreamOf } from '../../../src/compat/binance/streams.js';
 import { USDM_DIALECT as D, usdmWeightOf } from '../../../src/compat/binance/usdm-frames.js';
 import type { BookDelta, BookTicker, Level, MarkPrice, Trade } from '../../../src/model/events.js';
@@ -61,6 +62,14 @@ describe('USD-M frame and REST texts', () => {
     expect(D.trade(trade('ADL'))).toBe('{"e":"trade","E":1005,"T":1000,"s":"BTCUSDT","t":7,"p":"60000.10","q":"0.005","X":"ADL","m":true}');
     expect(JSON.parse(D.trade(trade())).X).toBe('MARKET');
     expect(Object.keys(JSON.parse(D.aggTrade({ ...trade(), source: 'aggTrade' })))).toEqual(['e', 'E', 's', 'a', 'p', 'q', 'f', 'l', 'T', 'm']);
+  });
+
+  it('aggTrade f/l and E from the decoder when it carries them (spot and USD-M), -1 and the receive time when not', () => {
+    const agg: Trade = { ...trade(), source: 'aggTrade', firstTradeId: 70, lastTradeId: 72, frameTime: 1003 };
+    for (const text of [D.aggTrade(agg), SPOT_DIALECT.aggTrade(agg)]) expect(JSON.parse(text)).toMatchObject({ E: 1003, f: 70, l: 72 });
+    expect(JSON.parse(D.restAggTrade(agg))).toMatchObject({ f: 70, l: 72 });
+    expect(JSON.parse(SPOT_DIALECT.trade({ ...trade(), frameTime: 1002 })).E).toBe(1002);
+    expect(JSON.parse(SPOT_DIALECT.aggTrade({ ...trade(), source: 'aggTrade' }))).toMatchObject({ E: 1005, f: -1, l: -1 });
   });
 
   it('depthUpdate carries T and pu; bookTicker e, T and E', () => {
