@@ -80,14 +80,18 @@ function detached(s: string): string {
   return s.length < 13 ? s : (s + ' ').slice(0, -1);
 }
 
-/** Frames the fast path decoded and frames it left to the full decoder. */
-export class FastPathStats {
-  fast = 0;
-  fallback = 0;
-  snapshot(): { fast: number; fallback: number } {
-    return { fast: this.fast, fallback: this.fallback };
-  }
+/**
+ * Value of a JSON integer the regex matched (1-16 digits, no sign): a digit loop, not Number(),
+ * whose general string-to-double conversion costs several times more for ids beyond 2^31.
+ * Above 2^53 the float may be rounded; the caller rejects any value beyond MAX_SAFE_INTEGER.
+ */
+function digits(s: string): number {
+  let v = 0;
+  for (let i = 0; i < s.length; i++) v = v * 10 + (s.charCodeAt(i) - D0);
+  return v;
 }
+
+export { FastPathStats } from '../fast-path-stats.js';
 
 /**
  * One scanner per decoder (it keeps the last symbol to reuse its string). Not reentrant; the
@@ -161,8 +165,8 @@ export class BinanceFastScanner {
     const m = rx.exec(this.f);
     if (m === null) return null;
     const tradeId = m[2]!;
-    const id = Number(tradeId);
-    const time = Number(m[5]!);
+    const id = digits(tradeId);
+    const time = digits(m[5]!);
     if (id > Number.MAX_SAFE_INTEGER || time > Number.MAX_SAFE_INTEGER) return null;
     this.p = rx.lastIndex;
     return {
@@ -176,7 +180,7 @@ export class BinanceFastScanner {
     rx.lastIndex = p;
     const m = rx.exec(this.f);
     if (m === null) return null;
-    const u = Number(m[1]!);
+    const u = digits(m[1]!);
     if (u > Number.MAX_SAFE_INTEGER) return null;
     this.p = rx.lastIndex;
     return {
@@ -189,11 +193,12 @@ export class BinanceFastScanner {
     rx.lastIndex = p;
     const m = rx.exec(this.f);
     if (m === null) return null;
-    const u = Number(m[1]!);
-    if (u > Number.MAX_SAFE_INTEGER) return null;
+    const u = digits(m[1]!);
+    const e = digits(m[2]!);
+    if (u > Number.MAX_SAFE_INTEGER || e > Number.MAX_SAFE_INTEGER) return null;
     this.p = rx.lastIndex;
     return {
-      type: 'book_ticker', venue, symbol: this.intern(m[3]!), eventTime: Number(m[2]!), receiveTime: rt,
+      type: 'book_ticker', venue, symbol: this.intern(m[3]!), eventTime: e, receiveTime: rt,
       bidPrice: m[4]!, bidSize: m[5]!, askPrice: m[6]!, askSize: m[7]!, updateId: u,
     };
   }

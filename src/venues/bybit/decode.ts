@@ -5,9 +5,11 @@
  * and op replies (subscribe acks, pongs) as signals. Decimals stay the strings Bybit sends.
  */
 import type { MarketEvent } from '../../model/events.js';
-import { DEFAULT_DECODE_MAX_FRAME_CHARS } from '../../config/defaults/venues.js';
+import { DEFAULT_DECODE_FAST_PATH, DEFAULT_DECODE_MAX_FRAME_CHARS } from '../../config/defaults/venues.js';
 import { DecodeError, DecodeStats, type DecodeResult, type FrameDecoder } from '../decode-result.js';
 import { TickerState } from './ticker-state.js';
+import { BybitFastScanner } from './fast-frames.js';
+import { FastPathStats } from '../fast-path-stats.js';
 import { FieldError, arr, dec, int, intLike, levels, obj, optInt, side, str, whyOf, type Json } from '../fields.js';
 
 export interface BybitDecoderOptions {
@@ -15,6 +17,8 @@ export interface BybitDecoderOptions {
   readonly maxFrameChars?: number;
   /** Symbols whose ticker state is kept to merge linear/inverse deltas. */
   readonly maxTickerSymbols?: number;
+  /** Scan publicTrade and orderbook frames without JSON.parse (validated; anything else falls back). */
+  readonly fastPath?: boolean;
 }
 
 export class BybitDecoder implements FrameDecoder {
@@ -23,19 +27,35 @@ export class BybitDecoder implements FrameDecoder {
   private readonly counters = new DecodeStats();
   /** Per-connection ticker state: deltas are merged into the last snapshot. */
   readonly tickers: TickerState;
+  private readonly fast: BybitFastScanner | null;
+  private readonly fastCounts = new FastPathStats();
 
   constructor(opts: BybitDecoderOptions = {}) {
     this.venue = opts.venue ?? 'bybit';
     this.maxFrameChars = opts.maxFrameChars ?? DEFAULT_DECODE_MAX_FRAME_CHARS;
     this.tickers = new TickerState(opts.maxTickerSymbols);
+    this.fast = opts.fastPath ?? DEFAULT_DECODE_FAST_PATH ? new BybitFastScanner() : null;
   }
 
   decode(frame: string, receiveTime: number): DecodeResult {
+    if (this.fast !== null && frame.length <= this.maxFrameChars) {
+      const r = this.fast.decode(frame, receiveTime, this.venue);
+      if (r !== null) {
+        this.fastCounts.fast++;
+        return this.counters.count(r);
+      }
+      this.fastCounts.fallback++;
+    }
     return this.counters.count(decodeBybitFrame(frame, receiveTime, this.venue, this.maxFrameChars, this.tickers));
   }
 
   stats(): ReturnType<DecodeStats['snapshot']> {
     return this.counters.snapshot();
+  }
+
+  /** Frames decoded by the fast path, and frames it handed to JSON.parse (0/0 when it is off). */
+  fastPathStats(): { fast: number; fallback: number } {
+    return this.fastCounts.snapshot();
   }
 }
 

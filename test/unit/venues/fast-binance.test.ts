@@ -150,5 +150,21 @@ describe('Binance fast path on generated frames of each exact shape', () => {
     const f = '{"e":"trade","E":1,"s":"BTCUSDT","t":9007199254740993,"p":"1.0","q":"2","T":3,"m":true,"M":true}';
     expect(expectSame(f, 0).fast).toBe(false);
     expect(decodeBinanceFrame(f, 0).error?.code).toBe('E_DECODE');
+    // Every integer field of every shape, raw and enveloped.
+    const unsafe = '9007199254740993';
+    const frames = [
+      `{"e":"trade","E":1,"s":"X","t":1,"p":"1","q":"2","T":${unsafe},"m":true,"M":true}`,
+      `{"e":"aggTrade","E":1,"s":"X","a":${unsafe},"p":"1","q":"2","f":1,"l":1,"T":3,"m":true}`,
+      `{"u":${unsafe},"s":"X","b":"1","B":"1","a":"1","A":"1"}`,
+      `{"e":"bookTicker","u":1,"E":${unsafe},"T":1,"s":"X","b":"1","B":"1","a":"1","A":"1"}`,
+      `{"e":"bookTicker","u":${unsafe},"E":1,"T":1,"s":"X","b":"1","B":"1","a":"1","A":"1"}`,
+    ];
+    for (const data of frames) {
+      for (const frame of [data, `{"stream":"x@${data.includes('aggTrade') ? 'aggTrade' : data.includes('trade') ? 'trade' : 'bookTicker'}","data":${data}}`]) {
+        expect(expectSame(frame, 0).fast).toBe(false);
+        // The full decoder takes a USD-M ticker's E as sent (it falls back to the receive time when absent).
+        if (!data.includes(`"E":${unsafe}`)) expect(decodeBinanceFrame(frame, 0).error?.code).toBe('E_DECODE');
+      }
+    }
   });
 });
