@@ -198,6 +198,8 @@ export const venuesSchema = section({
     restBaseUrl: url(V.bybit.restBaseUrl),
     /** Page of the recent-trades endpoint used to backfill (the venue allows 60 on spot, 1000 on derivatives). */
     recentTradesLimit: z.number().int().min(1).max(1000).default(V.bybit.recentTradesLimit),
+    /** Scan publicTrade and orderbook frames without JSON.parse (validated; anything else falls back). */
+    fastPath: z.boolean().default(V.decode.fastPath),
     symbols,
     streams: z.array(z.union([
       z.enum(['publicTrade', 'orderbook.50', 'tickers', 'allLiquidation']),
