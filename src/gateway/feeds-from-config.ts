@@ -132,7 +132,7 @@ export function feedsFromConfig(config: TickgateConfig, logger: Logger): FeedDef
       protocol: bybitProtocol({ wsBaseUrl: y.wsBaseUrl, categoryPath: y.categoryPath }),
       streams: topics,
       symbols: y.symbols.map((s) => s.toUpperCase()),
-      decoder: () => new BybitDecoder({ maxTickerSymbols: venuesDefaults.bybit.maxTickerSymbols }),
+      decoder: () => new BybitDecoder({ maxTickerSymbols: venuesDefaults.bybit.maxTickerSymbols, fastPath: y.fastPath }),
       integrity: {
         ...integrityBase,
         ...(y.streams.includes('orderbook.50') ? { bookRules: 'bybit' as const } : {}),

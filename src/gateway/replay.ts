@@ -42,6 +42,8 @@ export interface ReplayRunOptions {
   readonly aggregate?: Omit<AggregatorOptions, 'onOutput' | 'enrichment' | 'logger'>;
   /** Records per sink write. */
   readonly batchRecords?: number;
+  /** Decode with the venue's validated fast path (venues.<venue>.fastPath); default on. */
+  readonly fastPath?: boolean;
   readonly onProgress?: (p: { readonly bytesRead: number; readonly totalBytes: number; readonly frames: number }) => void;
 }
 
@@ -59,6 +61,8 @@ export interface ReplaySummary {
   readonly written: Readonly<Record<string, number>>;
   readonly firstFrameMs: number | null;
   readonly lastFrameMs: number | null;
+  /** Frames the decoder's fast path took, and frames it left to JSON.parse (0/0 when off or none). */
+  readonly fastPath: { readonly fast: number; readonly fallback: number };
 }
 
 export class ReplayError extends TickgateError {
@@ -67,11 +71,11 @@ export class ReplayError extends TickgateError {
   }
 }
 
-function decoderFor(venue: ReplayVenue): FrameDecoder {
+function decoderFor(venue: ReplayVenue, fastPath: boolean | undefined): FrameDecoder {
   switch (venue) {
-    case 'binance': return new BinanceDecoder();
-    case 'binance-futures': return new BinanceDecoder({ venue: 'binance-futures' });
-    case 'bybit': return new BybitDecoder();
+    case 'binance': return new BinanceDecoder({ fastPath });
+    case 'binance-futures': return new BinanceDecoder({ venue: 'binance-futures', fastPath });
+    case 'bybit': return new BybitDecoder({ fastPath });
     case 'equities': return new EquitiesDecoder();
   }
 }
@@ -134,7 +138,7 @@ export async function replayRecording(opts: ReplayRunOptions): Promise<ReplaySum
       pending.push(out);
     },
   });
-  const decoder = decoderFor(opts.venue);
+  const decoder = decoderFor(opts.venue, opts.fastPath);
   const bookRules: BookRules | undefined = opts.snapshotFile ? bookRulesFor(opts.venue) : undefined;
   const kinds = opts.candleTradeKinds ?? venuesDefaults.binanceFutures.candleTradeKinds;
   let clock = 0;
@@ -187,5 +191,6 @@ export async function replayRecording(opts: ReplayRunOptions): Promise<ReplaySum
     frames, skippedLines, events: i.eventsOut, malformed: d.malformed, trades: aggregator.stats().trades,
     gapsDetected: i.gapsDetected + i.bookGaps, bookResyncs: i.bookResyncs, snapshots, candles, rawTrades, written,
     firstFrameMs, lastFrameMs,
+    fastPath: decoder instanceof BinanceDecoder || decoder instanceof BybitDecoder ? decoder.fastPathStats() : { fast: 0, fallback: 0 },
   };
 }
