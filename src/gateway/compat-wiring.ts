@@ -10,6 +10,7 @@ import type { Pipeline } from '../pipeline/pipeline.js';
 import type { Logger } from '../observability/logger.js';
 import type { MetricsRegistry, Sample } from '../observability/metrics.js';
 import { BinanceCompat, USDM_DIALECT, type UpstreamControl } from '../compat/binance/index.js';
+import type { CompatStatus } from './status.js';
 import type { VenueFeed } from './venue-feed.js';
 
 /** Config stream kinds -> the venue stream names they subscribe (spot and USD-M alike). */
@@ -111,4 +112,20 @@ export function registerCompatMetrics(m: MetricsRegistry, endpoints: BinanceComp
   m.counter('tickgate_compat_forwarded_weight_total', 'Request weight forwarded upstream by the compat endpoint', ['venue'], each((c) => c.forwarder.stats().forwardedWeight));
   m.gauge('tickgate_compat_ticker_windows', 'Symbols with a 24 h rolling ticker window', ['venue'], each((c) => c.hub.tickers.size));
   m.counter('tickgate_compat_ticker_symbols_pushed_total', 'Symbol ticker figures computed for ticker pushes (1000 ms)', ['venue'], each((c) => c.hub.tickerCounters.symbolsPushed));
+}
+
+/** The endpoints' figures for the status object (the dashboard's compat panel). */
+export function compatStatus(endpoints: readonly (BinanceCompat | null)[]): CompatStatus[] {
+  return endpoints.filter((x): x is BinanceCompat => x !== null).map((c) => {
+    const f = c.forwarder.stats();
+    const d = c.demand.stats();
+    return {
+      venue: c.venue, prefix: c.prefix, clients: c.ws.clients, subscriptions: c.hub.subscriptions, streamsDownstream: c.hub.size,
+      upstreamStreams: d.asked, upstreamOnDemand: d.heldOnDemand, deliveries: c.hub.counters.deliveries,
+      clientsDropped: Object.values(c.ws.counters.drops).reduce((a, n) => a + n, 0),
+      restRequests: c.rest.counters.requests, restFromState: c.rest.counters.fromState, restCacheHits: f.cacheHits + f.shared,
+      restUpstreamCalls: f.upstreamCalls, restRefused: c.rest.counters.refused + f.refused,
+      forwardedWeight: f.forwardedWeight, usedWeight: f.usedWeight, weightLimit: c.forwarder.budget.limit,
+    };
+  });
 }

@@ -3,6 +3,7 @@ import type { ConnectionDetails } from '../connection/index.js';
 import type { Gateway } from './gateway.js';
 import type { FeedDefinition } from './feeds-from-config.js';
 import type { ConnectionStatus, GatewayStatus, VenueFlow } from './status.js';
+import { compatStatus } from './compat-wiring.js';
 
 export interface Readiness {
   readonly ready: boolean;
@@ -105,6 +106,7 @@ export function buildStatus(
     },
     symbols: definitions.flatMap((d) => d.symbols.map((symbol) => ({ venue: d.venue, symbol }))),
     aggregates: { ...aggregates },
+    compat: compatStatus([g.compat, g.compatFutures]),
   };
 }
 

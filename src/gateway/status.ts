@@ -80,6 +80,33 @@ export interface ClientsStatus {
   readonly admissionRejections: Readonly<Record<string, number>>;
 }
 
+/** One Binance-compatible endpoint (src/compat): what the dashboard's compat panel shows. */
+export interface CompatStatus {
+  readonly venue: string;
+  /** Path prefix it is served under ("/binance"). */
+  readonly prefix: string;
+  readonly clients: number;
+  /** Client subscriptions (stream x client): what the clients asked. */
+  readonly subscriptions: number;
+  /** Distinct streams the clients asked. */
+  readonly streamsDownstream: number;
+  /** Distinct upstream streams those need (configured or on demand): what tickgate holds for them. */
+  readonly upstreamStreams: number;
+  readonly upstreamOnDemand: number;
+  readonly deliveries: number;
+  readonly clientsDropped: number;
+  readonly restRequests: number;
+  readonly restFromState: number;
+  /** Forwarded requests answered by the cache (or a shared in-flight call), and the calls made upstream. */
+  readonly restCacheHits: number;
+  readonly restUpstreamCalls: number;
+  readonly restRefused: number;
+  readonly forwardedWeight: number;
+  /** Forwarding budget used this minute, of its limit. */
+  readonly usedWeight: number;
+  readonly weightLimit: number;
+}
+
 export interface GatewayStatus {
   readonly time: number;
   readonly startedAt: number;
@@ -95,4 +122,6 @@ export interface GatewayStatus {
   /** What the market channels carry: snapshots.1s.<venue>.<symbol>, candles.t100.<venue>.<symbol>. */
   readonly symbols: readonly { readonly venue: string; readonly symbol: string }[];
   readonly aggregates: { readonly snapshots: number; readonly candles: number };
+  /** The Binance-compatible endpoints served (absent or empty when none). */
+  readonly compat?: readonly CompatStatus[];
 }
