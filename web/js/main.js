@@ -1,6 +1,7 @@
 // Dashboard entry: one GatewayLink to /ws, the `status` channel for everything operational and
 // two market channels for the chosen symbol. Rendering runs on a timer so ages keep ticking.
 import { ClientsPoller } from './clients.js';
+import { renderCompat } from './compat.js';
 import { clock, dur, esc, h, num } from './format.js';
 import { GatewayLink } from './link.js';
 import { MARKET_STALE_AFTER_MS, MarketView } from './market.js';
@@ -189,6 +190,7 @@ function render() {
     renderFlow($('.flow'), latest, hist, latest.time + (now - receivedAt));
     renderSinks($('[data-testid="sinks"] tbody'), latest);
     renderClients($('.clients'), latest, hist);
+    renderCompat($('[data-testid="compat"]'), latest);
   }
   renderAlerts();
   renderMarket(now);
