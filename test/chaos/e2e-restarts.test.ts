@@ -6,15 +6,13 @@
  * notional, count, first and last id; quiet seconds empty, carrying the last close), in SQLite
  * and in a JSONL sink (its latest revision per key), whose revisions per key never go back.
  */
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startSimulator, type Simulator } from '../../simulator/index.js';
+import { describe, expect, it } from 'vitest';
 import { naturalKey } from '../../src/sinks/record-key.js';
-import { candleFromRow, snapshotFromRow } from '../../src/sinks/rows.js';
-import { readSqlite, tempDir, waitFor } from '../integration/gateway/helpers.js';
+import { readSqlite } from '../integration/gateway/helpers.js';
 import { chaosConfigInput } from './e2e-helpers/chaos-gateway.js';
-import { GatewayChild } from './e2e-helpers/gateway-process.js';
+import { rowsByKey, sleep, useRestartRig } from './e2e-helpers/restart-rig.js';
 import { expectRowsEqualTruth, storedFields, type Row } from './e2e-helpers/truth-aggregates.js';
 
 const SYMBOLS = ['BTCUSDT', 'ETHUSDT'] as const;
@@ -23,48 +21,16 @@ const RATE = 1_000;
 const RUN_MS = 4_000;
 const DOWN_MS = 1_200;
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
 describe('three restarts (graceful, kill -9, graceful): stored aggregates equal the ground truth', () => {
-  const tmp = tempDir('e2e-restarts');
-  let sim: Simulator;
-  let configFile: string;
-  const children: GatewayChild[] = [];
+  const rig = useRestartRig({
+    name: 'e2e-restarts', seed: 11, symbols: SYMBOLS,
+    config: ({ simPort, dir }) => chaosConfigInput({ simPort, dataDir: dir, symbols: SYMBOLS, spoolFsync: 'always', extraSinks: [`jsonl:${dir}/jsonl/`] }),
+  });
   const log: string[] = [];
-
-  beforeAll(async () => {
-    sim = await startSimulator({ port: 0, seed: 11, rate: 0, symbols: [...SYMBOLS], marketHours: 'always-open' });
-    configFile = join(tmp.dir, 'gateway.json');
-    writeFileSync(configFile, JSON.stringify(chaosConfigInput({
-      simPort: sim.port, dataDir: tmp.dir, symbols: SYMBOLS, spoolFsync: 'always', extraSinks: [`jsonl:${tmp.dir}/jsonl/`],
-    })));
-  });
-  afterEach(() => {
-    for (const c of children) if (c.running()) c.proc.kill('SIGKILL');
-  });
-  afterAll(async () => {
-    await sim?.close();
-    tmp.remove();
-  });
-
-  const db = (): string => join(tmp.dir, 'tickgate.db');
-
-  async function start(): Promise<GatewayChild> {
-    const g = new GatewayChild(configFile);
-    children.push(g);
-    await g.ready();
-    return g;
-  }
-
-  /** Truth trade count of both symbols, to wait for trading progress instead of sleeping blind. */
-  const truthCount = (): number => SYMBOLS.reduce((n, s) => n + sim.truth.trades('binance', s).length, 0);
-  async function trade(ms: number): Promise<void> {
-    const before = truthCount();
-    await sleep(ms);
-    await waitFor(() => truthCount() > before + (RATE * ms) / 4000, 'the simulator traded');
-  }
+  const trade = (ms: number): Promise<void> => rig.trade(ms, (RATE * ms) / 4000);
 
   it('graceful stop, kill -9, graceful stop with a quiet boundary, final stop: every 1 s, 1 m and t100 row exact in SQLite and JSONL', async () => {
+    const { sim, start } = rig;
     const startedAt = Date.now();
     // A: from the very first trade (tick candles count from it).
     let g = await start();
@@ -95,13 +61,11 @@ describe('three restarts (graceful, kill -9, graceful): stored aggregates equal 
     log.push(`D stopped at ${Date.now() - startedAt} ms`);
 
     // SQLite: every row, latest revision (the upsert keeps it).
-    const sqlRows = new Map<string, Row>();
-    for (const r of readSqlite<Record<string, unknown>>(db(), 'SELECT * FROM snapshots')) { const x = snapshotFromRow(r); sqlRows.set(naturalKey(x), x); }
-    for (const r of readSqlite<Record<string, unknown>>(db(), 'SELECT * FROM time_candles')) { const x = candleFromRow(r); sqlRows.set(naturalKey(x), x); }
-    for (const r of readSqlite<Record<string, unknown>>(db(), 'SELECT * FROM tick_candles')) { const x = candleFromRow(r); sqlRows.set(naturalKey(x), x); }
+    const sql = (q: string): Record<string, unknown>[] => readSqlite<Record<string, unknown>>(rig.db(), q);
+    const sqlRows = rowsByKey(sql('SELECT * FROM snapshots'), [...sql('SELECT * FROM time_candles'), ...sql('SELECT * FROM tick_candles')]);
 
     // JSONL: files in the order written, latest revision per key; a revision never goes back.
-    const jdir = join(tmp.dir, 'jsonl');
+    const jdir = join(rig.dir, 'jsonl');
     const files = readdirSync(jdir).filter((f) => f.endsWith('.jsonl'))
       .sort((a, b) => { const [, ta, na] = a.match(/(\d+)-(\d+)/)!.map(Number) as number[]; const [, tb, nb] = b.match(/(\d+)-(\d+)/)!.map(Number) as number[]; return ta! - tb! || na! - nb!; });
     const jsonl = new Map<string, Row>();

@@ -3,53 +3,43 @@
  * simulator (in this process) keeps trading. SQLite must end with one row per second, no
  * duplicate, and per-second trade counts equal to the simulator's ground truth.
  */
-import { existsSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import postgres from 'postgres';
-import { startSimulator, type Simulator } from '../../simulator/index.js';
 import { TcpProxy } from '../helpers/tcp-proxy.js';
 import { chaosConfigInput } from './e2e-helpers/chaos-gateway.js';
 import { compareSeconds, countBySecond } from './e2e-helpers/accounting.js';
-import { readSqlite, tempDir } from '../integration/gateway/helpers.js';
-import { GatewayChild } from './e2e-helpers/gateway-process.js';
+import { readSqlite } from '../integration/gateway/helpers.js';
+import { useRestartRig } from './e2e-helpers/restart-rig.js';
 
 const SYMBOLS = ['BTCUSDT', 'ETHUSDT'] as const;
 const PG = 'postgres://postgres@127.0.0.1:5432/test';
 
 describe('SIGKILL of the gateway process', () => {
-  const tmp = tempDir('e2e-kill');
-  let sim: Simulator;
-  const children: GatewayChild[] = [];
-  let configFile: string;
   const schema = `tg_e2e_kill_${process.pid}_${Date.now().toString(36)}`;
   let proxy: TcpProxy;
+  let pgPort: number;
   let admin: postgres.Sql;
 
   beforeAll(async () => {
     admin = postgres(PG, { max: 1, onnotice: () => undefined });
     await admin`select 1`;
     proxy = new TcpProxy(5432);
-    const pgPort = await proxy.start();
-    sim = await startSimulator({ port: 0, seed: 5, rate: 0, symbols: [...SYMBOLS], marketHours: 'always-open' });
-    configFile = join(tmp.dir, 'gateway.json');
-    writeFileSync(configFile, JSON.stringify(chaosConfigInput({
-      simPort: sim.port, dataDir: tmp.dir, symbols: SYMBOLS, spoolFsync: 'always',
-      extraSinks: [`postgres://postgres@127.0.0.1:${pgPort}/test?schema=${schema}`],
-    })));
-  });
-  afterEach(() => {
-    for (const c of children) if (c.running()) c.proc.kill('SIGKILL');
+    pgPort = await proxy.start();
   });
   afterAll(async () => {
-    await sim?.close();
     await proxy?.stop();
     await admin?.unsafe(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
     await admin?.end({ timeout: 2 });
-    tmp.remove();
   });
-
-  const db = (): string => join(tmp.dir, 'tickgate.db');
+  const rig = useRestartRig({
+    name: 'e2e-kill', seed: 5, symbols: SYMBOLS,
+    config: ({ simPort, dir }) => chaosConfigInput({
+      simPort, dataDir: dir, symbols: SYMBOLS, spoolFsync: 'always', extraSinks: [`postgres://postgres@127.0.0.1:${pgPort}/test?schema=${schema}`],
+    }),
+  });
+  const db = (): string => rig.db();
   const snapshots = (s: string): { start_time: number; trade_count: number; revision: number }[] =>
     readSqlite(db(), "SELECT start_time, trade_count, revision FROM snapshots WHERE venue = 'binance' AND symbol = ? ORDER BY start_time", s);
 
@@ -58,9 +48,9 @@ describe('SIGKILL of the gateway process', () => {
    * back, gateway B on the same data dir and spool, trades, graceful stop.
    */
   async function killAndRestart(): Promise<{ killedAt: number; restartedAt: number }> {
-    const a = new GatewayChild(configFile); children.push(a);
+    const a = rig.spawn();
     await a.ready();
-    sim.setRate(100);
+    rig.sim.setRate(100);
     await new Promise((r) => setTimeout(r, 2_000));
     await proxy.refuse();
     await new Promise((r) => setTimeout(r, 3_000));
@@ -68,16 +58,16 @@ describe('SIGKILL of the gateway process', () => {
     const killedAt = Date.now();
     expect((await a.exited).signal).toBe('SIGKILL');
     // A left PostgreSQL's records in its spool.
-    const pgSpool = join(tmp.dir, 'spool', 'postgres');
+    const pgSpool = join(rig.dir, 'spool', 'postgres');
     const spooledBytes = readdirSync(pgSpool).filter((f) => f.endsWith('.seg')).reduce((n, f) => n + statSync(join(pgSpool, f)).size, 0);
     expect(spooledBytes).toBeGreaterThan(0);
     await new Promise((r) => setTimeout(r, 1_000)); // the venue keeps trading while no gateway runs
     await proxy.forward();
-    const b = new GatewayChild(configFile); children.push(b);
+    const b = rig.spawn();
     await b.ready();
     const restartedAt = Date.now();
     await new Promise((r) => setTimeout(r, 4_000));
-    sim.setRate(0);
+    rig.sim.setRate(0);
     await new Promise((r) => setTimeout(r, 500));
     b.proc.kill('SIGTERM');
     expect((await b.exited).code, b.stderr.slice(-2000)).toBe(0);
@@ -91,16 +81,16 @@ describe('SIGKILL of the gateway process', () => {
     const dups = readSqlite<{ n: number }>(db(), 'SELECT count(*) AS n FROM (SELECT venue, symbol, start_time FROM snapshots GROUP BY 1, 2, 3 HAVING count(*) > 1)');
     expect(dups[0]!.n).toBe(0);
     // Nothing left in the spool after the graceful stop of the second process.
-    const spoolDir = join(tmp.dir, 'spool', 'sqlite');
+    const spoolDir = join(rig.dir, 'spool', 'sqlite');
     const segments = existsSync(spoolDir) ? readdirSync(spoolDir).filter((f) => f.endsWith('.seg')) : [];
     expect(segments.map((f) => [f, statSync(join(spoolDir, f)).size]).filter(([, size]) => Number(size) > 0)).toEqual([]);
     const cursorRows = readSqlite<{ n: number }>(db(), 'SELECT count(*) AS n FROM tick_candles GROUP BY venue, symbol, interval_name, first_trade_key HAVING count(*) > 1');
     expect(cursorRows).toEqual([]);
-    const pgSpool = join(tmp.dir, 'spool', 'postgres');
+    const pgSpool = join(rig.dir, 'spool', 'postgres');
     const pgSegments = existsSync(pgSpool) ? readdirSync(pgSpool).filter((f) => f.endsWith('.seg') && statSync(join(pgSpool, f)).size > 0) : [];
     expect(pgSegments).toEqual([]);
     for (const s of SYMBOLS) {
-      const truth = sim.truth.trades('binance', s);
+      const truth = rig.sim.truth.trades('binance', s);
       const want = countBySecond(truth);
       // PostgreSQL was cut 3 s before the kill: what A spooled (fsync always) was replayed by B.
       const pgRows = await admin.unsafe<{ start_time: string; trade_count: number }[]>(
@@ -129,7 +119,7 @@ describe('SIGKILL of the gateway process', () => {
     expect(run).not.toBeNull();
     for (const s of SYMBOLS) {
       const rows = snapshots(s);
-      const truth = countBySecond(sim.truth.trades('binance', s));
+      const truth = countBySecond(rig.sim.truth.trades('binance', s));
       const seconds = new Set(rows.map((r) => Number(r.start_time)));
       const first = Math.min(...seconds);
       const last = Math.max(...seconds);

@@ -5,6 +5,7 @@
  */
 import { expect } from 'vitest';
 import { ChaosRig, type ChaosVenue, type RigOptions } from './rig.js';
+import type { TradeAccount } from './accounting.js';
 
 export interface Scenario {
   /** Fault class as printed in the table. */
@@ -17,16 +18,10 @@ export interface Scenario {
   readonly bit: (rig: ChaosRig) => void;
 }
 
-export interface ResultRow {
+/** A fault's row: the trade account's counts (`late`: backfilled trades emitted after newer ones, venue without a trade sequence), then the fault's own figures. */
+export interface ResultRow extends Pick<TradeAccount, 'published' | 'delivered' | 'lost' | 'duplicated' | 'outOfOrder' | 'late'> {
   readonly fault: string;
   readonly venue: string;
-  readonly published: number;
-  readonly delivered: number;
-  readonly lost: number;
-  readonly duplicated: number;
-  readonly outOfOrder: number;
-  /** Backfilled trades emitted after newer ones (venue without a trade sequence). */
-  readonly late: number;
   readonly booksEqual: string;
   /** Fault cleared (or one-shot fault fired) -> first data frame again (on a new socket if it broke). */
   readonly recoveryMs: number | null;
