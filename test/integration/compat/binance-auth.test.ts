@@ -3,16 +3,11 @@
  * WebSocket requests without it are refused (401), with it (Bearer or ?token=) they are served,
  * and the token never reaches the forwarded upstream request.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { StreamClient, startCompatDemo, waitFor, type CompatDemo } from './helpers.js';
+import { describe, expect, it } from 'vitest';
+import { StreamClient, useCompatDemo, waitFor } from './helpers.js';
 
 describe('Binance-compatible endpoint: auth', () => {
-  let c: CompatDemo;
-  beforeAll(async () => {
-    c = await startCompatDemo({ server: { token: 's3cret-token' } }, 100);
-    await waitFor(() => c.demo.gateway.readiness().ready, 'gateway ready', 20_000);
-  }, 40_000);
-  afterAll(async () => { await c?.stop(); });
+  const c = useCompatDemo({ server: { token: 's3cret-token' } }, 100);
 
   it('REST: 401 without the token, served with a Bearer header or ?token=', async () => {
     expect((await fetch(`${c.rest}/api/v3/ping`)).status).toBe(401);

@@ -5,24 +5,16 @@
  * parse through the library.
  */
 import { MainClient, WebsocketClient } from 'binance';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startCompatDemo, waitFor, type CompatDemo } from './helpers.js';
+import { afterAll, describe, expect, it } from 'vitest';
+import { useCompatDemo, waitFor } from './helpers.js';
 
 const quiet = { trace: () => undefined, info: () => undefined, error: () => undefined };
 
 describe('the `binance` npm client through tickgate\'s Binance-compatible endpoint', () => {
-  let c: CompatDemo;
+  const c = useCompatDemo({}, 200);
   let ws: WebsocketClient;
 
-  beforeAll(async () => {
-    c = await startCompatDemo({}, 200);
-    await waitFor(() => c.demo.gateway.readiness().ready, 'gateway ready', 20_000);
-  }, 40_000);
-
-  afterAll(async () => {
-    ws?.closeAll(true);
-    await c?.stop();
-  });
+  afterAll(() => { ws?.closeAll(true); });
 
   it('WebsocketClient.subscribeSpotTrades: consecutive trades equal to the simulator\'s', async () => {
     ws = new WebsocketClient({ wsUrl: c.ws, beautify: false }, quiet as never);

@@ -4,28 +4,13 @@
  * symbol, too many streams per connection, too many messages per second (close 1008), a huge
  * frame (close 1009), bad URL stream names (HTTP 400) and unknown paths (404).
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { StreamClient, startCompatDemo, waitFor, type CompatDemo } from './helpers.js';
+import { StreamClient, useCompatDemo, waitFor } from './helpers.js';
 
 describe('Binance-compatible endpoint: protocol edge cases', () => {
-  let c: CompatDemo;
-  const clients: StreamClient[] = [];
-  const client = (path: string): StreamClient => {
-    const x = new StreamClient(`${c.ws}${path}`);
-    clients.push(x);
-    return x;
-  };
-
-  beforeAll(async () => {
-    c = await startCompatDemo({ compat: { binance: { maxStreamsPerConnection: 4, maxIncomingPayloadBytes: 4096 } } }, 150);
-    await waitFor(() => c.demo.gateway.readiness().ready, 'gateway ready', 20_000);
-  }, 40_000);
-
-  afterAll(async () => {
-    await Promise.all(clients.map((x) => x.close()));
-    await c?.stop();
-  });
+  const c = useCompatDemo({ compat: { binance: { maxStreamsPerConnection: 4, maxIncomingPayloadBytes: 4096 } } }, 150);
+  const client = (path: string): StreamClient => c.client(path);
 
   it('repeated SUBSCRIBE acks each time, lists the stream once and delivers each trade once', async () => {
     const x = client('/ws');

@@ -6,8 +6,8 @@
  * signed endpoints refused, and a client over the forwarding budget gets 429 + Retry-After while
  * the venue never sees an over-limit request.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startCompatDemo, waitFor, type CompatDemo } from './helpers.js';
+import { describe, expect, it } from 'vitest';
+import { useCompatDemo, waitFor } from './helpers.js';
 
 const toUnits = (s: string, scale: number): bigint => {
   const [i, f = ''] = s.split('.');
@@ -19,20 +19,11 @@ const fmt = (v: bigint, scale: number): string => {
 };
 
 describe('Binance-compatible REST', () => {
-  let c: CompatDemo;
+  const c = useCompatDemo({ compat: { binance: { forwardWeightPerMinute: 200 } } }, 200);
   const get = async (path: string): Promise<{ status: number; body: unknown; headers: Headers }> => {
     const r = await fetch(`${c.rest}${path}`);
     return { status: r.status, body: await r.json(), headers: r.headers };
   };
-
-  beforeAll(async () => {
-    c = await startCompatDemo({ compat: { binance: { forwardWeightPerMinute: 200 } } }, 200);
-    await waitFor(() => c.demo.gateway.readiness().ready, 'gateway ready', 20_000);
-  }, 40_000);
-
-  afterAll(async () => {
-    await c?.stop();
-  });
 
   it('ping and time; every answer carries X-MBX-USED-WEIGHT-1M', async () => {
     const p = await get('/api/v3/ping');

@@ -5,9 +5,9 @@
  * at Binance's 1000 ms speed; ccxt's watchTicker parses them unchanged.
  */
 import ccxt from 'ccxt';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { metric, parseMetrics } from '../gateway/helpers.js';
-import { StreamClient, startCompatDemo, waitFor, type CompatDemo } from './helpers.js';
+import { StreamClient, useCompatDemo, waitFor } from './helpers.js';
 
 /** A decimal string as an integer scaled by 10^8 (test-side, independent of src). */
 const big8 = (s: string): bigint => {
@@ -40,18 +40,8 @@ function expected(truth: readonly TruthTrade[]) {
 }
 
 describe('Binance-compatible 24 h ticker streams', () => {
-  let c: CompatDemo;
-  const clients: StreamClient[] = [];
-
-  beforeAll(async () => {
-    c = await startCompatDemo();
-    await waitFor(() => c.demo.gateway.readiness().ready, 'gateway ready', 20_000);
-  }, 40_000);
-
-  afterAll(async () => {
-    await Promise.all(clients.map((x) => x.close()));
-    await c?.stop();
-  });
+  const c = useCompatDemo({}, 200);
+  const clients = c.clients;
 
   const truthOf = (F: number, L: number): TruthTrade[] =>
     c.demo.simulator.truth.trades('binance', 'BTCUSDT', { fromId: F, limit: L - F + 1 }) as TruthTrade[];

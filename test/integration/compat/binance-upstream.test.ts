@@ -4,23 +4,13 @@
  * connection); all 20 see the same trades, equal to the simulator's; the stream is released
  * upstream after the grace period once the last client left.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { StreamClient, startCompatDemo, waitFor, type CompatDemo } from './helpers.js';
+import { describe, expect, it } from 'vitest';
+import { StreamClient, useCompatDemo, waitFor } from './helpers.js';
 import { metric, parseMetrics } from '../gateway/helpers.js';
 
 describe('Binance-compatible endpoint: one upstream per stream, on demand', () => {
-  let c: CompatDemo;
-  const clients: StreamClient[] = [];
-
-  beforeAll(async () => {
-    c = await startCompatDemo({}, 200);
-    await waitFor(() => c.demo.gateway.readiness().ready, 'gateway ready', 20_000);
-  }, 40_000);
-
-  afterAll(async () => {
-    await Promise.all(clients.map((x) => x.close()));
-    await c?.stop();
-  });
+  const c = useCompatDemo({}, 200);
+  const clients = c.clients;
 
   const binanceConnections = (): number => c.demo.gateway.manager.details().filter((d) => d.venue === 'binance').length;
 

@@ -5,8 +5,8 @@
  * to the simulator's, a trade gap is backfilled to the client in id order, a book resync shows as
  * a U/u discontinuity, plus the combined envelope, partial depth, 1000 ms merged depth, bookTicker and klines.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { StreamClient, startCompatDemo, waitFor, type CompatDemo } from './helpers.js';
+import { describe, expect, it } from 'vitest';
+import { StreamClient, useCompatDemo, waitFor } from './helpers.js';
 
 type Levels = [string, string][];
 const canon = (p: string): string => p.replace(/(\.\d*?)0+$/, '$1').replace(/\.$/, '');
@@ -50,23 +50,8 @@ class Replica {
 }
 
 describe('Binance-compatible WebSocket streams', () => {
-  let c: CompatDemo;
-  const clients: StreamClient[] = [];
-  const client = (path: string): StreamClient => {
-    const x = new StreamClient(`${c.ws}${path}`);
-    clients.push(x);
-    return x;
-  };
-
-  beforeAll(async () => {
-    c = await startCompatDemo();
-    await waitFor(() => c.demo.gateway.readiness().ready, 'gateway ready', 20_000);
-  }, 40_000);
-
-  afterAll(async () => {
-    await Promise.all(clients.map((x) => x.close()));
-    await c?.stop();
-  });
+  const c = useCompatDemo({}, 200);
+  const client = (path: string): StreamClient => c.client(path);
 
   it('/ws/<s>@trade: consecutive trade ids whose price, size, time and side equal the simulator\'s', async () => {
     const x = client('/ws/btcusdt@trade');

@@ -7,7 +7,8 @@
  */
 import ccxt from 'ccxt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startCompatDemo, waitFor, type CompatDemo } from './helpers.js';
+import { useCompatDemo, waitFor } from './helpers.js';
+import { bookThroughResync } from './ccxt-book.js';
 
 type ProBinance = InstanceType<typeof ccxt.pro.binance>;
 
@@ -26,20 +27,15 @@ export function ccxtAt(rest: string, ws: string): ProBinance {
 }
 
 describe('ccxt through tickgate\'s Binance-compatible endpoint', () => {
-  let c: CompatDemo;
+  const c = useCompatDemo({}, 200);
   let ex: ProBinance;
 
   beforeAll(async () => {
-    c = await startCompatDemo({}, 200);
-    await waitFor(() => c.demo.gateway.readiness().ready, 'gateway ready', 20_000);
     ex = ccxtAt(c.rest, c.ws);
     await ex.loadHttpProxyAgent(); // ccxt needs a plain-http agent for ws:// (loopback, no TLS)
   }, 40_000);
 
-  afterAll(async () => {
-    await ex?.close();
-    await c?.stop();
-  });
+  afterAll(async () => { await ex?.close(); });
 
   it('loadMarkets: BTC/USDT with the venue\'s precision and limits', async () => {
     const markets = await ex.loadMarkets();
@@ -73,34 +69,7 @@ describe('ccxt through tickgate\'s Binance-compatible endpoint', () => {
   }, 30_000);
 
   it('watchOrderBook through a tickgate book resync: ccxt\'s book (its own snapshot + U/u checks) equals the simulator\'s at the same update id', async () => {
-    let book = await ex.watchOrderBook('BTC/USDT');
-    for (let i = 0; i < 10; i++) book = await ex.watchOrderBook('BTC/USDT');
-    // Mid-session, depth updates are lost upstream: tickgate resyncs; ccxt sees the U/u jump and
-    // (as its users' loops do) watches again, which refetches tickgate's snapshot.
-    const integrity = c.demo.gateway.feeds.get('binance')!.integrity;
-    const resyncs = integrity.stats().bookResyncs;
-    c.demo.simulator.faults.inject({ kind: 'skip', venue: 'binance', stream: 'btcusdt@depth@100ms', count: 3 });
-    let clientErrors = 0;
-    while (integrity.stats().bookResyncs === resyncs) {
-      try { book = await ex.watchOrderBook('BTC/USDT'); } catch { clientErrors++; }
-    }
-    for (let i = 0; i < 10; i++) {
-      try { book = await ex.watchOrderBook('BTC/USDT'); } catch { clientErrors++; }
-    }
-    c.demo.simulator.setRate(0);
-    c.demo.simulator.publishBooks();
-    const truth = c.demo.simulator.truth.book('binance', 'BTCUSDT')!;
-    const deadline = Date.now() + 15_000;
-    while ((book.nonce ?? 0) < truth.lastUpdateId && Date.now() < deadline) {
-      try {
-        book = await Promise.race([ex.watchOrderBook('BTC/USDT'), new Promise<typeof book>((r) => setTimeout(() => r(book), 500))]);
-      } catch { clientErrors++; }
-    }
-    void clientErrors; // ccxt may or may not surface the jump as an error, depending on timing
-    expect(book.nonce).toBe(truth.lastUpdateId);
-    const n = 50;
-    expect(book.bids.slice(0, n).map(([p, q]) => [p, q])).toEqual(truth.bids.slice(0, n).map(([p, q]) => [Number(p), Number(q)]));
-    expect(book.asks.slice(0, n).map(([p, q]) => [p, q])).toEqual(truth.asks.slice(0, n).map(([p, q]) => [Number(p), Number(q)]));
+    await bookThroughResync(c, 'binance', () => ex.watchOrderBook('BTC/USDT'));
     c.demo.simulator.setRate(200);
   }, 40_000);
 

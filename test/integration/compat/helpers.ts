@@ -4,11 +4,12 @@
  * WebSocket that records frames and answers requests by id.
  */
 import { createServer } from 'node:net';
+import { afterAll, beforeAll } from 'vitest';
 import WebSocket from 'ws';
 import { startDemo, type Demo } from '../../../src/gateway/demo.js';
 import type { PlainObject } from '../../../src/config/layers.js';
 import { deepMerge } from '../../../src/config/layers.js';
-import { FAST_CONNECTION, tempDir } from '../gateway/helpers.js';
+import { FAST_CONNECTION, tempDir, waitFor } from '../gateway/helpers.js';
 
 export { waitFor } from '../gateway/helpers.js';
 
@@ -61,6 +62,50 @@ export async function startCompatDemo(overrides: PlainObject = {}, rate = 200, o
     async stop() {
       await demo.stop();
       tmp.remove();
+    },
+  };
+}
+
+/** A CompatDemo of one test file, plus the stream clients it opened (closed before the demo). */
+export interface CompatFixture extends CompatDemo {
+  /** A StreamClient on `<ws><path>`, closed after the file's tests. */
+  client(path: string): StreamClient;
+  /** Clients opened elsewhere that the fixture closes too. */
+  readonly clients: StreamClient[];
+}
+
+/**
+ * The compat tests' shared setup: the demo started (and the gateway ready) before the file's
+ * tests, its stream clients closed and the demo stopped after them. A file's own beforeAll runs
+ * after this one's (the demo is up) and its own afterAll before the stop (vitest's stacked hooks).
+ */
+export function useCompatDemo(overrides: PlainObject = {}, rate = 200, opts: CompatDemoOptions = {}): CompatFixture {
+  let d: CompatDemo | null = null;
+  const clients: StreamClient[] = [];
+  const up = (): CompatDemo => {
+    if (d === null) throw new Error('the compat demo is not started (used outside a test?)');
+    return d;
+  };
+  beforeAll(async () => {
+    d = await startCompatDemo(overrides, rate, opts);
+    await waitFor(() => d!.demo.gateway.readiness().ready, 'gateway ready', 20_000);
+  }, 40_000);
+  afterAll(async () => {
+    await Promise.all(clients.map((x) => x.close()));
+    await d?.stop();
+  });
+  return {
+    get demo() { return up().demo; },
+    get rest() { return up().rest; },
+    get ws() { return up().ws; },
+    get futuresRest() { return up().futuresRest; },
+    get futuresWs() { return up().futuresWs; },
+    stop: () => up().stop(),
+    clients,
+    client(path: string): StreamClient {
+      const x = new StreamClient(`${up().ws}${path}`);
+      clients.push(x);
+      return x;
     },
   };
 }

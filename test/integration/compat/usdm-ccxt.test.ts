@@ -7,7 +7,8 @@
  */
 import ccxt from 'ccxt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startCompatDemo, StreamClient, waitFor, type CompatDemo } from './helpers.js';
+import { useCompatDemo, StreamClient, waitFor } from './helpers.js';
+import { bookThroughResync } from './ccxt-book.js';
 
 type ProUsdm = InstanceType<typeof ccxt.pro.binanceusdm>;
 
@@ -34,21 +35,16 @@ function usdmAt(rest: string, ws: string): ProUsdm {
 }
 
 describe('ccxt binanceusdm through tickgate\'s USD-M endpoint', () => {
-  let c: CompatDemo;
+  const c = useCompatDemo({}, 200, { futuresStreams: ['trade', 'aggTrade', 'bookTicker', 'depth', 'markPrice'] });
   let ex: ProUsdm;
   const SYMBOL = 'BTC/USDT:USDT';
 
   beforeAll(async () => {
-    c = await startCompatDemo({}, 200, { futuresStreams: ['trade', 'aggTrade', 'bookTicker', 'depth', 'markPrice'] });
-    await waitFor(() => c.demo.gateway.readiness().ready, 'gateway ready', 20_000);
     ex = usdmAt(c.futuresRest, c.futuresWs);
     await ex.loadHttpProxyAgent();
   }, 40_000);
 
-  afterAll(async () => {
-    await ex?.close();
-    await c?.stop();
-  });
+  afterAll(async () => { await ex?.close(); });
 
   it('loadMarkets: the USDT perpetual with the venue\'s precision', async () => {
     const markets = await ex.loadMarkets();
@@ -68,30 +64,7 @@ describe('ccxt binanceusdm through tickgate\'s USD-M endpoint', () => {
   }, 30_000);
 
   it('watchOrderBook through a tickgate book resync: ccxt\'s book (pu/U/u checks) equals the simulator\'s at the same update id', async () => {
-    let book = await ex.watchOrderBook(SYMBOL);
-    for (let i = 0; i < 10; i++) book = await ex.watchOrderBook(SYMBOL);
-    const integrity = c.demo.gateway.feeds.get('binance-futures')!.integrity;
-    const resyncs = integrity.stats().bookResyncs;
-    c.demo.simulator.faults.inject({ kind: 'skip', venue: 'binance-futures', stream: 'btcusdt@depth@100ms', count: 3 });
-    while (integrity.stats().bookResyncs === resyncs) {
-      try { book = await ex.watchOrderBook(SYMBOL); } catch { /* ccxt saw pu != its u and resyncs itself */ }
-    }
-    for (let i = 0; i < 10; i++) {
-      try { book = await ex.watchOrderBook(SYMBOL); } catch { /* as above */ }
-    }
-    c.demo.simulator.setRate(0);
-    c.demo.simulator.publishBooks();
-    const truth = c.demo.simulator.truth.book('binance-futures', 'BTCUSDT')!;
-    const deadline = Date.now() + 15_000;
-    while ((book.nonce ?? 0) < truth.lastUpdateId && Date.now() < deadline) {
-      try {
-        book = await Promise.race([ex.watchOrderBook(SYMBOL), new Promise<typeof book>((r) => setTimeout(() => r(book), 500))]);
-      } catch { /* as above */ }
-    }
-    expect(book.nonce).toBe(truth.lastUpdateId);
-    const n = 50;
-    expect(book.bids.slice(0, n).map(([p, q]) => [p, q])).toEqual(truth.bids.slice(0, n).map(([p, q]) => [Number(p), Number(q)]));
-    expect(book.asks.slice(0, n).map(([p, q]) => [p, q])).toEqual(truth.asks.slice(0, n).map(([p, q]) => [Number(p), Number(q)]));
+    await bookThroughResync(c, 'binance-futures', () => ex.watchOrderBook(SYMBOL));
     c.demo.simulator.setRate(200);
   }, 40_000);
 
