@@ -1,5 +1,5 @@
 /**
- * Request weights of Binance spot REST endpoints (as documented for /api/v3) and the endpoint's
+ * Request weights of Binance spot and USD-M REST endpoints (as documented for /api/v3, /fapi/v1) and the endpoint's
  * forwarding budget: a fixed one-minute window that refuses (never waits) a request that would
  * not fit, so a client gets 429 + Retry-After from tickgate instead of tickgate being banned.
  */
@@ -33,6 +33,41 @@ export function weightOf(path: string, q: URLSearchParams): number {
       return 1;
     default:
       return 2;
+  }
+}
+
+/** Request weights of /fapi/v1 market endpoints as USD-M documents them. */
+export function usdmWeightOf(path: string, q: URLSearchParams): number {
+  const one = q.has('symbol');
+  switch (path) {
+    case '/fapi/v1/depth': {
+      const limit = Number(q.get('limit') ?? 500);
+      return limit <= 50 ? 2 : limit <= 100 ? 5 : limit <= 500 ? 10 : 20;
+    }
+    case '/fapi/v1/trades':
+      return 5;
+    case '/fapi/v1/historicalTrades':
+    case '/fapi/v1/aggTrades':
+      return 20;
+    case '/fapi/v1/klines':
+    case '/fapi/v1/continuousKlines':
+    case '/fapi/v1/indexPriceKlines':
+    case '/fapi/v1/markPriceKlines':
+    case '/fapi/v1/premiumIndexKlines': {
+      const limit = Number(q.get('limit') ?? 500);
+      return limit < 100 ? 1 : limit < 500 ? 2 : limit <= 1000 ? 5 : 10;
+    }
+    case '/fapi/v1/ticker/24hr':
+      return one ? 1 : 40;
+    case '/fapi/v1/ticker/price':
+    case '/fapi/v2/ticker/price':
+      return one ? 1 : 2;
+    case '/fapi/v1/ticker/bookTicker':
+      return one ? 2 : 5;
+    case '/fapi/v1/premiumIndex':
+      return one ? 1 : 10;
+    default:
+      return 1;
   }
 }
 

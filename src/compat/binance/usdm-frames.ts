@@ -13,8 +13,11 @@ import type { BookDelta, BookTicker, Level, MarkPrice, Trade } from '../../model
 import { levelsText, type Dialect } from './dialect.js';
 import { aggTradeFirstLast, eventMs } from './frames.js';
 import type { RollingStats } from './rolling24h.js';
+import { usdmWeightOf } from './rest-weight.js';
 import { KLINE_INTERVALS_MS } from './streams.js';
 import { tickerFigures } from './ticker-frames.js';
+
+export { usdmWeightOf };
 
 /** USD-M klines: spot's without 1s (1M is calendar-based and forwarded). */
 const USDM_KLINE_INTERVALS_MS: Readonly<Record<string, number>> = Object.fromEntries(Object.entries(KLINE_INTERVALS_MS).filter(([k]) => k !== '1s'));
@@ -58,41 +61,6 @@ export function usdmMarkPriceFrame(m: MarkPrice): string {
 export function usdmTicker24hrRest(symbol: string, s: RollingStats): string {
   const f = tickerFigures(s);
   return `{"symbol":"${symbol}","priceChange":"${f.p}","priceChangePercent":"${f.P}","weightedAvgPrice":"${f.w}","lastPrice":"${f.c}","lastQty":"${f.Q}","openPrice":"${f.o}","highPrice":"${f.h}","lowPrice":"${f.l}","volume":"${f.v}","quoteVolume":"${f.q}","openTime":${s.openTime},"closeTime":${s.closeTime},"firstId":${s.first},"lastId":${s.last},"count":${s.n}}`;
-}
-
-/** Request weights of /fapi/v1 market endpoints as USD-M documents them. */
-export function usdmWeightOf(path: string, q: URLSearchParams): number {
-  const one = q.has('symbol');
-  switch (path) {
-    case '/fapi/v1/depth': {
-      const limit = Number(q.get('limit') ?? 500);
-      return limit <= 50 ? 2 : limit <= 100 ? 5 : limit <= 500 ? 10 : 20;
-    }
-    case '/fapi/v1/trades':
-      return 5;
-    case '/fapi/v1/historicalTrades':
-    case '/fapi/v1/aggTrades':
-      return 20;
-    case '/fapi/v1/klines':
-    case '/fapi/v1/continuousKlines':
-    case '/fapi/v1/indexPriceKlines':
-    case '/fapi/v1/markPriceKlines':
-    case '/fapi/v1/premiumIndexKlines': {
-      const limit = Number(q.get('limit') ?? 500);
-      return limit < 100 ? 1 : limit < 500 ? 2 : limit <= 1000 ? 5 : 10;
-    }
-    case '/fapi/v1/ticker/24hr':
-      return one ? 1 : 40;
-    case '/fapi/v1/ticker/price':
-    case '/fapi/v2/ticker/price':
-      return one ? 1 : 2;
-    case '/fapi/v1/ticker/bookTicker':
-      return one ? 2 : 5;
-    case '/fapi/v1/premiumIndex':
-      return one ? 1 : 10;
-    default:
-      return 1;
-  }
 }
 
 export const USDM_DIALECT: Dialect = {
