@@ -1,21 +1,12 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { Connection } from '../../../src/connection/connection.js';
-import { testVenue } from './test-venue.js';
 import { freePort, startVenueServer, type VenueServer } from './venue-server.js';
-import { FAST, SHORT_PHASES, nextError, nextState, record } from './helpers.js';
+import { connectionMaker, SHORT_PHASES, nextError, nextState, record } from './helpers.js';
 
 let server: VenueServer | null = null;
-const conns: Connection[] = [];
-
-function make(port: number, extra: Partial<ConstructorParameters<typeof Connection>[0]> = {}, venue: Parameters<typeof testVenue>[0] = { port }): Connection {
-  const c = new Connection({ key: 'test#0', protocol: testVenue(venue), streams: ['a', 'b'], options: FAST, ...extra });
-  conns.push(c);
-  return c;
-}
+const { make, closeAll } = connectionMaker('test#0', ['a', 'b']);
 
 afterEach(async () => {
-  await Promise.all(conns.splice(0).map((c) => c.close()));
-  await server?.stop();
+  await closeAll(server);
   server = null;
 });
 

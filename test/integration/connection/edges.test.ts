@@ -3,21 +3,14 @@ import { Connection } from '../../../src/connection/connection.js';
 import { ConnectionError } from '../../../src/connection/errors.js';
 import { testVenue } from './test-venue.js';
 import { startVenueServer, type VenueServer } from './venue-server.js';
-import { FAST, nextError, nextState, record } from './helpers.js';
+import { connectionMaker, FAST, nextError, nextState, record } from './helpers.js';
 
 let server: VenueServer | null = null;
-const conns: Connection[] = [];
-
-function make(port: number, extra: Partial<ConstructorParameters<typeof Connection>[0]> = {}, venue: Parameters<typeof testVenue>[0] = { port }): Connection {
-  const c = new Connection({ key: 'edge#0', protocol: testVenue(venue), streams: ['a'], options: FAST, ...extra });
-  conns.push(c);
-  return c;
-}
+const { make, track, closeAll } = connectionMaker('edge#0', ['a']);
 
 afterEach(async () => {
   vi.useRealTimers();
-  await Promise.all(conns.splice(0).map((c) => c.close()));
-  await server?.stop();
+  await closeAll(server);
   server = null;
 });
 
@@ -45,7 +38,7 @@ describe('pre-connect network check', () => {
     await auto.connect();
     expect(called).toBe(0);
     const on = new Connection({ key: 'edge#1', protocol: testVenue({ port: server.port }), streams: ['a'], options: { ...FAST, networkCheck: 'on' } });
-    conns.push(on);
+    track(on);
     await on.connect();
     expect(on.state).toBe('connected');
   });
@@ -111,7 +104,7 @@ describe('timeouts and guards', () => {
     const port = server.port;
     const base = testVenue({ port });
     const conn = new Connection({ key: 'edge#2', protocol: { ...base, url: () => `ws://127.0.0.1:${port}/ws?apiKey=abc123&streams=a` }, streams: ['a'], options: FAST });
-    conns.push(conn);
+    track(conn);
     await conn.connect();
     expect(conn.details().url).not.toContain('abc123');
     expect(JSON.stringify(conn.details())).not.toContain('abc123');
@@ -141,7 +134,7 @@ describe('venue hook failures', () => {
   it('a protocol whose url() throws ends in state error and rejects connect(), without an unhandled rejection', async () => {
     const base = testVenue({ port: 1 });
     const conn = new Connection({ key: 'edge#3', protocol: { ...base, url: () => { throw new Error('no such market'); } }, streams: ['a'], options: FAST });
-    conns.push(conn);
+    track(conn);
     await expect(conn.connect()).rejects.toMatchObject({ code: 'E_CONNECT_FAILED' });
     expect(conn.state).toBe('error');
   });

@@ -1,8 +1,10 @@
 /** Small helpers for connection tests: record events, await one that matches. */
-import type { Connection } from '../../../src/connection/connection.js';
+import { Connection } from '../../../src/connection/connection.js';
 import type { ConnectionOptions } from '../../../src/connection/options.js';
 import type { ConnectionState, StateTransition } from '../../../src/connection/states.js';
 import type { TickgateError } from '../../../src/model/errors.js';
+import { testVenue } from './test-venue.js';
+import type { VenueServer } from './venue-server.js';
 
 /** Real timeouts for socket tests: fast retries, phase timeouts generous against a loaded 2-core machine. */
 export const FAST: Partial<ConnectionOptions> = {
@@ -73,3 +75,28 @@ export function nextError(conn: Connection, code: string, timeoutMs = 5_000): Pr
 
 /** For tests whose fault is a phase timeout: short enough to see several attempts. */
 export const SHORT_PHASES: Partial<ConnectionOptions> = { ...FAST, connectTimeoutMs: 400, handshakeTimeoutMs: 400 };
+
+export type MakeConnection = (port: number, extra?: Partial<ConstructorParameters<typeof Connection>[0]>, venue?: Parameters<typeof testVenue>[0]) => Connection;
+
+/**
+ * A test file's connections: make() builds one on the test venue at `port` (key and streams as
+ * given, FAST options, `extra` overriding), track() adds one built otherwise, closeAll() closes
+ * every one of them and stops `server`.
+ */
+export function connectionMaker(key: string, streams: readonly string[]): {
+  make: MakeConnection; track(c: Connection): Connection; closeAll(server: VenueServer | null): Promise<void>;
+} {
+  const conns: Connection[] = [];
+  return {
+    track: (c) => { conns.push(c); return c; },
+    make: (port, extra = {}, venue = { port }) => {
+      const c = new Connection({ key, protocol: testVenue(venue), streams: [...streams], options: FAST, ...extra });
+      conns.push(c);
+      return c;
+    },
+    closeAll: async (server) => {
+      await Promise.all(conns.splice(0).map((c) => c.close()));
+      await server?.stop();
+    },
+  };
+}

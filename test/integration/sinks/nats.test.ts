@@ -10,6 +10,7 @@ import { SupervisedSink } from '../../../src/sinks/supervised-sink.js';
 import type { SinkRecord } from '../../../src/sinks/sink.js';
 import { gap, mixed, snapshot, tickCandle, timeCandle, trade } from '../../unit/sinks/helpers/records.js';
 import { TcpProxy, waitFor } from '../../helpers/tcp-proxy.js';
+import { outageThroughProxy } from './helpers/outage.js';
 import { NATS_PORT, requireService, uniqueName } from './helpers/services.js';
 
 let nc: NatsConnection;
@@ -110,27 +111,7 @@ describe('NatsSink against the real JetStream server', () => {
       replayRetryInitialMs: 100, replayRetryMaxMs: 300, writeTimeoutMs: 3000,
     });
     runner.start();
-    const sent: SinkRecord[] = [];
-    const push = async (n: number): Promise<void> => {
-      for (let i = 0; i < n; i++) {
-        const batch = mixed(sent.length, 5);
-        sent.push(...batch);
-        runner.push(batch);
-        await new Promise((r) => setTimeout(r, 10));
-      }
-    };
-    await push(20);
-    await runner.flush();
-    await proxy.set('refuse');
-    await push(40);
-    await waitFor(() => runner.health().spool.rows > 0, 'records in the spool during the refused outage');
-    await proxy.set('blackhole');
-    const failedBefore = runner.stats().failedWrites;
-    await push(30);
-    // The black hole must actually have been hit: a write timed out against it.
-    await waitFor(() => runner.stats().failedWrites > failedBefore, 'a write failing against the black hole');
-    await proxy.set('forward');
-    await push(20);
+    const sent = await outageThroughProxy(runner, proxy);
     await runner.drained();
     await waitFor(async () => (await jsm.streams.info(stream)).state.messages >= sent.length, 'all messages in the stream', 15_000);
     const msgs = await readAll(stream);

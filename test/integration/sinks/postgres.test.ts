@@ -12,6 +12,7 @@ import { gapFromRow } from '../../../src/sinks/rows.js';
 import { MIGRATIONS } from '../../../src/sinks/postgres-schema.js';
 import { gap, mixed, snapshot, tickCandle, timeCandle, trade } from '../../unit/sinks/helpers/records.js';
 import { TcpProxy, waitFor } from '../../helpers/tcp-proxy.js';
+import { outageThroughProxy } from './helpers/outage.js';
 import { PG_PORT, pgUrl, requireService, uniqueName } from './helpers/services.js';
 
 let admin: postgres.Sql;
@@ -128,29 +129,8 @@ describe('PostgresSink against the real server', () => {
       replayRetryInitialMs: 100, replayRetryMaxMs: 300, writeTimeoutMs: 3000,
     });
     runner.start();
-    const sent: SinkRecord[] = [];
     const states = new Set<string>();
-    const push = async (n: number): Promise<void> => {
-      for (let i = 0; i < n; i++) {
-        const batch = mixed(sent.length, 5);
-        sent.push(...batch);
-        runner.push(batch);
-        states.add(runner.health().state);
-        await new Promise((r) => setTimeout(r, 10));
-      }
-    };
-    await push(20);
-    await runner.flush();
-    await proxy.set('refuse');
-    await push(40);
-    await waitFor(() => runner.health().spool.rows > 0, 'records in the spool during the refused outage');
-    await proxy.set('blackhole');
-    const failedBefore = runner.stats().failedWrites;
-    await push(30);
-    // The black hole must actually have been hit: a write timed out against it.
-    await waitFor(() => runner.stats().failedWrites > failedBefore, 'a write failing against the black hole');
-    await proxy.set('forward');
-    await push(20);
+    const sent = await outageThroughProxy(runner, proxy, () => states.add(runner.health().state));
     await waitFor(async () => { await runner.drained(); return true; }, 'spool drained', 30_000);
     expect(runner.health()).toMatchObject({ state: 'ok', spool: { rows: 0 } });
     const st = runner.stats();
