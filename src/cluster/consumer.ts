@@ -31,6 +31,11 @@ export interface EventConsumerOptions {
   readonly batch?: number;
   /** Life of one pull request (ms); bounds how long a cut connection stalls consumption. */
   readonly pullExpiresMs?: number;
+  /**
+   * Start here (a stream sequence), whatever the durable had acked: the durable is re-created at
+   * it. A processor passes the position storage needs, so acks never decide what is lost.
+   */
+  readonly startSeq?: number;
   readonly logger?: Logger;
 }
 
@@ -38,6 +43,8 @@ export interface BusEvent {
   readonly event: MarketEvent;
   readonly streamSeq: number;
   readonly redelivered: boolean;
+  /** Stream messages after this one not yet delivered to the consumer (0: caught up). */
+  readonly pending: number;
   /** Acknowledge once processed; the durable's position moves past it. */
   ack(): void;
 }
@@ -79,7 +86,11 @@ export class EventConsumer implements AsyncIterable<BusEvent> {
         if (/not found/i.test(errorText(err))) return null;
         throw err;
       });
-      if (!info) await c.create(0);
+      if (opts.startSeq !== undefined && opts.startSeq > 0) {
+        if (info) await jsm.consumers.delete(c.stream, opts.durable);
+        await c.create(opts.startSeq);
+        c.lastSeq = opts.startSeq - 1;
+      } else if (!info) await c.create(0);
       else {
         // A durable re-created at a start sequence has no ack floor until its first ack.
         const startFloor = info.config.deliver_policy === DeliverPolicy.StartSequence ? (info.config.opt_start_seq ?? 1) - 1 : 0;
@@ -142,7 +153,7 @@ export class EventConsumer implements AsyncIterable<BusEvent> {
         }
         this.lastSeq = seq;
         this.counters.yielded++;
-        yield { event, streamSeq: seq, redelivered: m.redelivered, ack: ackOf(m) };
+        yield { event, streamSeq: seq, redelivered: m.redelivered, pending, ack: ackOf(m) };
       }
       await this.messages.close().catch(() => undefined);
       this.messages = null;

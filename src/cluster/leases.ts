@@ -132,11 +132,13 @@ export class ShardLeases extends TypedEmitter<LeaseEventMap> {
     for (const q of this.queues) q.close();
   }
 
+  /**
+   * Renewals go out together (one round trip per round, not one per shard: on a loaded machine a
+   * sequential round of many shards can outlast the TTL); so do acquisitions when uncapped.
+   */
   private async round(): Promise<void> {
-    for (const [shard, h] of [...this.held]) {
-      if (this.stopped) return;
-      await this.renew(shard, h);
-    }
+    await Promise.all([...this.held].map(([shard, h]) => this.renew(shard, h)));
+    if (this.stopped) return;
     await this.acquireFree();
   }
 
@@ -170,27 +172,45 @@ export class ShardLeases extends TypedEmitter<LeaseEventMap> {
     const cap = this.opts.maxShards && this.opts.maxShards > 0 ? this.opts.maxShards : Infinity;
     // Each instance starts its scan at its own offset so simultaneous starters spread out.
     const offset = fnv1a32(this.opts.instance) % this.opts.shards;
-    for (let i = 0; i < this.opts.shards && this.held.size < cap; i++) {
-      if (this.stopped) return;
+    const free: number[] = [];
+    for (let i = 0; i < this.opts.shards; i++) {
       const shard = (offset + i) % this.opts.shards;
-      if (this.held.has(shard)) continue;
-      for (let slot = 0; slot < this.opts.redundancy; slot++) {
-        this.counters.acquireAttempts++;
-        const at = this.now();
-        try {
-          const revision = await this.kv.create(leaseKey(shard, slot), this.value(at));
-          this.held.set(shard, { slot, revision, acquiredAt: at, lastRenewOk: at });
-          this.counters.acquired++;
-          this.log.info({ shard, slot, revision }, 'lease acquired');
-          this.report({ type: 'acquired', shard, slot, revision, at });
-          break;
-        } catch (err) {
-          if (isConflict(err)) continue;
-          this.report({ type: 'error', error: new ClusterError('E_CLUSTER_UNAVAILABLE', `lease acquire shard ${shard}: ${errorText(err)}`, { retryable: true, cause: err }), at });
-          return;
+      if (!this.held.has(shard)) free.push(shard);
+    }
+    if (cap === Infinity) {
+      await Promise.all(free.map((shard) => this.acquire(shard)));
+      return;
+    }
+    for (const shard of free) {
+      if (this.stopped || this.held.size >= cap) return;
+      if ((await this.acquire(shard)) === 'error') return;
+    }
+  }
+
+  /** Tries the shard's slots in order; 'error' when NATS failed (not a conflict). */
+  private async acquire(shard: number): Promise<'acquired' | 'taken' | 'error'> {
+    for (let slot = 0; slot < this.opts.redundancy; slot++) {
+      if (this.stopped) return 'taken';
+      this.counters.acquireAttempts++;
+      const at = this.now();
+      try {
+        const revision = await this.kv.create(leaseKey(shard, slot), this.value(at));
+        if (this.stopped) {
+          await this.kv.delete(leaseKey(shard, slot), { previousSeq: revision }).catch(() => undefined);
+          return 'taken';
         }
+        this.held.set(shard, { slot, revision, acquiredAt: at, lastRenewOk: at });
+        this.counters.acquired++;
+        this.log.info({ shard, slot, revision }, 'lease acquired');
+        this.report({ type: 'acquired', shard, slot, revision, at });
+        return 'acquired';
+      } catch (err) {
+        if (isConflict(err)) continue;
+        this.report({ type: 'error', error: new ClusterError('E_CLUSTER_UNAVAILABLE', `lease acquire shard ${shard}: ${errorText(err)}`, { retryable: true, cause: err }), at });
+        return 'error';
       }
     }
+    return 'taken';
   }
 
   private async holderOf(key: string): Promise<string | null> {

@@ -267,6 +267,10 @@ export const clusterSchema = z.object({
   reconnectWaitMs: posInt(CL.reconnectWaitMs),
 }).strict().refine((c) => c.leaseRenewIntervalMs * 2 <= c.leaseTtlMs, {
   path: ['leaseRenewIntervalMs'], message: 'must be at most half of leaseTtlMs (a lease is renewed well within its TTL)',
+}).refine((c) => c.duplicateWindowMs >= 2 * (c.leaseTtlMs + c.publishTimeoutMs), {
+  // A new owner re-sends what the old one published up to a TTL before it died, and a publish is
+  // re-sent after its timeout: both must land inside the window to be dropped as duplicates.
+  path: ['duplicateWindowMs'], message: 'must be at least 2 x (leaseTtlMs + publishTimeoutMs): takeover and publish re-sends must fall inside the duplicate window',
 });
 
 export const configSchema = z.object({

@@ -11,9 +11,11 @@
 import { hostname } from 'node:os';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { JetStreamManager } from '@nats-io/jetstream';
-import { DEFAULT_CLUSTER_MAX_QUEUED_PUBLISHES, DEFAULT_CLUSTER_STANDBY_EVENTS_PER_SYMBOL } from '../config/defaults/cluster.js';
+import {
+  DEFAULT_CLUSTER_CATCH_UP_EVENTS_PER_SYMBOL, DEFAULT_CLUSTER_DEDUP_IDS_PER_STREAM, DEFAULT_CLUSTER_MAX_QUEUED_PUBLISHES, DEFAULT_CLUSTER_STANDBY_EVENTS_PER_SYMBOL,
+} from '../config/defaults/cluster.js';
 import type { TickgateConfig } from '../config/schema.js';
-import type { MarketEvent } from '../model/events.js';
+import type { MarketEvent, StreamState } from '../model/events.js';
 import type { Logger } from '../observability/logger.js';
 import type { MetricsRegistry, Sample } from '../observability/metrics.js';
 import { EventConsumer } from '../cluster/consumer.js';
@@ -26,6 +28,12 @@ import { connectCluster } from '../cluster/nats-connect.js';
 import { EventPublisher } from '../cluster/publisher.js';
 import { shardOf } from '../cluster/shards.js';
 import { StandbyRing } from '../cluster/standby-ring.js';
+import { BusDedup } from '../cluster/bus-dedup.js';
+import { seekTradeAfter } from '../cluster/seek.js';
+import { TradeFloors, tradeKindOfSource } from '../cluster/trade-floor.js';
+import { eventKind } from '../cluster/event-identity.js';
+import { eventStreamName } from '../cluster/names.js';
+import { parseSinkSpec } from '../sinks/spec.js';
 
 type ClusterConfig = NonNullable<TickgateConfig['cluster']>;
 
@@ -39,6 +47,20 @@ export interface ClusterWiringStats {
   handoverReplayed: number;
   /** Takeovers where the ring did not reach back to the stream's last trade (a gap remains). */
   handoverGaps: number;
+  /** Collector: trades not re-published because this collector queued them already. */
+  skippedOwnTrades: number;
+  /** Collector: trades not re-published because the stream holds them (peer or old owner). */
+  skippedStreamTrades: number;
+  /** Collector: stream look-ups after its own trade stream fell behind (venue outage, gap). */
+  catchUpLookups: number;
+  /** Collector: events released unfiltered because a look-up's buffer was full. */
+  catchUpOverflows: number;
+  /** Processor: trades dropped as already stored (re-read after a restart). */
+  consumedBelowFloor: number;
+  /** Processor: trades dropped because the stream held them twice. */
+  consumedDoubles: number;
+  /** Processor: stream sequence it was positioned at from storage on start (0: the consumer's own position). */
+  startSeqFromStorage: number;
 }
 
 export class ClusterWiring {
@@ -55,7 +77,19 @@ export class ClusterWiring {
   /** Shards held and caught up: their live events go to the bus. */
   private readonly live = new Set<number>();
   private readonly ring: StandbyRing;
-  private readonly counters: ClusterWiringStats = { queued: 0, maxQueued: 0, dropped: 0, notOwned: 0, consumed: 0, handoverReplayed: 0, handoverGaps: 0 };
+  private readonly counters: ClusterWiringStats = {
+    queued: 0, maxQueued: 0, dropped: 0, notOwned: 0, consumed: 0, handoverReplayed: 0, handoverGaps: 0, skippedOwnTrades: 0, skippedStreamTrades: 0,
+    catchUpLookups: 0, catchUpOverflows: 0, consumedBelowFloor: 0, consumedDoubles: 0, startSeqFromStorage: 0,
+  };
+  private readonly floors = new TradeFloors();
+  private readonly dedup = new BusDedup(DEFAULT_CLUSTER_DEDUP_IDS_PER_STREAM);
+  /** "venue|symbol" -> events held while the stream's last trade of that symbol is looked up. */
+  private readonly catchUp = new Map<string, MarketEvent[]>();
+  /** "venue|symbol" -> when its stream floor was last looked up, while our trade stream of it is behind. */
+  private readonly behind = new Map<string, number>();
+  private readonly now: () => number = Date.now;
+  /** Processor: symbols re-read from storage's position, held behind until the consumer caught up. */
+  private readonly replaying: { venue: string; symbol: string }[] = [];
 
   constructor(
     private readonly cfg: ClusterConfig,
@@ -66,7 +100,7 @@ export class ClusterWiring {
     standbyEventsPerSymbol = DEFAULT_CLUSTER_STANDBY_EVENTS_PER_SYMBOL,
   ) {
     this.role = cfg.role;
-    this.ring = new StandbyRing(standbyEventsPerSymbol, cfg.duplicateWindowMs / 2);
+    this.ring = new StandbyRing(standbyEventsPerSymbol, cfg.duplicateWindowMs / 2, Date.now, true);
     this.instance = cfg.instance ?? `${hostname().replace(/[^A-Za-z0-9_-]/g, '_')}-${process.pid}`;
   }
 
@@ -78,7 +112,13 @@ export class ClusterWiring {
     return this.role !== 'collector';
   }
 
-  async start(): Promise<void> {
+  /**
+   * `resume`: "venue|SYMBOL" -> the trade id after which the aggregator (seeded from storage)
+   * needs trades. A processor positions its consumer at the first such trade in the stream and
+   * drops trades at or below it, so a restart (even after kill -9) re-reads exactly what storage
+   * lacks, whatever the consumer had acked.
+   */
+  async start(resume: ReadonlyMap<string, number> = new Map(), sinks: readonly string[] = []): Promise<void> {
     const c = this.cfg;
     this.nc = await connectCluster({ servers: c.nats, name: `tickgate-${this.instance}`, connectTimeoutMs: c.connectTimeoutMs, reconnectWaitMs: c.reconnectWaitMs });
     const jsm = this.jsm = await ensureEventStream(this.nc, { namespace: c.namespace, duplicateWindowMs: c.duplicateWindowMs, maxAgeMs: c.streamMaxAgeMs, maxBytes: c.streamMaxBytes });
@@ -92,23 +132,111 @@ export class ClusterWiring {
       await this.leases.start();
     }
     if (this.processes) {
+      // Only SQLite / PostgreSQL are read back on start (src/gateway/resume.ts); without them the
+      // consumer's own position is all there is.
+      const storage = sinks.some((t) => { const k = parseSinkSpec(t).kind; return k === 'sqlite' || k === 'postgres'; });
+      const startSeq = storage ? await this.startFromStorage(jsm, resume) : null;
       this.consumer = await EventConsumer.open(this.nc, jsm, {
         namespace: c.namespace, durable: `processor-${this.instance}`, maxAckPending: c.maxAckPending, ackWaitMs: c.ackWaitMs, logger: this.log,
+        ...(startSeq !== null ? { startSeq } : {}),
       });
       this.consuming = this.consume(this.consumer);
     }
     this.log.info({ role: this.role, instance: this.instance, namespace: c.namespace, owned: this.leases ? [...this.leases.owned()] : [] }, 'cluster started');
   }
 
+  /**
+   * Storage floors for the dedup and the lowest stream sequence any trade stream needs (null:
+   * the stream holds nothing storage lacks). Every trade subject in the stream counts: one with
+   * no stored row yet (killed before its first second was written) is re-read from its first trade.
+   */
+  private async startFromStorage(jsm: JetStreamManager, resume: ReadonlyMap<string, number>): Promise<number | null> {
+    const ns = this.cfg.namespace;
+    const info = await jsm.streams.info(eventStreamName(ns), { subjects_filter: `${ns}.events.*.*.trade` });
+    let start: number | null = null;
+    for (const subject of Object.keys(info.state.subjects ?? {})) {
+      const [, , venue, symbol] = subject.split('.') as [string, string, string, string];
+      const afterId = resume.get(`${venue}|${symbol}`) ?? null;
+      if (afterId !== null) this.dedup.setFloor(venue, symbol, 'trade', afterId);
+      const seq = await seekTradeAfter(jsm, ns, venue, symbol, 'trade', afterId);
+      if (seq !== null && (start === null || seq < start)) start = seq;
+      if (seq !== null) this.replaying.push({ venue, symbol });
+    }
+    // Re-read trades are older than the wall clock: hold the aggregator's clock-driven closing of
+    // these symbols (an in-band marker, as integrity does for a backfill) until caught up.
+    for (const r of this.replaying) this.publishLocal(this.replayMarker(r.venue, r.symbol, 'behind'));
+    if (start !== null) {
+      this.counters.startSeqFromStorage = start;
+      this.log.info({ startSeq: start, resumed: resume.size }, 'processor positioned from storage');
+    }
+    return start;
+  }
+
   /** A feed event (sync, hot path): queued for the bus when its shard is ours. */
   onFeedEvent(e: MarketEvent): void {
     if (!this.leases) return;
     this.ring.add(e);
-    if (!this.live.has(shardOf(e.venue, e.symbol, this.cfg.shards))) { this.counters.notOwned++; return; }
+    if (!this.live.has(shardOf(e.venue, e.symbol, this.cfg.shards))) {
+      this.counters.notOwned++;
+      // Behind while not ours: the first trade once ours again looks the stream floor up.
+      if (e.type === 'stream_state') {
+        if (e.state === 'behind') this.behind.set(`${e.venue}|${e.symbol}`, -Infinity);
+        else this.behind.delete(`${e.venue}|${e.symbol}`);
+      }
+      return;
+    }
+    const held = this.catchUp.get(`${e.venue}|${e.symbol}`);
+    if (held) {
+      if (held.length < DEFAULT_CLUSTER_CATCH_UP_EVENTS_PER_SYMBOL) { held.push(e); return; }
+      this.counters.catchUpOverflows++;
+      this.release(`${e.venue}|${e.symbol}`);
+    }
+    if (e.type === 'stream_state') {
+      // Our trade stream of this symbol missed trades: what it backfills may have been in the
+      // stream (from a peer) for longer than the duplicate window. Look the stream's last trade
+      // up now, and again before any trade while behind once the last look-up is older than half
+      // the window, so every re-sent trade at or below it is skipped and the rest land within
+      // the window of the peer's copy.
+      const k = `${e.venue}|${e.symbol}`;
+      this.enqueue(e);
+      if (e.state === 'behind') { this.behind.set(k, this.now()); this.lookUpFloor(e.venue, e.symbol, tradeKindOfSource(e.source)); }
+      else this.behind.delete(k);
+      return;
+    }
+    if (e.type === 'trade') {
+      const k = `${e.venue}|${e.symbol}`;
+      const since = this.behind.get(k);
+      if (since !== undefined && this.now() - since > this.cfg.duplicateWindowMs / 2) {
+        this.behind.set(k, this.now());
+        this.lookUpFloor(e.venue, e.symbol, eventKind(e));
+        const held2 = this.catchUp.get(k);
+        if (held2) held2.push(e); else this.enqueue(e);
+        return;
+      }
+    }
     this.enqueue(e);
   }
 
+  private lookUpFloor(venue: string, symbol: string, kind: string): void {
+    const k = `${venue}|${symbol}`;
+    if (!this.jsm || this.catchUp.has(k)) return;
+    this.catchUp.set(k, []);
+    this.counters.catchUpLookups++;
+    lastEventOf(this.jsm, this.cfg.namespace, venue, symbol, kind).then((last) => {
+      if (last && last.event.type === 'trade' && last.event.seq !== null) this.floors.raiseStreamFloor(venue, symbol, kind, last.event.seq);
+    }, (err: unknown) => {
+      this.log.warn({ venue, symbol, err: errorText(err) }, 'stream floor look-up failed; publishing the backfill (the duplicate window applies)');
+    }).finally(() => this.release(k));
+  }
+
+  private release(k: string): void {
+    const held = this.catchUp.get(k);
+    this.catchUp.delete(k);
+    if (held) for (const e of held) this.enqueue(e);
+  }
+
   private enqueue(e: MarketEvent): void {
+    if (!this.floors.admit(e)) return;
     if (this.queue.length >= this.maxQueued) { this.counters.dropped++; return; }
     this.queue.push(e);
     if (this.queue.length > this.counters.maxQueued) this.counters.maxQueued = this.queue.length;
@@ -132,7 +260,10 @@ export class ClusterWiring {
         const k = `${e.venue}|${e.symbol}`;
         if (e.type !== 'trade' || lastSeq.has(k)) continue;
         const last = await lastEventOf(this.jsm, this.cfg.namespace, e.venue, e.symbol, 'trade').catch(() => null);
-        lastSeq.set(k, last && last.event.type === 'trade' && last.event.seq !== null ? last.event.seq : -1);
+        const id = last && last.event.type === 'trade' && last.event.seq !== null ? last.event.seq : -1;
+        lastSeq.set(k, id);
+        // The ring's trades the stream already holds are not re-sent (they may be older than the window).
+        if (id >= 0) this.floors.raiseStreamFloor(e.venue, e.symbol, 'trade', id);
       }
     }
     if (!this.leases?.holds(shard)) return;
@@ -154,7 +285,8 @@ export class ClusterWiring {
 
   stats(): Readonly<ClusterWiringStats> & { publisher: ReturnType<EventPublisher['stats']> | null; leases: ReturnType<ShardLeases['stats']> | null; consumer: ReturnType<EventConsumer['stats']> | null; owned: number[] } {
     return {
-      ...this.counters, queued: this.queue.length, publisher: this.publisher?.stats() ?? null, leases: this.leases?.stats() ?? null,
+      ...this.counters, skippedOwnTrades: this.floors.stats.skippedOwn, skippedStreamTrades: this.floors.stats.skippedInStream,
+      consumedBelowFloor: this.dedup.stats.belowFloor, consumedDoubles: this.dedup.stats.doubles, queued: this.queue.length, publisher: this.publisher?.stats() ?? null, leases: this.leases?.stats() ?? null,
       consumer: this.consumer?.stats() ?? null, owned: this.leases ? [...this.leases.owned()] : [],
     };
   }
@@ -194,11 +326,21 @@ export class ClusterWiring {
     }
   }
 
+  private replayMarker(venue: string, symbol: string, state: 'behind' | 'whole'): StreamState {
+    const now = Date.now();
+    return { type: 'stream_state', venue, symbol, source: 'bus_replay', state, reason: state === 'behind' ? 'resume' : 'caught_up', eventTime: now, receiveTime: now };
+  }
+
   private async consume(c: EventConsumer): Promise<void> {
     try {
       for await (const m of c) {
-        this.publishLocal(m.event);
-        this.counters.consumed++;
+        if (this.replaying.length > 0 && m.pending === 0) {
+          for (const r of this.replaying.splice(0)) this.publishLocal(this.replayMarker(r.venue, r.symbol, 'whole'));
+        }
+        if (this.dedup.admit(m.event)) {
+          this.publishLocal(m.event);
+          this.counters.consumed++;
+        }
         m.ack();
       }
     } catch (err) {
@@ -226,5 +368,14 @@ export function registerClusterMetrics(m: MetricsRegistry, c: ClusterWiring): vo
   m.counter('tickgate_cluster_handover_replayed_total', 'Events re-published from the standby ring on shard takeover', [], () => one(c.stats().handoverReplayed));
   m.counter('tickgate_cluster_handover_gaps_total', 'Takeovers whose standby ring did not reach the stream\'s last trade', [], () => one(c.stats().handoverGaps));
   m.counter('tickgate_cluster_consumed_total', 'Events consumed from the bus into the pipeline', [], () => one(c.stats().consumer ? c.stats().consumed : undefined));
+  m.counter('tickgate_cluster_consumed_skipped_total', 'Bus trades not passed to the pipeline: already stored (re-read after a restart) or stored twice in the stream', ['reason'], () => {
+    const st = c.stats();
+    return st.consumer ? [[{ reason: 'stored' }, st.consumedBelowFloor], [{ reason: 'double' }, st.consumedDoubles]] : [];
+  });
+  m.counter('tickgate_cluster_publish_skipped_total', 'Collector trades not re-published: queued once already (own) or present in the stream (peer, old owner)', ['reason'], () => {
+    const st = c.stats();
+    return st.publisher ? [[{ reason: 'own' }, st.skippedOwnTrades], [{ reason: 'in_stream' }, st.skippedStreamTrades]] : [];
+  });
+  m.gauge('tickgate_cluster_consumer_start_seq', 'Stream sequence this processor was positioned at from storage on start (0: its consumer\'s own position)', [], () => one(c.stats().consumer ? c.stats().startSeqFromStorage : undefined));
   m.gauge('tickgate_cluster_consumer_lag_messages', 'Stream messages not yet delivered to this processor', [], () => one(c.stats().consumer?.lagMessages));
 }

@@ -75,3 +75,16 @@ export const DEFAULT_CLUSTER_MAX_QUEUED_PUBLISHES = 100_000;
  * by age (half the duplicate window, so a re-publish is always deduplicated, never doubled).
  */
 export const DEFAULT_CLUSTER_STANDBY_EVENTS_PER_SYMBOL = 5_000;
+
+/**
+ * Collector: events of one symbol held while the stream's last trade of it is looked up (after
+ * the collector's own trade stream fell behind). A look-up is one round trip; past this the
+ * events go out unfiltered (counted) and the duplicate window alone applies.
+ */
+export const DEFAULT_CLUSTER_CATCH_UP_EVENTS_PER_SYMBOL = 50_000;
+
+/**
+ * Processor: recent trade ids remembered per (venue, symbol, kind) to drop a trade the stream
+ * holds twice (a re-send later than the duplicate window). Bounded; ~40 B per id.
+ */
+export const DEFAULT_CLUSTER_DEDUP_IDS_PER_STREAM = 20_000;

@@ -21,6 +21,8 @@ import { collectorLayer, FAILOVER_SYMBOLS } from './fixtures/collector-config.js
 import { dropNamespace, natsConnect, uniqueNamespace, until } from './helpers.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
+/** Long enough that a loaded machine (2 cores, parallel test files) does not make A miss its renewals. */
+const TTL_MS = 4_000;
 
 describe('collector failover (kill -9 of the lease holder)', () => {
   const ns = uniqueNamespace('fo');
@@ -42,14 +44,14 @@ describe('collector failover (kill -9 of the lease holder)', () => {
     sim = await startSimulator({ port: 0, seed: 7, rate: 150, symbols: FAILOVER_SYMBOLS, marketHours: 'always-open' });
     const lines: { event: string; published?: number; owned?: number[] }[] = [];
     let err = '';
-    child = spawn(process.execPath, ['--import', 'tsx', join(here, 'fixtures', 'collector-gateway.ts'), JSON.stringify({ simPort: sim.port, namespace: ns, instance: 'A', dir: tmpA.dir })], { stdio: ['ignore', 'pipe', 'pipe'] });
+    child = spawn(process.execPath, ['--import', 'tsx', join(here, 'fixtures', 'collector-gateway.ts'), JSON.stringify({ simPort: sim.port, namespace: ns, instance: 'A', dir: tmpA.dir, leaseTtlMs: TTL_MS })], { stdio: ['ignore', 'pipe', 'pipe'] });
     createInterface({ input: child.stdout! }).on('line', (l) => { try { lines.push(JSON.parse(l)); } catch { /* a log line */ } });
     child.stderr!.on('data', (d: Buffer) => { err += d.toString(); });
     await until(() => lines.some((l) => l.event === 'started'), `A started (${err.slice(-1500)})`, 40_000);
     expect(lines.find((l) => l.event === 'started')!.owned!.sort()).toEqual([0, 1, 2, 3]);
     await until(() => (lines.at(-1)?.published ?? 0) > 200, 'A publishes', 20_000);
 
-    b = await startGateway(loadConfig({ env: {}, cli: collectorLayer({ simPort: sim.port, namespace: ns, instance: 'B', dir: tmpB.dir }) }).config);
+    b = await startGateway(loadConfig({ env: {}, cli: collectorLayer({ simPort: sim.port, namespace: ns, instance: 'B', dir: tmpB.dir, leaseTtlMs: TTL_MS }) }).config);
     expect(b.cluster!.stats().owned).toEqual([]);
     await new Promise((r) => setTimeout(r, 1_500));
     expect(b.cluster!.stats().publisher!.published).toBe(0);

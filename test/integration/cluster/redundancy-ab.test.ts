@@ -1,8 +1,10 @@
 /**
  * A/B redundancy: two collectors hold every shard at once (redundancy 2). Collector A reaches the
- * venue only through a TCP proxy, which refuses for 10 s mid-run; B keeps the stream whole, and
- * when A is back (reconnect + REST backfill through integrity) its re-sent trades are dropped by
- * the duplicate window. The stream has every trade of each symbol once, contiguous, equal to truth.
+ * venue only through a TCP proxy, which refuses for 10 s mid-run; B keeps the stream whole. The
+ * stream's duplicate window is 6 s, shorter than the outage: when A is back (reconnect + REST
+ * backfill through integrity), the window alone would store B's oldest trades of the outage a
+ * second time; A looks the stream's last trade up and skips what is there. The stream has every
+ * trade of each symbol once, contiguous, equal to the truth.
  */
 import { jetstreamManager } from '@nats-io/jetstream';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -33,16 +35,18 @@ describe('A/B collectors on the same shards', () => {
     await dropNamespace(ns);
   });
 
-  it('A loses its venue connection for 10 s: nothing lost (doubles counted: a known intermittent bug)', async () => {
+  it('A loses its venue connection for 10 s: nothing lost, nothing doubled', async () => {
     sim = await startSimulator({ port: 0, seed: 11, rate: 120, symbols: FAILOVER_SYMBOLS, marketHours: 'always-open' });
     proxy = new TcpProxy(sim.port);
     await proxy.start();
-    const a = await startGateway(loadConfig({ env: {}, cli: collectorLayer({ simPort: proxy.port, namespace: ns, instance: 'A', dir: tmpA.dir, redundancy: 2 }) }).config);
+    // 6 s = the least the config allows for a 2 s TTL and a 1 s publish timeout.
+    const win = { redundancy: 2 as const, duplicateWindowMs: 6_000, publishTimeoutMs: 1_000 };
+    const a = await startGateway(loadConfig({ env: {}, cli: collectorLayer({ simPort: proxy.port, namespace: ns, instance: 'A', dir: tmpA.dir, ...win }) }).config);
     gws.push(a);
-    const b = await startGateway(loadConfig({ env: {}, cli: collectorLayer({ simPort: sim.port, namespace: ns, instance: 'B', dir: tmpB.dir, redundancy: 2 }) }).config);
+    const b = await startGateway(loadConfig({ env: {}, cli: collectorLayer({ simPort: sim.port, namespace: ns, instance: 'B', dir: tmpB.dir, ...win }) }).config);
     gws.push(b);
-    expect(a.cluster!.stats().owned.sort()).toEqual([0, 1, 2, 3]);
-    expect(b.cluster!.stats().owned.sort()).toEqual([0, 1, 2, 3]);
+    // Each holds one slot of every shard (on a loaded machine a 2 s lease may flap once at start).
+    await until(() => a.cluster!.stats().owned.length === 4 && b.cluster!.stats().owned.length === 4, 'A and B hold every shard', 15_000);
     const pubs = () => a.cluster!.stats().publisher!.published + b.cluster!.stats().publisher!.published;
     await until(() => pubs() > 200, 'both publish', 20_000);
 
@@ -50,8 +54,9 @@ describe('A/B collectors on the same shards', () => {
     const aBefore = a.cluster!.stats().publisher!;
     await new Promise((r) => setTimeout(r, 10_000));
     await proxy.forward();
-    // A is back when it has re-sent (as duplicates) what it missed and publishes again.
-    await until(() => a.cluster!.stats().publisher!.duplicates > aBefore.duplicates + 100, 'A re-sends its backfill (duplicates)', 30_000);
+    // A is back when it has skipped the backfill B stored and publishes (mostly as duplicates of B's live trades) again.
+    await until(() => a.cluster!.stats().skippedStreamTrades > 100, 'A skips the backfilled trades the stream holds', 30_000);
+    await until(() => a.cluster!.stats().publisher!.duplicates > aBefore.duplicates + 100, 'A publishes live again', 30_000);
     const total0 = pubs();
     await until(() => pubs() > total0 + 100, 'flowing after A returned', 20_000);
     for (const g of gws.splice(0)) await g.stop();
@@ -62,20 +67,34 @@ describe('A/B collectors on the same shards', () => {
     try {
       const jsm = await jetstreamManager(nc);
       const total = (await jsm.streams.info(`${ns}-events`)).state.messages;
-      expect(total).toBe(sa.publisher!.published + sb.publisher!.published);
+      // A publish reported as timed out may still have landed (its re-send then comes back as a duplicate).
+      expect(total).toBeGreaterThanOrEqual(sa.publisher!.published + sb.publisher!.published);
       const c = await EventConsumer.open(nc, jsm, { namespace: ns, durable: 'check', maxAckPending: 1_000, ackWaitMs: 30_000 });
       const trades: Trade[] = [];
+      const seqOf: number[] = [];
       let n = 0;
-      for await (const m of c) { if (m.event.type === 'trade') trades.push(m.event); m.ack(); if (++n === total) break; }
+      for await (const m of c) { if (m.event.type === 'trade') { trades.push(m.event); seqOf.push(m.streamSeq); } m.ack(); if (++n === total) break; }
+      const seen = new Map<string, number>();
+      for (let i = 0; i < trades.length; i++) {
+        const k = `${trades[i]!.symbol}|${trades[i]!.seq}`;
+        const j = seen.get(k);
+        if (j === undefined) { seen.set(k, i); continue; }
+        const detail = [];
+        for (const at of [j, i]) {
+          const raw = await jsm.streams.getMessage(`${ns}-events`, { seq: seqOf[at]! });
+          detail.push({ streamSeq: seqOf[at], msgId: raw?.header?.get('Nats-Msg-Id'), time: raw?.time, event: trades[at] });
+        }
+        console.log(JSON.stringify({ double: k, detail }));
+      }
       await c.close();
       let duplicated = 0;
       for (const s of FAILOVER_SYMBOLS) {
         const all = trades.filter((t) => t.symbol === s).map((t) => t.seq!);
-        // Known bug (issue 15, open): one full-suite run of three saw one trade twice in the stream
-        // (n = range + 1), never a missing one. Nothing lost is asserted; doubles are counted and
-        // printed until the cause is found.
+        // A double would be printed above with both copies' msg ids and store times.
         const ids = all.filter((id, i) => all.indexOf(id) === i);
         duplicated += all.length - ids.length;
+        const breaks = ids.map((id, i) => (i > 0 && id !== ids[i - 1]! + 1 ? `${ids[i - 1]} -> ${id} at ${i}` : null)).filter((x) => x !== null);
+        if (breaks.length > 0) console.log(JSON.stringify({ symbol: s, breaks: breaks.slice(0, 20) }));
         expect(ids.every((id, i) => i === 0 || id === ids[i - 1]! + 1), `${s}: contiguous, in order (first ${ids[0]}, last ${ids.at(-1)}, n ${ids.length})`).toBe(true);
         const truth = new Map(sim.truth.trades('binance', s).map((t) => [t.id, t]));
         for (const t of trades.filter((x) => x.symbol === s)) {
@@ -84,7 +103,9 @@ describe('A/B collectors on the same shards', () => {
           expect([normalizeDecimal(t.price), normalizeDecimal(t.size)]).toEqual([normalizeDecimal(want!.price), normalizeDecimal(want!.qty)]);
         }
       }
-      console.log(JSON.stringify({ test: 'A/B 10 s venue outage of A', streamMessages: total, duplicatedTrades: duplicated, a: { published: sa.publisher!.published, duplicates: sa.publisher!.duplicates }, b: { published: sb.publisher!.published, duplicates: sb.publisher!.duplicates } }));
+      expect(duplicated, 'trades stored twice in the stream').toBe(0);
+      console.log(JSON.stringify({ test: 'A/B 10 s venue outage of A', streamMessages: total, duplicatedTrades: duplicated,
+        skipped: { aInStream: sa.skippedStreamTrades, aOwn: sa.skippedOwnTrades, aLookups: sa.catchUpLookups, bInStream: sb.skippedStreamTrades }, a: { published: sa.publisher!.published, duplicates: sa.publisher!.duplicates }, b: { published: sb.publisher!.published, duplicates: sb.publisher!.duplicates } }));
     } finally {
       await nc.close();
     }

@@ -34,6 +34,7 @@ describe('config section cluster', () => {
     [{ leaseTtlMs: 500 }, 'leaseTtlMs'],
     [{ leaseTtlMs: 4_000, leaseRenewIntervalMs: 3_000 }, 'leaseRenewIntervalMs'],
     [{ maxInFlightPublishes: 0 }, 'maxInFlightPublishes'],
+    [{ duplicateWindowMs: 20_000 }, 'duplicateWindowMs'], // < 2 x (10 s TTL + 5 s publish timeout)
     [{ bogus: 1 }, ''],
   ])('rejects %j (path %s)', (cluster, path) => {
     const r = configSchema.safeParse({ cluster });

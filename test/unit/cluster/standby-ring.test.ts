@@ -25,4 +25,15 @@ describe('standby ring', () => {
     // Only receive times >= 3,000 (ids 30..39) are within the age bound, still contiguous.
     expect(out).toEqual([30, 31, 32, 33, 34, 35, 36, 37, 38, 39]);
   });
+
+  it('with tradesPastAge keeps id-bearing trades by count only, other events by age', () => {
+    let now = 0;
+    const r = new StandbyRing(100, 1_000, () => now, true);
+    for (let i = 0; i < 5; i++) r.add(t('A', i, i * 100));
+    r.add({ type: 'book_ticker', venue: 'binance', symbol: 'A', eventTime: 0, receiveTime: 0, bidPrice: '1', bidSize: '1', askPrice: '2', askSize: '1', updateId: 1 });
+    r.add({ ...t('A', 0, 450), seq: null, tradeId: 'x' });
+    now = 10_000;
+    const out = r.take(() => true);
+    expect(out.map((e) => (e.type === 'trade' ? e.seq : e.type))).toEqual([0, 1, 2, 3, 4]);
+  });
 });
