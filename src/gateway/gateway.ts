@@ -286,7 +286,7 @@ export class Gateway {
     this.every(this.config.log.healthLineIntervalMs, () => this.healthLine());
     this.every(MARKET_HOURS_CHECK_MS, () => this.gateMarketHours());
     await this.loadResume();
-    await this.cluster?.start();
+    await this.cluster?.start(this.resume, this.config.sinks); // a processor reads from where storage needs it
     for (const def of this.definitions) {
       if (this.cluster && !this.cluster.collects) break; // a processor holds no venue connections
       if (def.marketHours && !this.marketOpen(def.venue)) {
