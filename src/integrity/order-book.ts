@@ -1,11 +1,14 @@
 /**
- * Exact order book: levels keyed by the canonical decimal string of their price, sizes kept as
- * the venue's strings. Each side keeps its prices sorted best-first so best/top-N are O(1)/O(N).
- * Sorting compares the prices' float values and falls back to exact decimal comparison when
- * they are equal, so order is exact even for prices a double cannot tell apart.
+ * Exact order book, sizes kept as the venue's strings, each side sorted best-first so best/top-N
+ * are O(1)/O(N). A side starts on fixed-point prices (FixedBookSide: integer keys in a typed
+ * array, no string key or float parse per level); a price it cannot hold exactly (an integer of
+ * 2^53 or more at the side's scale) moves that side, once, to ExactBookSide below: levels keyed by
+ * the canonical decimal string of their price, ordered by float value and by exact decimal
+ * comparison when the floats are equal, so order is exact even for prices a double cannot tell apart.
  */
 import type { DecimalString, Level } from '../model/events.js';
 import { compareDecimal, normalizeDecimal } from '../model/decimal.js';
+import { FixedBookSide } from './fixed-book-side.js';
 
 // Per-level helpers scan char codes (no regex match, no intermediate strings): a depth frame
 // carries dozens of levels.
@@ -57,7 +60,7 @@ function isDigit(c: number): boolean {
   return c >= C0 && c <= C9;
 }
 
-class BookSide {
+class ExactBookSide {
   /** key -> [price as sent, size as sent] */
   readonly levels = new Map<string, Level>();
   /**
@@ -87,32 +90,33 @@ class BookSide {
     return lo;
   }
 
-  set(price: DecimalString, size: DecimalString): void {
-    this.put(price, size, null);
-  }
-
   /**
    * `level` (the venue's [price, size], immutable like every event) is stored as it is when
    * given, so a delta costs no tuple per level.
    */
-  put(price: DecimalString, size: DecimalString, level: Level | null): void {
+  put(price: DecimalString, size: DecimalString, level: Level | null): boolean {
     const key = priceKey(price);
     // The float value only orders an insert or a delete; a size change at a known level (most of
     // a delta) needs neither it nor a second lookup.
     if (isZeroSize(size)) {
-      if (!this.levels.delete(key)) return;
+      if (!this.levels.delete(key)) return true;
       const i = this.search(Number(key), key);
       this.keys.splice(i, 1);
       this.nums.splice(i, 1);
-      return;
+      return true;
     }
     const before = this.levels.size;
     this.levels.set(key, level !== null && level.length === 2 ? level : [price, size]);
-    if (this.levels.size === before) return;
+    if (this.levels.size === before) return true;
     const num = Number(key);
     const i = this.search(num, key);
     this.keys.splice(i, 0, key);
     this.nums.splice(i, 0, num);
+    return true;
+  }
+
+  get(price: string): Level | undefined {
+    return this.levels.get(priceKey(price));
   }
 
   clear(): void {
@@ -138,9 +142,18 @@ class BookSide {
   }
 }
 
+type BookSide = FixedBookSide | ExactBookSide;
+
+/** The same levels on the exact side (a price the fixed-point side cannot hold arrived). */
+function toExact(side: FixedBookSide, descending: boolean): ExactBookSide {
+  const exact = new ExactBookSide(descending);
+  for (const l of side.all()) exact.put(l[0], l[1], l);
+  return exact;
+}
+
 export class OrderBook {
-  private readonly bidSide = new BookSide(true);
-  private readonly askSide = new BookSide(false);
+  private bidSide: BookSide = new FixedBookSide(true);
+  private askSide: BookSide = new FixedBookSide(false);
   /** Update id of the last snapshot/delta applied (-1 before any). */
   lastUpdateId = -1;
 
@@ -148,18 +161,31 @@ export class OrderBook {
 
   /** Replace the whole book. */
   applySnapshot(bids: readonly Level[], asks: readonly Level[], lastUpdateId: number): void {
-    this.bidSide.clear();
-    this.askSide.clear();
-    for (const [p, s] of bids) this.bidSide.set(p, s);
-    for (const [p, s] of asks) this.askSide.set(p, s);
+    // A new book starts on fixed point again.
+    this.bidSide = new FixedBookSide(true);
+    this.askSide = new FixedBookSide(false);
+    for (const [p, s] of bids) this.putBid(p, s, null);
+    for (const [p, s] of asks) this.putAsk(p, s, null);
     this.lastUpdateId = lastUpdateId;
   }
 
   /** Absolute sizes per level; a zero size removes the level. */
   applyDelta(bids: readonly Level[], asks: readonly Level[], lastUpdateId: number): void {
-    for (let i = 0; i < bids.length; i++) this.bidSide.put(bids[i]![0], bids[i]![1], bids[i]!);
-    for (let i = 0; i < asks.length; i++) this.askSide.put(asks[i]![0], asks[i]![1], asks[i]!);
+    for (let i = 0; i < bids.length; i++) this.putBid(bids[i]![0], bids[i]![1], bids[i]!);
+    for (let i = 0; i < asks.length; i++) this.putAsk(asks[i]![0], asks[i]![1], asks[i]!);
     this.lastUpdateId = lastUpdateId;
+  }
+
+  private putBid(price: DecimalString, size: DecimalString, level: Level | null): void {
+    if (this.bidSide.put(price, size, level)) return;
+    this.bidSide = toExact(this.bidSide as FixedBookSide, true);
+    this.bidSide.put(price, size, level);
+  }
+
+  private putAsk(price: DecimalString, size: DecimalString, level: Level | null): void {
+    if (this.askSide.put(price, size, level)) return;
+    this.askSide = toExact(this.askSide as FixedBookSide, false);
+    this.askSide.put(price, size, level);
   }
 
   bestBid(): Level | undefined {
@@ -185,7 +211,7 @@ export class OrderBook {
 
   /** Size at a price (exact match on the canonical price), or undefined. */
   sizeAt(side: 'bid' | 'ask', price: string): DecimalString | undefined {
-    return (side === 'bid' ? this.bidSide : this.askSide).levels.get(priceKey(price))?.[1];
+    return (side === 'bid' ? this.bidSide : this.askSide).get(price)?.[1];
   }
 
   /**

@@ -56,6 +56,39 @@ describe('OrderBook', () => {
     );
   });
 
+  it('matches the reference when the fixed-point scale grows mid-book, with negative prices and leading zeros', () => {
+    // Prices of 0..9 significant decimals (the side's scale grows, stored keys are rescaled) and,
+    // now and then, one too long for an exact integer (the side moves to the exact implementation).
+    const p2 = fc.tuple(fc.integer({ min: -50, max: 50 }), fc.integer({ min: 0, max: 9 }), fc.integer({ min: 0, max: 3 }), fc.boolean(), fc.integer({ min: 0, max: 30 })).map(([n, dec, zeros, lead, huge]) => {
+      if (huge === 0) return `${n < 0 ? '-' : ''}12345678901234.5678${'0'.repeat(zeros)}`;
+      const frac = dec === 0 ? '' : `.${String(Math.abs(n) % 10).repeat(dec)}`;
+      return `${n < 0 ? '-' : ''}${lead ? '00' : ''}${Math.abs(n)}${frac}${frac === '' ? '' : '0'.repeat(zeros)}`;
+    });
+    const lv = fc.array(fc.tuple(p2, size), { maxLength: 10 });
+    fc.assert(
+      fc.property(lv, lv, fc.array(fc.tuple(lv, lv), { maxLength: 25 }), (sb, sa, deltas) => {
+        const book = new OrderBook('X');
+        const ref = new NaiveBook();
+        book.applySnapshot(sb, sa, 1);
+        ref.apply(sb, sa);
+        for (const [b, a] of deltas) {
+          book.applyDelta(b, a, 2);
+          ref.apply(b, a);
+          expect(norm(book.bids())).toEqual(ref.sorted('b'));
+          expect(norm(book.asks())).toEqual(ref.sorted('a'));
+          for (const [p] of b) expect(book.sizeAt('bid', p) === undefined ? undefined : normalizeDecimal(book.sizeAt('bid', p)!)).toBe(ref.bids.get(normalizeDecimal(p)));
+        }
+        expect(book.depth).toEqual({ bids: ref.bids.size, asks: ref.asks.size });
+      }),
+      { numRuns: 300, seed: 1414 },
+    );
+  });
+
+  it('refuses a malformed price with the DecimalError of the exact side', () => {
+    const b = new OrderBook('X');
+    for (const bad of ['', '.5', '5.', '+5', '1e3', 'x']) expect(() => b.applyDelta([[bad, '1']], [], 1)).toThrow(/invalid decimal/);
+  });
+
   it('treats "61837.63000000" and "61837.63" as one level and removes it with "0.00000000"', () => {
     const b = new OrderBook('X');
     b.applySnapshot([['61837.63000000', '1.0']], [], 1);
