@@ -8,6 +8,9 @@
  * the streams continue (no duplicates, no gaps: every repeat is new data to integrity).
  * Rounds alternate between the contenders so machine noise hits them alike; the median round is
  * reported (`value`, wall clock) with `cpuValue` (per process CPU second).
+ * Replay: `tickgate replay`'s path (replayRecording) on the recorded file end to end (gzip read,
+ * line split, decode, integrity with books from the REST snapshot, aggregation), fast path on and
+ * off, next to reading the same file with gunzip + readline + JSON.parse in the same run.
  * Run: node --import tsx bench/hotpath.bench.ts
  */
 import { readFileSync } from 'node:fs';
@@ -20,6 +23,8 @@ import { FeedIntegrity } from '../src/integrity/feed-integrity.js';
 import { Aggregator } from '../src/aggregate/aggregator.js';
 import type { BookSnapshot } from '../src/model/events.js';
 import { BINANCE_DEPTH_SNAPSHOT, BINANCE_FRAMES } from '../test/helpers/recorded-data.js';
+import { replayRecording } from '../src/gateway/replay.js';
+import { parseRecordedFrameLine, readRecordedLines } from '../src/gateway/recorded-frames.js';
 
 const ROUNDS = Number(process.env.HOTPATH_ROUNDS ?? 5);
 const TARGET_FRAMES = Number(process.env.HOTPATH_FRAMES ?? 200_000);
@@ -180,6 +185,61 @@ async function suite(name: string, corpus: Line[], books: boolean): Promise<void
   line(`hotpath.${name}.tardis`, m.tardis!, m.parse!, 'JSON.parse', { note: 'tardis-dev on mixed frames maps trades only (no books)' });
 }
 
-if (process.env.HOTPATH_ONLY !== 'mixed') await suite('trade', tradeCorpus, false);
-if (process.env.HOTPATH_ONLY !== 'trade') await suite('mixed', mixedCorpus, true);
+/** The recorded file read as the replay reads it (gunzip + readline), each frame JSON.parsed. */
+async function readAndParse(): Promise<Rate> {
+  const c0 = process.cpuUsage();
+  const t0 = process.hrtime.bigint();
+  let n = 0;
+  for await (const line of readRecordedLines(BINANCE_FRAMES)) {
+    const rec = parseRecordedFrameLine(line);
+    if (rec !== null && JSON.parse(rec.frame) !== null) n++;
+  }
+  const s = Number(process.hrtime.bigint() - t0) / 1e9;
+  const cu = process.cpuUsage(c0);
+  sink += n;
+  return { wall: n / s, cpu: n / ((cu.user + cu.system) / 1e6) };
+}
+
+let lastReplay = { fast: 0, fallback: 0, trades: 0, snapshots: 0, candles: 0 };
+
+async function replay(fastPath: boolean): Promise<Rate> {
+  const c0 = process.cpuUsage();
+  const t0 = process.hrtime.bigint();
+  const r = await replayRecording({
+    file: BINANCE_FRAMES, venue: 'binance', snapshotFile: BINANCE_DEPTH_SNAPSHOT, fastPath,
+    aggregate: { tickCandleTicks: 100, timeCandleIntervalsMs: [1_000, 60_000], allowedLatenessMs: 1_000, skipMarketHours: true },
+  });
+  const s = Number(process.hrtime.bigint() - t0) / 1e9;
+  const cu = process.cpuUsage(c0);
+  if (r.gapsDetected > 0 || r.malformed > 0) throw new Error(`unexpected replay result ${JSON.stringify(r)}`);
+  if (fastPath) lastReplay = { ...r.fastPath, trades: r.trades, snapshots: r.snapshots, candles: r.candles };
+  return { wall: r.frames / s, cpu: r.frames / ((cu.user + cu.system) / 1e6) };
+}
+
+async function replaySuite(): Promise<void> {
+  const runs: Record<string, Rate[]> = { read: [], fast: [], full: [] };
+  for (let r = 0; r < ROUNDS; r++) {
+    runs.read!.push(await readAndParse());
+    runs.fast!.push(await replay(true));
+    runs.full!.push(await replay(false));
+  }
+  const m = Object.fromEntries(Object.entries(runs).map(([k, v]) => [k, { wall: median(v.map((x) => x.wall)), cpu: median(v.map((x) => x.cpu)) }])) as Record<string, Rate>;
+  const common = {
+    corpus: 'recorded btcusdt-20240808.frames.gz (41,248 frames: trade, bookTicker, depth) as tickgate replay reads it', unit: 'frames/s/core', rounds: ROUNDS,
+    path: 'gunzip + readline + decode + integrity (books from the REST snapshot) + 1s snapshot + t100 + 1s/1m candles, dry run (no sink)',
+    fastPathShare: Number((lastReplay.fast / Math.max(1, lastReplay.fast + lastReplay.fallback)).toFixed(4)), fallbacks: lastReplay.fallback,
+  };
+  for (const [bench, v] of [['hotpath.replay.fast', m.fast!], ['hotpath.replay.full', m.full!]] as const) {
+    report(withRatio({
+      bench, metric: 'frames_per_s', value: Math.round(v.wall), baseline: Math.round(m.read!.wall), baselineName: 'gunzip + readline + JSON.parse of the same file',
+      ...common, ...(bench === 'hotpath.replay.fast' ? { trades: lastReplay.trades, snapshots: lastReplay.snapshots, candles: lastReplay.candles } : {}),
+      cpuValue: Math.round(v.cpu), cpuBaseline: Math.round(m.read!.cpu), cpuRatio: Number((v.cpu / m.read!.cpu).toFixed(3)),
+    }));
+  }
+}
+
+const only = process.env.HOTPATH_ONLY;
+if (only === undefined || only === 'trade') await suite('trade', tradeCorpus, false);
+if (only === undefined || only === 'mixed') await suite('mixed', mixedCorpus, true);
+if (only === undefined || only === 'replay') await replaySuite();
 if (sink === 42) process.stdout.write('\n');
