@@ -113,4 +113,45 @@ describe('ccxt binanceusdm through tickgate\'s USD-M endpoint', () => {
       await x.close();
     }
   }, 30_000);
+
+  it('<s>@depth (250 ms, merged): pu = previous u on every frame, ~250 ms apart, continuing tickgate\'s /fapi/v1/depth to the simulator\'s book; @depth5 is a depthUpdate of 5 levels', async () => {
+    const x = new StreamClient(`${c.futuresWs}/public/stream?streams=btcusdt@depth/btcusdt@depth5`);
+    try {
+      await x.open();
+      const diffs = () => x.frames.filter((f) => f.json.stream === 'btcusdt@depth').map((f) => ({ at: f.at, d: f.json.data as { U: number; u: number; pu: number; b: [string, string][]; a: [string, string][] } }));
+      await waitFor(() => diffs().length >= 2, 'first merged diffs', 10_000);
+      const snap = await (await fetch(`${c.futuresRest}/fapi/v1/depth?symbol=BTCUSDT&limit=1000`)).json() as { lastUpdateId: number; bids: [string, string][]; asks: [string, string][] };
+      await waitFor(() => diffs().length >= 12, '12 merged diffs', 15_000);
+      c.demo.simulator.setRate(0);
+      c.demo.simulator.publishBooks();
+      const truth = c.demo.simulator.truth.book('binance-futures', 'BTCUSDT')!;
+      await waitFor(() => diffs().at(-1)!.d.u >= truth.lastUpdateId, 'the diffs reach the simulator\'s last update', 10_000);
+      c.demo.simulator.setRate(200);
+      const all = diffs();
+      for (let i = 1; i < all.length; i++) expect(all[i]!.d.pu, `frame ${i}`).toBe(all[i - 1]!.d.u);
+      const gaps = all.slice(1).map((f, i) => f.at - all[i]!.at).sort((a, b) => a - b);
+      expect(gaps[Math.floor(gaps.length / 2)]).toBeGreaterThan(150); // merged: not every 100 ms delta
+      // The client's own book (USD-M's rules: drop u < lastUpdateId, first with U <= id <= u, then pu chain) ends at the truth.
+      const bids = new Map(snap.bids);
+      const asks = new Map(snap.asks);
+      const put = (m: Map<string, string>, levels: [string, string][]) => { for (const [p, q] of levels) if (Number(q) === 0) m.delete(p); else m.set(p, q); };
+      let started = false;
+      for (const { d } of all) {
+        if (d.u < snap.lastUpdateId) continue;
+        if (!started) expect(d.U <= snap.lastUpdateId && d.u >= snap.lastUpdateId).toBe(true);
+        started = true;
+        put(bids, d.b);
+        put(asks, d.a);
+      }
+      expect(started).toBe(true);
+      const top = (m: Map<string, string>, desc: boolean) => [...m].map(([p, q]) => [Number(p), Number(q)]).sort((a, b) => (desc ? b[0]! - a[0]! : a[0]! - b[0]!)).slice(0, 20);
+      expect(top(bids, true)).toEqual(truth.bids.slice(0, 20).map(([p, q]) => [Number(p), Number(q)]));
+      expect(top(asks, false)).toEqual(truth.asks.slice(0, 20).map(([p, q]) => [Number(p), Number(q)]));
+      const p5 = x.frames.filter((f) => f.json.stream === 'btcusdt@depth5').at(-1)!.json.data as Record<string, unknown>;
+      expect(Object.keys(p5)).toEqual(['e', 'E', 'T', 's', 'U', 'u', 'pu', 'b', 'a']);
+      expect([(p5.b as unknown[]).length, (p5.a as unknown[]).length]).toEqual([5, 5]);
+    } finally {
+      await x.close();
+    }
+  }, 40_000);
 });
