@@ -99,7 +99,7 @@ describe('end-to-end chaos', () => {
     };
     const settle = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
     const reconnects = (): number => gw.manager.details().filter((d) => d.venue === 'binance').reduce((a, d) => a + (gw.manager.get(d.key)?.stats().reconnects ?? 0), 0);
-    await settle(2_000);
+    await settle(1_000);
 
     // 1. Half-open: the venue stops sending anything but keeps the socket open.
     let at = Date.now();
@@ -107,49 +107,39 @@ describe('end-to-end chaos', () => {
     await waitFor(() => !gw.readiness().ready, 'half-open noticed', 15_000);
     sim.faults.clear(silent.id);
     await recover('half-open (silent)', at, 'heartbeat timeout -> reconnect -> backfill');
-    await settle(1_000);
+    await settle(500);
+
+    /**
+     * One fault: inject it, let it act for holdMs, wait for recovery (which already proves trades
+     * published after the fault reached the fast client), then let normal traffic flow for 500 ms.
+     */
+    const fault = async (name: string, inject: () => unknown, o: { holdMs?: number; detail?: string } = {}): Promise<void> => {
+      const injectedAt = Date.now();
+      await inject();
+      if (o.holdMs) await settle(o.holdMs);
+      await recover(name, injectedAt, o.detail);
+      await settle(500);
+    };
 
     // 2. Abrupt close (1006, no close frame).
-    at = Date.now();
-    sim.faults.inject({ kind: 'close', venue: 'binance', code: 1006 });
-    await recover('close 1006', at);
-    await settle(1_000);
-
+    await fault('close 1006', () => sim.faults.inject({ kind: 'close', venue: 'binance', code: 1006 }));
     // 3. Malformed frames: garbage text, then half a frame and a dead socket.
-    at = Date.now();
-    sim.faults.inject({ kind: 'malformed', venue: 'binance', stream: '@trade', mode: 'garbage', count: 3 });
-    await settle(500);
-    sim.faults.inject({ kind: 'malformed', venue: 'binance', mode: 'truncated-frame', count: 1 });
-    await recover('malformed frames', at, 'garbage x3 + truncated frame');
-    await settle(1_000);
-
+    await fault('malformed frames', async () => {
+      sim.faults.inject({ kind: 'malformed', venue: 'binance', stream: '@trade', mode: 'garbage', count: 3 });
+      await settle(500);
+      sim.faults.inject({ kind: 'malformed', venue: 'binance', mode: 'truncated-frame', count: 1 });
+    }, { detail: 'garbage x3 + truncated frame' });
     // 4. Skipped trade ids (never published on the socket; REST has them).
-    at = Date.now();
-    sim.faults.inject({ kind: 'skip', venue: 'binance', stream: '@trade', count: 25 });
-    await settle(1_000);
-    await recover('skipped trade ids', at, '25 trade frames skipped');
-    await settle(500);
-
+    await fault('skipped trade ids', () => sim.faults.inject({ kind: 'skip', venue: 'binance', stream: '@trade', count: 25 }), { holdMs: 1_000, detail: '25 trade frames skipped' });
     // 5. Repeated frames (duplicates on the wire).
-    at = Date.now();
-    sim.faults.inject({ kind: 'repeat', venue: 'binance', stream: '@trade', count: 25 });
-    await settle(1_000);
-    await recover('repeated frames', at, '25 trade frames sent twice');
-    await settle(500);
-
+    await fault('repeated frames', () => sim.faults.inject({ kind: 'repeat', venue: 'binance', stream: '@trade', count: 25 }), { holdMs: 1_000, detail: '25 trade frames sent twice' });
     // 6. Port refused for 3 s while every connection is dropped.
-    at = Date.now();
-    sim.faults.inject({ kind: 'refuse', durationMs: 3_000 });
-    sim.faults.inject({ kind: 'close', venue: 'binance', code: 1006 });
-    await settle(3_000);
-    await recover('refuse 3 s', at);
-    await settle(1_000);
-
+    await fault('refuse 3 s', () => {
+      sim.faults.inject({ kind: 'refuse', durationMs: 3_000 });
+      sim.faults.inject({ kind: 'close', venue: 'binance', code: 1006 });
+    }, { holdMs: 3_000 });
     // 7. Venue restart: everything dropped, refused for 1.5 s, same port.
-    at = Date.now();
-    await sim.restart({ downMs: 1_500 });
-    await recover('venue restart', at, 'down 1.5 s');
-    await settle(1_000);
+    await fault('venue restart', () => sim.restart({ downMs: 1_500 }), { detail: 'down 1.5 s' });
 
     // 8. Pings unanswered: the heartbeat must notice without any data gap.
     at = Date.now();
@@ -161,39 +151,24 @@ describe('end-to-end chaos', () => {
     await settle(500);
 
     // 9. Reconnect against a stalled, then a slow, then a reset handshake.
-    at = Date.now();
-    sim.faults.inject({ kind: 'stall-upgrade', venue: 'binance', count: 1 });
-    sim.faults.inject({ kind: 'close', venue: 'binance', code: 1006 });
-    await recover('stalled handshake', at, 'first reconnect never upgraded');
-    await settle(500);
-    at = Date.now();
-    sim.faults.inject({ kind: 'delay-upgrade', venue: 'binance', delayMs: 800, count: 1 });
-    sim.faults.inject({ kind: 'reset', venue: 'binance', count: 2 });
-    sim.faults.inject({ kind: 'close', venue: 'binance', code: 1006 });
-    await recover('reset + delayed handshake', at, 'ECONNRESET x2, upgrade held 800 ms');
-    await settle(500);
-
+    await fault('stalled handshake', () => {
+      sim.faults.inject({ kind: 'stall-upgrade', venue: 'binance', count: 1 });
+      sim.faults.inject({ kind: 'close', venue: 'binance', code: 1006 });
+    }, { detail: 'first reconnect never upgraded' });
+    await fault('reset + delayed handshake', () => {
+      sim.faults.inject({ kind: 'delay-upgrade', venue: 'binance', delayMs: 800, count: 1 });
+      sim.faults.inject({ kind: 'reset', venue: 'binance', count: 2 });
+      sim.faults.inject({ kind: 'close', venue: 'binance', code: 1006 });
+    }, { detail: 'ECONNRESET x2, upgrade held 800 ms' });
     // 10. A gap whose backfill first meets REST 429s.
-    at = Date.now();
-    sim.faults.inject({ kind: 'rest-error', venue: 'binance', status: 429, retryAfterS: 1, count: 2 });
-    sim.faults.inject({ kind: 'skip', venue: 'binance', stream: '@trade', count: 15 });
-    await settle(1_000);
-    await recover('gap + REST 429', at, '15 skipped, first 2 REST calls 429');
-    await settle(500);
-
+    await fault('gap + REST 429', () => {
+      sim.faults.inject({ kind: 'rest-error', venue: 'binance', status: 429, retryAfterS: 1, count: 2 });
+      sim.faults.inject({ kind: 'skip', venue: 'binance', stream: '@trade', count: 15 });
+    }, { holdMs: 1_000, detail: '15 skipped, first 2 REST calls 429' });
     // 11. One stream stops for 3 s (the trades exist, they are just not sent), then resumes.
-    at = Date.now();
-    sim.faults.inject({ kind: 'stop-stream', venue: 'binance', stream: 'btcusdt@trade', durationMs: 3_000 });
-    await settle(3_000);
-    await recover('stream stopped 3 s', at, 'btcusdt@trade');
-    await settle(500);
-
+    await fault('stream stopped 3 s', () => sim.faults.inject({ kind: 'stop-stream', venue: 'binance', stream: 'btcusdt@trade', durationMs: 3_000 }), { holdMs: 3_000, detail: 'btcusdt@trade' });
     // 12. Bandwidth throttled for 3 s (frames arrive late, in order).
-    at = Date.now();
-    sim.faults.inject({ kind: 'throttle', venue: 'binance', bytesPerSec: 4_000, durationMs: 3_000 });
-    await settle(3_000);
-    await recover('throttled 4 kB/s for 3 s', at);
-    await settle(500);
+    await fault('throttled 4 kB/s for 3 s', () => sim.faults.inject({ kind: 'throttle', venue: 'binance', bytesPerSec: 4_000, durationMs: 3_000 }), { holdMs: 3_000 });
 
     // 13. PostgreSQL outage: connections cut and the port refused for 8 s.
     at = Date.now();
@@ -230,7 +205,7 @@ describe('end-to-end chaos', () => {
     // The stalled client reads again: every message dropped for it is announced by a gap notice.
     slow.resume();
     await waitFor(() => slow.received.gapMessages === gw.server!.stats().drops, 'slow client told of every drop', 30_000,
-      () => ({ slow: slow.received, drops: gw.server!.stats().drops }));
+      () => ({ slow: slow.received, close: slow.closeCode, drops: gw.server!.stats().drops, slowCloses: gw.server!.stats().slowConsumerCloses }));
     await gw.stop();
     const wallS = (Date.now() - t0) / 1000;
 

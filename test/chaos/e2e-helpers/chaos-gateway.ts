@@ -38,8 +38,10 @@ export function chaosConfigInput(o: ChaosConfigOptions): Record<string, unknown>
     },
     sinks: [`sqlite:${o.dataDir}/tickgate.db`, ...(o.extraSinks ?? [])],
     // A stalled client also stops answering pings: the heartbeat (default 30 s) would terminate it
-    // before its buffers fill. Longer here, so the slow-consumer path (conflate, drop + gap) is what acts.
-    server: { port: o.serverPort ?? 0, maxQueueMessages: 200, maxQueueBytes: 256 * 1024, slowConsumerCloseMs: 15_000, heartbeatIntervalMs: 300_000 },
+    // before its buffers fill. Longer here, so the slow-consumer path (conflate, drop + gap) is what acts;
+    // likewise the slow-consumer close: the client stays stalled from the burst (up to 45 s on a loaded
+    // machine) through the drain, and a close would discard the gap notices the test waits for.
+    server: { port: o.serverPort ?? 0, maxQueueMessages: 200, maxQueueBytes: 256 * 1024, slowConsumerCloseMs: 120_000, heartbeatIntervalMs: 300_000 },
   };
 }
 
