@@ -13,7 +13,7 @@ import WebSocket from 'ws';
 import { serverClientDefaults } from '../config/defaults/server.js';
 import { TickgateError } from '../model/errors.js';
 import { isConflatable, isValidChannel } from './channels.js';
-import type { ChannelPosition, DataMessage, ErrorMessage, ResyncRequiredMessage, ServerMessage, SubscribedMessage, UpstreamGapMessage } from './protocol.js';
+import type { BatchMessage, ChannelPosition, DataMessage, ErrorMessage, ResyncRequiredMessage, ServerMessage, SubscribedMessage, UpstreamGapMessage } from './protocol.js';
 
 export type ClientState = 'idle' | 'connecting' | 'open' | 'reconnecting' | 'closed';
 
@@ -59,6 +59,12 @@ export interface TickgateClientOptions {
   readonly reconnectJitter?: number;
   readonly iteratorMaxItems?: number;
   readonly random?: () => number;
+  /**
+   * Ask the server for batched frames (`?batch=1`: the messages of one server turn in one frame;
+   * default true). Each message is still handled one by one, in order; a server that does not
+   * batch sends single messages, which are read the same way.
+   */
+  readonly batch?: boolean;
 }
 
 export class ClientError extends TickgateError {
@@ -76,7 +82,8 @@ export function backoffDelayMs(attempt: number, o: { initialMs: number; maxMs: n
 export class TickgateClient<T = unknown> {
   private readonly emitter = new EventEmitter();
   private readonly wanted = new Set<string>();
-  private readonly positions = new Map<string, ChannelPosition>();
+  /** Mutable per channel (one object per channel, not one per message); position() hands out copies. */
+  private readonly positions = new Map<string, { epoch: number; seq: number }>();
   private readonly backoff: { initialMs: number; maxMs: number; factor: number; jitter: number };
   private readonly random: () => number;
   private ws: WebSocket | null = null;
@@ -110,7 +117,8 @@ export class TickgateClient<T = unknown> {
 
   /** Last (epoch, seq) received on a channel. */
   position(channel: string): ChannelPosition | undefined {
-    return this.positions.get(channel);
+    const p = this.positions.get(channel);
+    return p === undefined ? undefined : { epoch: p.epoch, seq: p.seq };
   }
 
   connect(): void {
@@ -206,6 +214,7 @@ export class TickgateClient<T = unknown> {
     const url = new URL(this.options.url);
     const venues = [...this.wanted].join(',');
     if (venues.length > 0 && venues.length < 2000) url.searchParams.set('channels', venues);
+    if (this.options.batch !== false) url.searchParams.set('batch', '1');
     const headers: Record<string, string> = this.options.token ? { authorization: `Bearer ${this.options.token}` } : {};
     this.setState({ state: this.attempt === 0 ? 'connecting' : 'reconnecting' });
     const ws = new WebSocket(url, { headers, perMessageDeflate: false });
@@ -232,8 +241,14 @@ export class TickgateClient<T = unknown> {
   }
 
   private onMessage(text: string): void {
-    let m: ServerMessage<T>;
-    try { m = JSON.parse(text) as ServerMessage<T>; } catch { return; }
+    let m: ServerMessage<T> | BatchMessage<T>;
+    try { m = JSON.parse(text) as ServerMessage<T> | BatchMessage<T>; } catch { return; }
+    if (m.type !== 'batch') { this.handle(m); return; }
+    if (!Array.isArray(m.messages)) return;
+    for (const x of m.messages) this.handle(x);
+  }
+
+  private handle(m: ServerMessage<T>): void {
     switch (m.type) {
       case 'data': {
         if (!this.advance(m.channel, m.epoch, m.seq)) return;
@@ -277,6 +292,8 @@ export class TickgateClient<T = unknown> {
       if (seq > p.seq + 1 && !isConflatable(channel)) {
         this.emitter.emit('gap', { channel, from: p.seq + 1, to: seq - 1, reason: 'missing' } satisfies ClientGap);
       }
+      p.seq = seq;
+      return true;
     }
     this.positions.set(channel, { epoch, seq });
     return true;

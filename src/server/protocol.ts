@@ -14,6 +14,7 @@
  * | server → client | `{"type":"unsubscribed","channel"}` | Subscription removed. |
  * | server → client | `{"type":"error","code","message","channel"?}` | A request was refused; the connection stays open. Codes: `bad_message`, `unknown_op`, `invalid_channel`, `too_many_channels`, `rate_limited`, `channel_not_served` (well-formed but the gateway does not serve that venue/symbol), `channel_limit` (the server holds its limit of channels and this one does not exist yet), `breaker_open` (the venue's upstream circuit breaker is open; subscribe again later). |
  * | server → client | `{"type":"pong"}` | Answer to `ping`. |
+ * | server → client | `{"type":"batch","messages":[...]}` | Only to a client that connected with `?batch=1`: the messages written to it in one turn, in order, each exactly as it would have been sent alone (seq, gap and resync rules apply to them one by one). A client that did not opt in never gets one. |
  *
  * Rules: on a subscribe without resume the server sends `subscribed` at the current seq (for a
  * conflatable channel: one before it, followed by the latest message, so a dashboard gets the
@@ -27,7 +28,8 @@
  *
  * Connection query parameters: `token` (auth; the `Authorization: Bearer` header is preferred),
  * `channels` (comma-separated channels the client will subscribe to; admission refuses the
- * connection with 1013 when the upstream breaker of one of their venues is open).
+ * connection with 1013 when the upstream breaker of one of their venues is open), `batch=1`
+ * (several messages per WebSocket frame, see `batch` above; TickgateClient asks for it).
  *
  * Close codes (also refused upgrades: HTTP 401 for a bad or missing token, 403 for a non-loopback
  * peer when no token is configured):
@@ -132,6 +134,11 @@ export interface ErrorMessage {
 }
 export interface PongMessage {
   readonly type: 'pong';
+}
+/** Several messages in one frame, in order (only with `?batch=1`). */
+export interface BatchMessage<T = unknown> {
+  readonly type: 'batch';
+  readonly messages: readonly ServerMessage<T>[];
 }
 export type ServerMessage<T = unknown> =
   | DataMessage<T>

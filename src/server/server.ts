@@ -15,6 +15,7 @@ import { tradesChannel, type Channel } from './channels.js';
 import type { TradeGap } from '../model/events.js';
 import { ClientSession, type SessionInfo, type SessionTransport } from './client-session.js';
 import { ServerError } from './errors.js';
+import { FrameBatcher, wantsBatch } from './frame-batch.js';
 import { createHttpHandler, defaultVendorFiles, type HttpHandler, type HttpProviders } from './http.js';
 import { CLOSE_GOING_AWAY, CLOSE_IDLE, CLOSE_SETUP_FAILED, CLOSE_TRY_AGAIN_LATER, type ChannelPosition } from './protocol.js';
 import { declaredVenues, RequestHandler } from './requests.js';
@@ -80,6 +81,9 @@ export interface DownstreamServerStats {
   messagesSent: number;
   bytesSent: number;
   drops: number;
+  /** Frames of several messages sent to clients that asked for batches (?batch=1), and the messages in them. */
+  batchFrames: number;
+  batchedMessages: number;
   conflations: number;
   gapNotices: number;
   admissionRejections: Record<AdmissionReason, number>;
@@ -113,6 +117,9 @@ export class DownstreamServer {
   private boundPort: number | null = null;
   /** Sockets corked this turn, with the frame bytes written to them since. */
   private readonly corked = new Map<Socket, number>();
+  /** Batching connections with messages pending this turn (flushed by uncorkAll). */
+  private readonly batching = new Set<FrameBatcher>();
+  private readonly batchCounters = { batchFrames: 0, batchedMessages: 0 };
   private uncorkScheduled = false;
 
   constructor(private readonly options: DownstreamServerOptions = {}) {
@@ -251,6 +258,7 @@ export class DownstreamServer {
       subscriptions: Object.values(byChannel).reduce((a, b) => a + b, 0),
       subscriptionsByChannel: byChannel,
       messagesPublished: this.hub.messagesPublished,
+      ...this.batchCounters,
       deliveryFailures: this.hub.deliveryFailures,
       ...t,
       admissionRejections: this.admission.rejections(),
@@ -312,17 +320,22 @@ export class DownstreamServer {
     }
     const id = this.nextId++;
     let graceTimer: NodeJS.Timeout | undefined;
+    // Opted in with ?batch=1: what is written this turn leaves as one frame (frame-batch.ts).
+    const batcher = wantsBatch(req.url) ? new FrameBatcher((frame) => { if (ws.readyState === WebSocket.OPEN) ws.send(frame, TEXT_FRAME); }, this.batchCounters) : null;
     const transport: SessionTransport = {
       send: (frame) => {
         if (ws.readyState !== WebSocket.OPEN) return;
         this.cork(socket, typeof frame === 'string' ? Buffer.byteLength(frame) : frame.length);
-        ws.send(frame, TEXT_FRAME);
+        if (batcher === null) { ws.send(frame, TEXT_FRAME); return; }
+        if (batcher.add(frame)) this.batching.add(batcher);
       },
-      // Bytes corked this turn leave at setImmediate; up to one budget of them is a burst, not a backlog.
-      bufferedAmount: () => Math.max(0, ws.bufferedAmount - Math.min(this.corked.get(socket) ?? 0, this.limits.maxSocketBufferedBytes)),
+      // Bytes corked (or batched) this turn leave at setImmediate; up to one budget of them is a burst, not a backlog.
+      bufferedAmount: () => Math.max(0, ws.bufferedAmount + (batcher?.pendingBytes ?? 0) - Math.min(this.corked.get(socket) ?? 0, this.limits.maxSocketBufferedBytes)),
       close: (code, reason) => {
         // Closed by us: out of the hub and the count at once, not when the peer finishes closing.
         this.remove(id);
+        // What was written before the close (e.g. an error) still leaves first.
+        if (batcher !== null) { batcher.flush(); this.batching.delete(batcher); }
         if (ws.readyState === WebSocket.OPEN) ws.close(code, reason);
         graceTimer = setTimeout(() => ws.terminate(), this.limits.closeGraceMs).unref();
       },
@@ -340,7 +353,11 @@ export class DownstreamServer {
         this.requests.handle(session, data.toString());
       });
       ws.on('pong', () => { session.awaitingPong = false; session.lastActivityMs = this.now(); });
-      ws.on('close', () => { clearTimeout(graceTimer); this.remove(id); });
+      ws.on('close', () => {
+        clearTimeout(graceTimer);
+        if (batcher !== null) { batcher.clear(); this.batching.delete(batcher); }
+        this.remove(id);
+      });
       ws.on('error', (err) => this.logger.debug({ id, err: err.message }, 'downstream socket error'));
       socket.on('drain', () => session.drain());
       this.options.onConnection?.({ id, remoteAddress: peer, venues });
@@ -373,6 +390,12 @@ export class DownstreamServer {
 
   private readonly uncorkAll = (): void => {
     this.uncorkScheduled = false;
+    // Batches first, into the still-corked sockets: then one write per socket carries them.
+    if (this.batching.size > 0) {
+      const batchers = [...this.batching];
+      this.batching.clear();
+      for (const b of batchers) b.flush();
+    }
     const sockets = [...this.corked.keys()];
     this.corked.clear();
     for (const s of sockets) s.uncork();

@@ -28,11 +28,20 @@ export class RawClient {
   readonly messages: Msg[] = [];
   /** Frames that arrived as binary (the protocol is text frames only). */
   binaryFrames = 0;
+  /** Frames received, and how many were batches (`?batch=1`); `messages` holds batches opened, in order. */
+  frames = 0;
+  batchFrames = 0;
   readonly closed: Promise<{ code: number; reason: string }>;
   private waiters: (() => void)[] = [];
 
   constructor(readonly ws: WebSocket) {
-    ws.on('message', (d, isBinary) => { if (isBinary) this.binaryFrames++; this.messages.push(JSON.parse(d.toString()) as Msg); this.wake(); });
+    ws.on('message', (d, isBinary) => {
+      if (isBinary) this.binaryFrames++;
+      this.frames++;
+      const m = JSON.parse(d.toString()) as Msg | { type: 'batch'; messages: Msg[] };
+      if (m.type === 'batch') { this.batchFrames++; for (const x of (m as { messages: Msg[] }).messages) this.messages.push(x); } else this.messages.push(m as Msg);
+      this.wake();
+    });
     this.closed = new Promise((resolve) => ws.on('close', (code, reason) => { resolve({ code, reason: reason.toString() }); this.wake(); }));
     ws.on('error', () => { /* close follows */ });
   }
