@@ -85,6 +85,7 @@ async function baseline(port: number): Promise<{ framesPerS: number; eventsPerS:
     const eventsPerS = ((g1.generator.events - g0.generator.events) * 1000) / Math.max(1, g1.atMs - g0.atMs);
     const kept = c.frames() - r0 === queued;
     const framesPerS = Math.round(got / secs);
+    progress(`baseline stage ${target}: ${framesPerS} frames/s`);
     report({ bench: 'e2e.baseline_stage', metric: 'frames_per_s', value: framesPerS, unit: 'frames/s', targetEventsPerS: target, eventsPerS: Math.round(eventsPerS), keptUp: kept });
     if (!kept) break;
     // The simulator itself is saturated (shared cores): a higher target would measure nothing new.
@@ -96,9 +97,39 @@ async function baseline(port: number): Promise<{ framesPerS: number; eventsPerS:
   return best;
 }
 
+/**
+ * With E2E_VERBOSE: one stderr line a second while a stage runs and drains: where events wait
+ * (pipeline queues, the sink's memory queue and spool, the server's per-client queues, the
+ * simulator's send queue to its clients), to tell which part is behind.
+ */
+function monitor(gw: Awaited<ReturnType<typeof startGateway>>, simPort: number): { stop(): void } {
+  if (!process.env.E2E_VERBOSE) return { stop: () => undefined };
+  let last = { ev: 0, sent: 0, simBytes: 0, at: performance.now() };
+  let busy = false; // a simulator too loaded to answer must not pile up requests
+  const t = setInterval(() => {
+    if (busy) return;
+    busy = true;
+    void simStats(simPort).finally(() => { busy = false; }).then((sim) => {
+      const at = performance.now();
+      const secs = (at - last.at) / 1000;
+      const p = gw.pipeline.stats();
+      const ev = p.published;
+      const srv = gw.server!.stats();
+      const sinks = Object.entries(gw.sinks.stats()).map(([n, k]) => `${n}:${k.state} q=${k.queueRecords} spool=${k.spoolRows} written=${k.writtenRecords}`).join(' ');
+      const queues = Object.entries(p.consumers).filter(([, c]) => c.queueDepth > 0).map(([n, c]) => `${n}=${c.queueDepth}`).join(',');
+      const client = gw.server!.clients()[0];
+      const simBytes = Object.values(sim.hubs).reduce((a, h) => a + h.bytesWritten, 0);
+      progress(`events/s=${Math.round((ev - last.ev) / secs)} sent/s=${Math.round((srv.messagesSent - last.sent) / secs)} simMB/s=${((simBytes - last.simBytes) / secs / 1e6).toFixed(1)} queues=[${queues}] ${sinks} client{q=${client?.queueMessages} buf=${client?.socketBufferedBytes} drops=${srv.drops}} lagP99=${Math.round(gw.pipeline.lag?.recentP99Ms() ?? 0)}`);
+      last = { ev, sent: srv.messagesSent, simBytes, at };
+    }).catch(() => undefined);
+  }, 1_000);
+  return { stop: () => clearInterval(t) };
+}
+
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'tickgate-e2e-bench-'));
   const sim = await startSimChild({ symbols: SYMBOLS, maxStreams: 1024, historyTradesPerSymbol: 2_000_000 });
+  progress(`simulator on port ${sim.port}`);
   const base = await baseline(sim.port);
   progress('baseline done');
   // The baseline made trades the gateway never saw: it resumes from now (the stores are empty).
@@ -175,6 +206,7 @@ async function main(): Promise<void> {
     const t0m = await truth(sim.port);
     const t0 = performance.now();
     await setRate(sim.port, target);
+    const mon = monitor(gw, sim.port);
     await sleep(STAGE_MS);
     await setRate(sim.port, 0);
     const secs = (performance.now() - t0) / 1000;
@@ -191,6 +223,7 @@ async function main(): Promise<void> {
       ob = await obs.state();
       acc = account(t1m, ob);
     }
+    mon.stop();
     const { gaps, resyncs, reconnects } = ob;
     const drainMs = Math.round(performance.now() - d0);
     // Conflated book tickers are by design (latest value per key); any other drop is a loss.
