@@ -110,7 +110,8 @@ export class FrameBuffer {
   private ensure(n: number): void {
     if (this.chunk.length - this.end >= n) return;
     const unsent = this.end - this.start;
-    const size = Math.max(unsent + n, Math.min(MAX_CHUNK_BYTES, Math.max(MIN_CHUNK_BYTES, CHUNK_FACTOR * (unsent + n))));
+    // At least double what is needed: a batch larger than MAX must not copy itself per frame.
+    const size = Math.max(2 * (unsent + n), Math.min(MAX_CHUNK_BYTES, Math.max(MIN_CHUNK_BYTES, CHUNK_FACTOR * (unsent + n))));
     const next = Buffer.allocUnsafeSlow(size);
     // Unsent bytes move along (they were never handed out); sent ones stay with the old chunk.
     if (unsent > 0) this.chunk.copy(next, 0, this.start, this.end);

@@ -6,19 +6,10 @@
  */
 import type { VenueId } from './faults.js';
 import { C_FIRST, C_LAST, C_PREV, C_PUB, C_TIME as D_TIME, DepthRing } from './depth-ring.js';
-import { TradeRing, type TradeCodec, type TradeSummary } from './trade-ring.js';
+import { TradeRing, type TradeCodec, type TradeRow, type TradeSummary } from './trade-ring.js';
 
-export interface TruthTrade {
-  /** Trade id (Binance t, Bybit i as a number, equities: a per-symbol sequence). */
-  readonly id: number;
-  readonly aggId: number | null;
-  readonly price: string;
-  readonly qty: string;
-  readonly timeMs: number;
-  readonly buyerMaker: boolean | null;
-  /** Times the trade's frame went out on the trade stream (0 skipped/stopped, 2 repeated). */
-  published: number;
-}
+/** One trade as ground truth holds it (the ring's row, see trade-ring.ts). */
+export type TruthTrade = TradeRow;
 
 export interface TruthDepthUpdate {
   /** First and last book update id in the event (Binance U/u; Bybit: seq range, u in `u`). */

@@ -61,6 +61,9 @@ export interface MarketOptions {
   readonly firstUpdateId: number;
 }
 
+/** A book change makes no trades: one shared empty list instead of one per step. */
+const NO_TRADES: readonly SimTrade[] = Object.freeze([]);
+
 export class SymbolMarket {
   readonly spec: SymbolSpec;
   readonly rng: Prng;
@@ -163,7 +166,7 @@ export class SymbolMarket {
   step(nowMs: number): StepResult {
     const beforeBid = this.bestBid();
     const beforeAsk = this.bestAsk();
-    let trades: SimTrade[] = [];
+    let trades: readonly SimTrade[] = NO_TRADES;
     let agg: SimAggTrade | null = null;
     if (this.rng.chance(0.35)) this.bookChange(beforeBid, beforeAsk);
     else {

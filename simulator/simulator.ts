@@ -163,8 +163,8 @@ export class Simulator {
       randomBursts: opts.randomBursts ?? true, ...(opts.rateProfile ? { profile: opts.rateProfile } : {}),
     });
     const drives = (v: VenueId): boolean => opts.venues === undefined || opts.venues.includes(v);
-    if (drives('binance')) for (const s of this.binance.markets.keys()) this.generator.addLane({ venue: 'binance', symbol: s, step: () => this.binance.step(s) });
-    if (drives('binance-futures')) for (const s of this.futures.markets.keys()) this.generator.addLane({ venue: 'binance-futures', symbol: s, step: () => this.futures.step(s) });
+    if (drives('binance')) for (const s of this.binance.markets.keys()) this.generator.addLane({ venue: 'binance', symbol: s, step: this.binance.stepper(s) });
+    if (drives('binance-futures')) for (const s of this.futures.markets.keys()) this.generator.addLane({ venue: 'binance-futures', symbol: s, step: this.futures.stepper(s) });
     if (drives('bybit')) for (const s of this.bybit.markets.keys()) this.generator.addLane({ venue: 'bybit', symbol: s, step: () => this.bybit.step(s) });
     if (drives('equities')) for (const s of this.equities.symbols) this.generator.addLane({ venue: 'equities', symbol: s, step: () => this.equities.step(s) });
 

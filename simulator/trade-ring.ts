@@ -26,7 +26,10 @@ export class ColumnRing {
 
   /** Reserve the next row and return its physical index (overwrites the oldest when full). */
   next(): number {
-    if (this.size < this.capacity) return (this.head + this.size++) % this.capacity;
+    if (this.size < this.capacity) {
+      const p = this.head + this.size++;
+      return p >= this.capacity ? p - this.capacity : p;
+    }
     if (this.capacity < this.cap) {
       // Only reachable before the first wrap (head is 0), so a plain copy keeps the order.
       this.capacity = Math.min(this.cap, this.capacity * 2);
@@ -38,7 +41,7 @@ export class ColumnRing {
       return this.size++;
     }
     const idx = this.head;
-    this.head = (this.head + 1) % this.capacity;
+    this.head = idx + 1 === this.capacity ? 0 : idx + 1;
     this.evicted++;
     return idx;
   }
@@ -85,12 +88,14 @@ export const C_TIME = 4;
 export const C_FLAGS = 5;
 
 export interface TradeRow {
+  /** Trade id (Binance t, Bybit i as a number, equities: a per-symbol sequence). */
   readonly id: number;
   readonly aggId: number | null;
   readonly price: string;
   readonly qty: string;
   readonly timeMs: number;
   readonly buyerMaker: boolean | null;
+  /** Times the trade's frame went out on the trade stream (0 skipped/stopped, 2 repeated). */
   published: number;
 }
 

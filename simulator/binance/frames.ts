@@ -98,7 +98,36 @@ export function depthSnapshotBody(m: SymbolMarket, limit: number): { lastUpdateI
   };
 }
 
-/** Running 1-minute kline of one symbol. Quote volumes are exact (bigint price x qty). */
+/**
+ * Exact running sum of integer products (price units x qty units): a Number while it stays a
+ * safe integer, folded into a bigint only when it would not. A BigInt per trade cost more
+ * than the rest of the kline.
+ */
+export class ProductSum {
+  private big = 0n;
+  private small = 0;
+
+  add(a: number, b: number): void {
+    const p = a * b;
+    // p <= 2^53 - 1 means the true product is below 2^53, so p is exact.
+    if (p > Number.MAX_SAFE_INTEGER) this.big += BigInt(a) * BigInt(b);
+    else if (this.small + p > Number.MAX_SAFE_INTEGER) {
+      this.big += BigInt(this.small);
+      this.small = p;
+    } else this.small += p;
+  }
+
+  value(): bigint {
+    return this.big + BigInt(this.small);
+  }
+
+  clear(): void {
+    this.big = 0n;
+    this.small = 0;
+  }
+}
+
+/** Running 1-minute kline of one symbol. Quote volumes are exact (ProductSum). */
 export class KlineState {
   openMs = 0;
   open = 0;
@@ -107,11 +136,19 @@ export class KlineState {
   close = 0;
   volume = 0;
   takerBuyVolume = 0;
-  quoteVolume = 0n;
-  takerBuyQuote = 0n;
+  private readonly quote = new ProductSum();
+  private readonly takerBuyQuoteSum = new ProductSum();
   count = 0;
   firstId = -1;
   lastId = -1;
+
+  get quoteVolume(): bigint {
+    return this.quote.value();
+  }
+
+  get takerBuyQuote(): bigint {
+    return this.takerBuyQuoteSum.value();
+  }
 
   add(t: SimTrade): void {
     const minute = Math.floor(t.timeMs / 60_000) * 60_000;
@@ -120,15 +157,14 @@ export class KlineState {
       this.open = this.high = this.low = t.price;
       this.firstId = t.id;
     }
-    this.high = Math.max(this.high, t.price);
-    this.low = Math.min(this.low, t.price);
+    if (t.price > this.high) this.high = t.price;
+    if (t.price < this.low) this.low = t.price;
     this.close = t.price;
     this.volume += t.qty;
-    const quote = BigInt(t.price) * BigInt(t.qty);
-    this.quoteVolume += quote;
+    this.quote.add(t.price, t.qty);
     if (!t.buyerMaker) {
       this.takerBuyVolume += t.qty;
-      this.takerBuyQuote += quote;
+      this.takerBuyQuoteSum.add(t.price, t.qty);
     }
     this.count++;
     this.lastId = t.id;
@@ -138,7 +174,8 @@ export class KlineState {
     this.openMs = minute;
     this.open = this.high = this.low = this.close = price;
     this.volume = this.takerBuyVolume = this.count = 0;
-    this.quoteVolume = this.takerBuyQuote = 0n;
+    this.quote.clear();
+    this.takerBuyQuoteSum.clear();
     this.firstId = this.lastId = -1;
   }
 }

@@ -7,9 +7,9 @@
 import type { VenueId } from '../faults.js';
 import type { GroundTruth, TruthBook } from '../ground-truth.js';
 import type { TradeRing } from '../trade-ring.js';
-import { SymbolMarket } from '../market.js';
+import { SymbolMarket, type SimTrade } from '../market.js';
 import { cryptoSpec } from '../symbols.js';
-import type { StreamHub } from '../ws-hub.js';
+import type { SimClient, StreamHub } from '../ws-hub.js';
 import {
   aggTradeText, bookTickerText, depthText, forceOrderText, futuresDepthText, KlineState, klineText, px, qty, tradeText,
 } from './frames.js';
@@ -25,10 +25,21 @@ export interface BinanceVenueOptions {
   readonly now: () => number;
 }
 
-interface StreamNames {
+/** Everything one generated step of a symbol touches, resolved once (no lookup per event). */
+interface SymbolLane {
+  readonly symbol: string;
+  readonly m: SymbolMarket;
+  readonly k: KlineState;
+  readonly ring: TradeRing;
   readonly trade: string;
   readonly aggTrade: string;
   readonly bookTicker: string;
+  /** The hub's subscriber sets of those streams (stable, see StreamHub.subscribers). */
+  readonly tradeSubs: Set<SimClient>;
+  readonly aggTradeSubs: Set<SimClient>;
+  readonly bookTickerSubs: Set<SimClient>;
+  readonly depth: string;
+  readonly depthSubs: Set<SimClient>;
   readonly seq: { readonly symbol: string; readonly sequenced: true };
   readonly plain: { readonly symbol: string };
 }
@@ -39,6 +50,7 @@ export class BinanceVenue {
   private readonly klines = new Map<string, KlineState>();
   private readonly lastDepthU = new Map<string, number>();
   private readonly rings = new Map<string, TradeRing>();
+  private readonly lanes = new Map<string, SymbolLane>();
   readonly hub: StreamHub;
   private readonly truth: GroundTruth;
   private readonly now: () => number;
@@ -60,10 +72,19 @@ export class BinanceVenue {
         firstTradeId: (this.futures ? 5_200_000_000 : 3_735_683_259) + i * 10_000_000,
         firstUpdateId: (this.futures ? 4_900_000_000_000 : 50_093_239_189) + i * 1_000_000_000,
       });
+      const k = new KlineState();
+      const ring = opts.truth.tradeRing(opts.venue, spec.symbol, { price: (u) => px(m, u), qty: (u) => qty(m, u) });
       this.markets.set(spec.symbol, m);
-      this.klines.set(spec.symbol, new KlineState());
+      this.klines.set(spec.symbol, k);
       this.lastDepthU.set(spec.symbol, m.updateId);
-      this.rings.set(spec.symbol, opts.truth.tradeRing(opts.venue, spec.symbol, { price: (u) => px(m, u), qty: (u) => qty(m, u) }));
+      this.rings.set(spec.symbol, ring);
+      const l = spec.symbol.toLowerCase();
+      this.lanes.set(spec.symbol, {
+        symbol: spec.symbol, m, k, ring, trade: `${l}@trade`, aggTrade: `${l}@aggTrade`, bookTicker: `${l}@bookTicker`,
+        tradeSubs: opts.hub.subscribers(`${l}@trade`), aggTradeSubs: opts.hub.subscribers(`${l}@aggTrade`), bookTickerSubs: opts.hub.subscribers(`${l}@bookTicker`),
+        depth: `${l}@depth@100ms`, depthSubs: opts.hub.subscribers(`${l}@depth@100ms`),
+        seq: { symbol: spec.symbol, sequenced: true }, plain: { symbol: spec.symbol },
+      });
       i++;
     }
   }
@@ -79,54 +100,55 @@ export class BinanceVenue {
 
   /** One generated step on a symbol; `atMs` sets the event time (history generation). Returns trades made. */
   step(symbol: string, atMs?: number): number {
-    const m = this.markets.get(symbol);
-    if (!m || this.replaying) return 0;
+    const lane = this.lanes.get(symbol);
+    return lane ? this.stepLane(lane, atMs) : 0;
+  }
+
+  /** The step of one symbol as a function (the generator's lane: no lookup per event). */
+  stepper(symbol: string): () => number {
+    const lane = this.lanes.get(symbol.toUpperCase());
+    if (!lane) throw new RangeError(`no ${this.venue} market ${symbol}`);
+    return () => this.stepLane(lane);
+  }
+
+  private stepLane(lane: SymbolLane, atMs?: number): number {
+    if (this.replaying) return 0;
+    const m = lane.m;
     const now = atMs ?? this.now();
     const r = m.step(now);
-    const names = this.streamNames(symbol);
     const hub = this.hub;
-    const k = this.klines.get(symbol);
-    const ring = this.rings.get(symbol) as TradeRing;
-    for (const t of r.trades) {
-      const published = hub.publish(names.trade, () => tradeText(m, t, now), names.seq);
+    const k = lane.k;
+    const ring = lane.ring;
+    const trades = r.trades;
+    for (let i = 0; i < trades.length; i++) {
+      const t = trades[i] as SimTrade;
+      const published = hub.publishTo(lane.trade, lane.tradeSubs, () => tradeText(m, t, now), lane.seq);
       this.truth.recordTradeUnits(ring, t.id, t.aggId, t.price, t.qty, t.timeMs, t.buyerMaker, published);
-      k?.add(t);
+      k.add(t);
     }
     if (r.agg) {
       const a = r.agg;
-      hub.publish(names.aggTrade, () => aggTradeText(m, a, now), names.seq);
+      hub.publishTo(lane.aggTrade, lane.aggTradeSubs, () => aggTradeText(m, a, now), lane.seq);
     }
-    if (r.topChanged) hub.publish(names.bookTicker, () => bookTickerText(m), names.plain);
-    if (r.trades.length > 0 && m.rng.chance(0.02)) {
+    if (r.topChanged) hub.publishTo(lane.bookTicker, lane.bookTickerSubs, () => bookTickerText(m), lane.plain);
+    if (trades.length > 0 && m.rng.chance(0.02)) {
+      const symbol = lane.symbol;
       const liq = m.liquidation(now);
       hub.publish('!forceOrder@arr', () => forceOrderText(m, liq, now), { symbol });
       if (this.futures) hub.publish(`${symbol.toLowerCase()}@forceOrder`, () => forceOrderText(m, liq, now), { symbol });
     }
-    return r.trades.length;
-  }
-
-  /** Stream names and publish options per symbol, built once (no allocation per frame). */
-  private readonly names = new Map<string, StreamNames>();
-
-  private streamNames(symbol: string): StreamNames {
-    let n = this.names.get(symbol);
-    if (!n) {
-      const l = symbol.toLowerCase();
-      n = { trade: `${l}@trade`, aggTrade: `${l}@aggTrade`, bookTicker: `${l}@bookTicker`, seq: { symbol, sequenced: true }, plain: { symbol } };
-      this.names.set(symbol, n);
-    }
-    return n;
+    return trades.length;
   }
 
   /** Publish @depth@100ms for every symbol with changes since the last call. */
   publishDepth(): void {
     const now = this.now();
-    for (const [symbol, m] of this.markets) {
+    for (const lane of this.lanes.values()) {
+      const { m, symbol } = lane;
       const d = m.takePending();
       if (!d) continue;
-      const stream = `${symbol.toLowerCase()}@depth@100ms`;
       const pu = this.lastDepthU.get(symbol) ?? d.firstId - 1;
-      const published = this.hub.publish(stream, () => (this.futures ? futuresDepthText(m, d, now, pu) : depthText(m, d, now)), { symbol, sequenced: true });
+      const published = this.hub.publishTo(lane.depth, lane.depthSubs, () => (this.futures ? futuresDepthText(m, d, now, pu) : depthText(m, d, now)), lane.seq);
       this.lastDepthU.set(symbol, d.lastId);
       this.truth.recordDepth(this.venue, symbol, { firstId: d.firstId, lastId: d.lastId, prevLastId: pu, timeMs: now, published });
     }

@@ -53,6 +53,22 @@ describe('FrameBuffer', () => {
     expect(await decode(taken)).toEqual(expected);
   });
 
+  it('takes one batch far larger than a chunk (40 MB) in amortised time and keeps every frame', async () => {
+    const fb = new FrameBuffer();
+    const t = `{"e":"trade","pad":"${'x'.repeat(380)}"}`;
+    const t0 = performance.now();
+    for (let i = 0; i < 100_000; i++) fb.text(t);
+    const ms = performance.now() - t0;
+    const out = fb.take() as Buffer;
+    expect(out.length).toBe(100_000 * (t.length + 4));
+    // Copying the batch once per frame (quadratic) took minutes; amortised growth takes well under a second.
+    expect(ms).toBeLessThan(5_000);
+    let headers = 0;
+    for (let at = 0, i = 0; i < 100_000; i++, at += t.length + 4) if (out[at] === 0x81 && out.readUInt16BE(at + 2) === t.length) headers++;
+    expect(headers).toBe(100_000);
+    expect(out.subarray(out.length - t.length).toString()).toBe(t);
+  });
+
   it('appends pre-built bytes in order with text frames', async () => {
     const fb = new FrameBuffer();
     fb.text('one');
