@@ -17,7 +17,7 @@ import { silentLogger, type Logger } from '../observability/logger.js';
 import { BookSync, type BookRules } from './book-sync.js';
 import { DedupWindow, MonotonicDedup } from './dedup.js';
 import type { OrderBook } from './order-book.js';
-import { SequenceTracker, type SequenceStats } from './sequence-tracker.js';
+import { SequenceTracker, type SequenceStats, type SequenceStream } from './sequence-tracker.js';
 import { realTimers, type IntegrityTimers } from './timers.js';
 import { TradeGapFiller, type FetchTrades, type TradeGapFillerStats } from './trade-gap-filler.js';
 import { RecentTradeBackfill, type FetchRecentTrades } from './recent-trade-backfill.js';
@@ -111,9 +111,10 @@ export function symbolOfStream(stream: string): string {
 
 const errText = (e: unknown): string => (e instanceof Error ? e.message : String(e)).slice(0, 200);
 
-/** A numbered trade stream: its tracker key (built once) and its gap filler. */
+/** A numbered trade stream: its tracker key and state (found once) and its gap filler. */
 interface TradeStream {
   readonly key: string;
+  readonly seq: SequenceStream;
   readonly filler: TradeGapFiller;
 }
 
@@ -309,7 +310,7 @@ export class FeedIntegrity {
       return;
     }
     const stream = this.tradeStreams.get(e.symbol)?.get(e.source) ?? this.newTradeStream(e);
-    this.tracker.observe(stream.key, e.seq);
+    this.tracker.observeOn(stream.seq, e.seq);
     stream.filler.push(e);
   }
 
@@ -336,7 +337,7 @@ export class FeedIntegrity {
       });
       this.trades.set(key, filler);
     }
-    const stream: TradeStream = { key, filler };
+    const stream: TradeStream = { key, seq: this.tracker.stream(key), filler };
     let bySource = this.tradeStreams.get(e.symbol);
     if (bySource === undefined) this.tradeStreams.set(e.symbol, (bySource = new Map()));
     bySource.set(e.source, stream);

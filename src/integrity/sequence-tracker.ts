@@ -19,7 +19,10 @@ export interface SequenceStats {
   readonly outOfOrder: number;
 }
 
-interface StreamState {
+/** One stream's state; a caller may keep it (see stream()) to observe without a key lookup. */
+export interface SequenceStream {
+  /** False until the first id (and after reset). */
+  started: boolean;
   last: number;
   /** Open gaps [from, to], oldest first; bounded. */
   gaps: [number, number][];
@@ -34,7 +37,7 @@ const DUPLICATE: SequenceVerdict = Object.freeze({ kind: 'duplicate' });
 const OUT_OF_ORDER: SequenceVerdict = Object.freeze({ kind: 'out_of_order' });
 
 export class SequenceTracker {
-  private readonly streams = new Map<string, StreamState>();
+  private readonly streams = new Map<string, SequenceStream>();
   private observed = 0;
   private gaps = 0;
   private missingIds = 0;
@@ -42,10 +45,22 @@ export class SequenceTracker {
   private outOfOrder = 0;
 
   observe(stream: string, id: number): SequenceVerdict {
+    return this.observeOn(this.stream(stream), id);
+  }
+
+  /** The state of a stream (created empty): hot callers keep it instead of a key per id. */
+  stream(key: string): SequenceStream {
+    let s = this.streams.get(key);
+    if (s === undefined) this.streams.set(key, (s = { started: false, last: 0, gaps: [] }));
+    return s;
+  }
+
+  /** observe() on a stream() state. */
+  observeOn(s: SequenceStream, id: number): SequenceVerdict {
     this.observed++;
-    const s = this.streams.get(stream);
-    if (s === undefined) {
-      this.streams.set(stream, { last: id, gaps: [] });
+    if (!s.started) {
+      s.started = true;
+      s.last = id;
       return FIRST;
     }
     if (id === s.last + 1) {
@@ -78,7 +93,8 @@ export class SequenceTracker {
 
   /** Last (highest) id seen on the stream, or undefined. */
   last(stream: string): number | undefined {
-    return this.streams.get(stream)?.last;
+    const s = this.streams.get(stream);
+    return s?.started === true ? s.last : undefined;
   }
 
   /** Gaps not yet filled by late arrivals. */
@@ -88,7 +104,12 @@ export class SequenceTracker {
 
   /** Forget a stream (e.g. after a resync starts it anew). */
   reset(stream: string): void {
-    this.streams.delete(stream);
+    // Kept in place (not deleted): a caller's stream() state stays the live one.
+    const s = this.streams.get(stream);
+    if (s !== undefined) {
+      s.started = false;
+      s.gaps = [];
+    }
   }
 
   stats(): SequenceStats {

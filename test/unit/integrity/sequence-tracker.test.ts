@@ -20,6 +20,24 @@ describe('SequenceTracker', () => {
     expect(t.last('a')).toBe(15);
   });
 
+  it('a kept stream() state classifies exactly like observe() by key, and stays the live state after reset', () => {
+    const byKey = new SequenceTracker();
+    const byState = new SequenceTracker();
+    const st = byState.stream('a');
+    expect(byState.last('a')).toBeUndefined();
+    const ids = [10, 11, 15, 13, 13, 12, 14, 16, 20, 3];
+    expect(ids.map((id) => byState.observeOn(st, id))).toEqual(ids.map((id) => byKey.observe('a', id)));
+    expect(byState.stats()).toEqual(byKey.stats());
+    expect(byState.openGaps('a')).toEqual(byKey.openGaps('a'));
+    byState.reset('a');
+    byKey.reset('a');
+    expect(byState.last('a')).toBeUndefined();
+    expect(byState.observeOn(st, 100)).toEqual({ kind: 'first' });
+    expect(byKey.observe('a', 100)).toEqual({ kind: 'first' });
+    expect(byState.observe('a', 101)).toEqual({ kind: 'next' });
+    expect(byState.last('a')).toBe(101);
+  });
+
   it('flags a gap in the middle of a long run, not only at the start', () => {
     const t = new SequenceTracker();
     for (let i = 1; i <= 1000; i++) t.observe('s', i);
