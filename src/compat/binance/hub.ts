@@ -84,7 +84,7 @@ export class StreamHub {
   add(session: CompatSession, spec: StreamSpec): void {
     let e = this.streams.get(spec.name);
     if (e === undefined) {
-      e = { spec, sessions: new Set(), kline: null, merge: null, ticks: 0, period: Math.max(1, Math.round(spec.speedMs / HUB_TICK_MS)), lastU: -1, lastPushMs: 0, fresh: false };
+      e = { spec, sessions: new Set(), kline: null, merge: null, ticks: 0, period: Math.max(1, Math.round(spec.speedMs / HUB_TICK_MS)), lastU: -1, lastPushMs: Number.NEGATIVE_INFINITY, fresh: false };
       // The venue's deltas come at 100 ms: a slower diff stream merges them per period.
       if (spec.kind === 'depth' && spec.speedMs > 100) e.merge = new DepthMerge();
       if (spec.kind === 'kline') e.kline = this.seededKline(spec);
