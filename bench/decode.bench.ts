@@ -1,8 +1,9 @@
 /**
  * Decode throughput per venue (frames/s on one core) next to bare JSON.parse of the same frames
  * in the same run. Binance: the 41,248 recorded frames in test/fixtures/recorded; Bybit and equities:
- * generated frames in their documented formats. Binance with the fast path (default) and without,
- * with its fast-path share and fallback count.
+ * generated frames in their documented formats. Binance and Bybit with the fast path (default) and
+ * without, with its fast-path share and fallback count (Bybit's tickers frames always fall back:
+ * the fast path covers publicTrade and orderbook).
  * Run: node --import tsx bench/decode.bench.ts
  */
 import { readFileSync } from 'node:fs';
@@ -90,8 +91,8 @@ function run(name: string, frames: string[], decoder: FrameDecoder, corpus: stri
   report(withRatio({ bench: `decode.${name}`, metric: 'frames_per_s_per_core', value: decoded, unit: 'frames/s', baseline: bare, baselineName: 'JSON.parse', corpus, frames: frames.length, malformed: stats.malformed, eventsPerFrame: Number((stats.events / stats.frames).toFixed(3)), ...extra() }));
 }
 
-/** Fast-path share and fallbacks of a Binance decoder, for the report line. */
-const fastShare = (d: BinanceDecoder) => (): Record<string, unknown> => {
+/** Fast-path share and fallbacks of a decoder, for the report line. */
+const fastShare = (d: BinanceDecoder | BybitDecoder) => (): Record<string, unknown> => {
   const s = d.fastPathStats();
   return { fastPathShare: Number((s.fast / Math.max(1, s.fast + s.fallback)).toFixed(4)), fallbacks: s.fallback };
 };
@@ -105,5 +106,9 @@ const trades = binanceFrames.filter((f) => f.includes('@trade"'));
 const fastTrades = new BinanceDecoder();
 run('binance_trade', trades, fastTrades, 'recorded btcusdt-20240808 @trade frames, fast path', fastShare(fastTrades));
 run('binance_trade_full', trades, new BinanceDecoder({ fastPath: false }), 'recorded btcusdt-20240808 @trade frames, fast path off');
-run('bybit', bybitFrames(20_000), new BybitDecoder(), 'generated v5 orderbook.50 delta / publicTrade / tickers');
+const bybit = bybitFrames(20_000);
+const bybitFast = new BybitDecoder();
+run('bybit', bybit, bybitFast, 'generated v5 orderbook.50 delta / publicTrade / tickers, fast path (default)', fastShare(bybitFast));
+const bybitFull = new BybitDecoder({ fastPath: false });
+run('bybit_full', bybit, bybitFull, 'generated v5 orderbook.50 delta / publicTrade / tickers, fast path off', fastShare(bybitFull));
 run('equities', equitiesFrames(20_000), new EquitiesDecoder(), 'generated EODHD-style trades');
