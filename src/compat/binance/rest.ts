@@ -59,7 +59,10 @@ export class BinanceRestRoutes {
     if (dialect.name === 'spot') routes.push(['/uiKlines', (q) => this.klines(q)]);
     if (dialect.avgPrice) routes.push(['/avgPrice', (q) => this.avgPrice(q)]);
     if (dialect.markPrice) routes.push(['/premiumIndex', (q) => this.premiumIndex(q)]);
-    this.routes = new Map(routes.map(([suffix, route]) => [`${dialect.restPrefix}${suffix}`, route]));
+    const map = new Map(routes.map(([suffix, route]): [string, StateRoute] => [`${dialect.restPrefix}${suffix}`, route]));
+    // USD-M's v2 ticker/price (what ccxt calls) has v1's shape.
+    if (dialect.name === 'usdm') map.set('/fapi/v2/ticker/price', (q) => this.tickerPrice(q));
+    this.routes = map;
   }
 
   /** Handles `GET <prefix><path>`; `path` is the part after the prefix. */

@@ -112,6 +112,10 @@ describe('ccxt binanceusdm through tickgate\'s USD-M endpoint', () => {
       expect(pi.symbol).toBe('BTCUSDT');
       expect(Number(pi.time)).toBeGreaterThanOrEqual(Number(mark.E));
       expect([typeof pi.markPrice, pi.lastFundingRate, pi.nextFundingTime]).toEqual(['string', mark.r, mark.T]);
+      // ticker/price (v1 and v2) from state: the last trade.
+      const fromState = c.demo.gateway.compatFutures!.rest.counters.fromState;
+      for (const v of ['v1', 'v2']) expect(Object.keys(await (await fetch(`${c.futuresRest}/fapi/${v}/ticker/price?symbol=BTCUSDT`)).json() as object)).toEqual(['symbol', 'price', 'time']);
+      expect(c.demo.gateway.compatFutures!.rest.counters.fromState).toBe(fromState + 2);
     } finally {
       await x.close();
     }
