@@ -7,12 +7,13 @@ export const C_LAST = 1;
 export const C_PREV = 2;
 export const C_TIME = 3;
 export const C_PUB = 4;
+const COLUMNS = 5;
 
 export class DepthRing {
   private readonly ring: ColumnRing;
 
   constructor(cap: number) {
-    this.ring = new ColumnRing(5, cap);
+    this.ring = new ColumnRing(COLUMNS, cap);
   }
 
   get size(): number {
@@ -20,13 +21,13 @@ export class DepthRing {
   }
 
   record(u: { firstId: number; lastId: number; prevLastId: number | null; timeMs: number; published: number }): void {
-    const p = this.ring.next();
-    const c = this.ring.cols;
-    (c[C_FIRST] as Float64Array)[p] = u.firstId;
-    (c[C_LAST] as Float64Array)[p] = u.lastId;
-    (c[C_PREV] as Float64Array)[p] = u.prevLastId ?? Number.NaN;
-    (c[C_TIME] as Float64Array)[p] = u.timeMs;
-    (c[C_PUB] as Float64Array)[p] = u.published;
+    const b = this.ring.next() * COLUMNS;
+    const d = this.ring.data;
+    d[b + C_FIRST] = u.firstId;
+    d[b + C_LAST] = u.lastId;
+    d[b + C_PREV] = u.prevLastId ?? Number.NaN;
+    d[b + C_TIME] = u.timeMs;
+    d[b + C_PUB] = u.published;
   }
 
   col(col: number, i: number): number {

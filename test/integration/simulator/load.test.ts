@@ -19,16 +19,25 @@ afterEach(async () => {
 interface TradeMsg { e: 'trade'; s: string; t: number; p: string; q: string; T: number; m: boolean }
 interface DepthMsg { e: 'depthUpdate'; s: string; U: number; u: number }
 
-/** A raw /ws client subscribed to `streams`, collecting parsed payloads. */
-async function client(s: Simulator, streams: string[]): Promise<{ msgs: unknown[]; ws: WebSocket }> {
+/**
+ * A raw /ws client subscribed to `streams`. Frames are kept as received and parsed when read
+ * (incrementally): JSON.parse in the handler would share this process's CPU with the
+ * generator while it is asked to hold its rate.
+ */
+async function client(s: Simulator, streams: string[]): Promise<{ msgs: () => unknown[]; ws: WebSocket }> {
   const ws = new WebSocket(s.urls.binanceWs, { perMessageDeflate: false });
   sockets.push(ws);
   await new Promise((r) => ws.once('open', r));
   const acked = new Promise((r) => ws.once('message', r));
   ws.send(JSON.stringify({ method: 'SUBSCRIBE', params: streams, id: 1 }));
   await acked;
-  const msgs: unknown[] = [];
-  ws.on('message', (d: Buffer) => msgs.push(JSON.parse(d.toString())));
+  const raw: Buffer[] = [];
+  const parsed: unknown[] = [];
+  ws.on('message', (d: Buffer) => raw.push(d));
+  const msgs = (): unknown[] => {
+    for (let i = parsed.length; i < raw.length; i++) parsed.push(JSON.parse(raw[i]!.toString()));
+    return parsed;
+  };
   return { msgs, ws };
 }
 
@@ -59,12 +68,12 @@ describe('simulator under load', () => {
     sim.publishBooks();
     const truthTrades = symbols.reduce((a, s) => a + sim!.truth.trades('binance', s).length, 0);
     const truthDepth = symbols.reduce((a, s) => a + sim!.truth.depthUpdates('binance', s).length, 0);
-    await until(() => c.msgs.filter((m) => (m as TradeMsg).e === 'trade').length >= truthTrades && c.msgs.filter((m) => (m as DepthMsg).e === 'depthUpdate').length >= truthDepth, 'every trade and depth frame');
+    await until(() => c.msgs().filter((m) => (m as TradeMsg).e === 'trade').length >= truthTrades && c.msgs().filter((m) => (m as DepthMsg).e === 'depthUpdate').length >= truthDepth, 'every trade and depth frame');
     expect(truthTrades).toBeGreaterThan(40_000);
     const bySymbol = new Map<string, TradeMsg[]>();
     const depth = new Map<string, DepthMsg[]>();
     let bookTickers = 0;
-    for (const m of c.msgs as Array<TradeMsg | DepthMsg | { u: number; b: string }>) {
+    for (const m of c.msgs() as Array<TradeMsg | DepthMsg | { u: number; b: string }>) {
       if ('e' in m && m.e === 'trade') (bySymbol.get(m.s) ?? bySymbol.set(m.s, []).get(m.s)!).push(m);
       else if ('e' in m && m.e === 'depthUpdate') (depth.get(m.s) ?? depth.set(m.s, []).get(m.s)!).push(m);
       else bookTickers++;
@@ -87,9 +96,9 @@ describe('simulator under load', () => {
     const c = await client(sim, streamsOf(symbols, ['trade', 'bookTicker']));
     for (let i = 0; i < 10; i++) sim.generate(5000, { venue: 'binance' });
     const total = symbols.reduce((a, s) => a + (sim!.truth.summary('binance', s)?.total ?? 0), 0);
-    await until(() => c.msgs.filter((m) => (m as TradeMsg).e === 'trade').length >= total, 'every trade');
+    await until(() => c.msgs().filter((m) => (m as TradeMsg).e === 'trade').length >= total, 'every trade');
     const ids = new Map<string, number[]>();
-    for (const m of c.msgs as TradeMsg[]) if (m.e === 'trade') (ids.get(m.s) ?? ids.set(m.s, []).get(m.s)!).push(m.t);
+    for (const m of c.msgs() as TradeMsg[]) if (m.e === 'trade') (ids.get(m.s) ?? ids.set(m.s, []).get(m.s)!).push(m.t);
     expect(ids.size).toBe(500);
     for (const s of symbols) {
       const sum = sim.truth.summary('binance', s)!;
