@@ -38,9 +38,17 @@ export interface PublisherStats {
   inFlight: number;
   maxInFlightSeen: number;
   disconnects: number;
+  /** Publish -> JetStream ack, summed over acked publishes (stored or duplicate), in ms. */
+  ackMsSum: number;
+  ackCount: number;
+  /** Slowest ack among the last ACK_RING acks (ms). */
+  recentMaxAckMs: number;
 }
 
-interface Entry { readonly local: number; readonly subject: string; readonly msgId: string; readonly data: Uint8Array }
+/** Recent acks kept for recentMaxAckMs. */
+const ACK_RING = 256;
+
+interface Entry { readonly local: number; readonly subject: string; readonly msgId: string; readonly data: Uint8Array; sentAt: number }
 
 export class EventPublisher {
   private readonly js: JetStreamClient;
@@ -56,7 +64,10 @@ export class EventPublisher {
   private idleWaiters: (() => void)[] = [];
   private readonly encoder = new TextEncoder();
   private readonly log: Logger;
-  private readonly counters: PublisherStats = { published: 0, duplicates: 0, retries: 0, outOfOrder: 0, inFlight: 0, maxInFlightSeen: 0, disconnects: 0 };
+  private readonly counters: PublisherStats = {
+    published: 0, duplicates: 0, retries: 0, outOfOrder: 0, inFlight: 0, maxInFlightSeen: 0, disconnects: 0, ackMsSum: 0, ackCount: 0, recentMaxAckMs: 0,
+  };
+  private readonly recentAcks = new Float64Array(ACK_RING);
 
   constructor(nc: NatsConnection, private readonly opts: EventPublisherOptions) {
     if (!Number.isInteger(opts.maxInFlight) || opts.maxInFlight < 1) {
@@ -76,7 +87,7 @@ export class EventPublisher {
     if (this.closed) throw new ClusterError('E_CLUSTER_CLOSED', 'publisher closed', { retryable: false });
     this.queue.push({
       local: this.nextLocal++, subject: eventSubject(this.opts.namespace, e.venue, e.symbol, eventKind(e)),
-      msgId: eventMsgId(e), data: this.encoder.encode(JSON.stringify(e)),
+      msgId: eventMsgId(e), data: this.encoder.encode(JSON.stringify(e)), sentAt: 0,
     });
     this.pump();
   }
@@ -99,7 +110,9 @@ export class EventPublisher {
   }
 
   stats(): Readonly<PublisherStats> {
-    return { ...this.counters, inFlight: this.inFlight };
+    let max = 0;
+    for (let i = 0; i < Math.min(ACK_RING, this.counters.ackCount); i++) if (this.recentAcks[i]! > max) max = this.recentAcks[i]!;
+    return { ...this.counters, inFlight: this.inFlight, recentMaxAckMs: max };
   }
 
   private outstanding(): number {
@@ -111,6 +124,7 @@ export class EventPublisher {
       const entry = this.queue.shift()!;
       this.inFlight++;
       if (this.inFlight > this.counters.maxInFlightSeen) this.counters.maxInFlightSeen = this.inFlight;
+      entry.sentAt = performance.now();
       this.js.publish(entry.subject, entry.data, { msgID: entry.msgId, timeout: this.opts.publishTimeoutMs }).then(
         (ack) => this.settled(entry, ack.duplicate),
         (err: unknown) => this.settled(entry, null, err),
@@ -120,6 +134,12 @@ export class EventPublisher {
 
   private settled(entry: Entry, duplicate: boolean | null, err?: unknown): void {
     this.inFlight--;
+    if (duplicate !== null) {
+      const ms = performance.now() - entry.sentAt;
+      this.recentAcks[this.counters.ackCount % ACK_RING] = ms;
+      this.counters.ackMsSum += ms;
+      this.counters.ackCount++;
+    }
     if (duplicate === null) {
       if (!this.paused) this.log.warn({ err: errorText(err) }, 'publish not acked; pausing to re-send in order');
       this.paused = true;

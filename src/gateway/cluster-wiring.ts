@@ -338,6 +338,11 @@ export class ClusterWiring {
           for (const r of this.replaying.splice(0)) this.publishLocal(this.replayMarker(r.venue, r.symbol, 'whole'));
         }
         if (this.dedup.admit(m.event)) {
+          // The aggregator maps the wall clock onto venue time by receiveTime - eventTime: here the
+          // receive is this processor's (the event object is ours, freshly decoded), so a backlog
+          // read late (a restart, a slow processor) closes windows by its own trades, not by a
+          // clock that ran on while the trades sat in the stream.
+          (m.event as { receiveTime: number }).receiveTime = Date.now();
           this.publishLocal(m.event);
           this.counters.consumed++;
         }
@@ -362,6 +367,15 @@ export function registerClusterMetrics(m: MetricsRegistry, c: ClusterWiring): vo
     return p ? [[{ result: 'stored' }, p.published], [{ result: 'duplicate' }, p.duplicates]] : [];
   });
   m.counter('tickgate_cluster_publish_retries_total', 'Bus publishes re-sent after a failure', [], () => one(c.stats().publisher?.retries));
+  m.counter('tickgate_cluster_publish_ack_seconds_sum', 'Publish to JetStream ack, summed over acked publishes (with _count: the mean publish latency)', [], () => {
+    const p = c.stats().publisher;
+    return p ? [[{}, p.ackMsSum / 1000]] : [];
+  });
+  m.counter('tickgate_cluster_publish_ack_seconds_count', 'Acked publishes timed in tickgate_cluster_publish_ack_seconds_sum', [], () => one(c.stats().publisher?.ackCount));
+  m.gauge('tickgate_cluster_publish_ack_recent_max_seconds', 'Slowest publish ack among the last 256', [], () => {
+    const p = c.stats().publisher;
+    return p ? [[{}, p.recentMaxAckMs / 1000]] : [];
+  });
   m.gauge('tickgate_cluster_publish_in_flight', 'Bus publishes awaiting their ack', [], () => one(c.stats().publisher?.inFlight));
   m.gauge('tickgate_cluster_publish_queue', 'Feed events waiting for the bus publisher', [], () => one(c.stats().queued));
   m.counter('tickgate_cluster_publish_dropped_total', 'Feed events dropped because the publish queue was full', [], () => one(c.stats().dropped));

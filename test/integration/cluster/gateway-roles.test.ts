@@ -63,6 +63,9 @@ describe('gateway roles: collector -> JetStream -> processor', () => {
     const col = await demo.gateway.metrics.text();
     expect(col).toMatch(/^tickgate_cluster_shards_owned 4$/m);
     expect(col).toMatch(/^tickgate_cluster_published_total\{result="stored"\} [1-9]\d*$/m);
+    expect(col).toMatch(/^tickgate_cluster_lease_changes_total\{change="acquired"\} [1-9]\d*$/m);
+    expect(col).toMatch(/^tickgate_cluster_publish_ack_seconds_count [1-9]\d*$/m);
+    expect(col).toMatch(/^tickgate_cluster_publish_ack_recent_max_seconds (0\.\d+|[1-9][\d.e-]*)$/m);
     const proc = await processor.metrics.text();
     expect(proc).toMatch(/^tickgate_cluster_consumed_total [1-9]\d*$/m);
     expect(proc).toMatch(/^tickgate_cluster_consumer_lag_messages \d+$/m);
