@@ -11,7 +11,9 @@
  * can go no faster on the shared cores. Capacity = the highest kept stage,
  * in frames/s the venue sent. Baseline (same run, before the gateway starts): the highest stage
  * at which a bare `ws` client reading the simulator directly got every frame.
- * Run: node --import tsx bench/e2e.bench.ts   (env: E2E_STAGES events/s list, E2E_STAGE_MS, E2E_SYMBOLS)
+ * Each stage also reports CPU µs per frame (gateway process incl. its threads; the subscriber's).
+ * Run: node --import tsx bench/e2e.bench.ts   (env: E2E_STAGES events/s list, E2E_STAGE_MS, E2E_SYMBOLS,
+ * E2E_SUB_QUEUE_MESSAGES / E2E_SUB_QUEUE_BYTES: the subscriber's server-side queue budget, E2E_VERBOSE)
  */
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -33,6 +35,8 @@ const BASELINE_STAGE_MS = 3_000;
 const DRAIN_MAX_MS = Number(process.env.E2E_DRAIN_MS ?? 10_000);
 /** After a failed stage: how long to wait to tell "behind" from "lost". */
 const EVENTUAL_MS = Number(process.env.E2E_EVENTUAL_MS ?? 60_000);
+const SUB_QUEUE_MESSAGES = Number(process.env.E2E_SUB_QUEUE_MESSAGES ?? 250_000);
+const SUB_QUEUE_BYTES = Number(process.env.E2E_SUB_QUEUE_BYTES ?? 64 * 1024 * 1024);
 const SHARED = 'the load generator (simulator child process), the gateway (this process) and the observers (subscriber + direct client, a child process) share the same 2 cores';
 
 interface Summary { total: number; firstId: number; lastId: number }
@@ -142,7 +146,11 @@ async function main(): Promise<void> {
       log: { level: 'silent' }, marketHours: { skip: true },
       venues: { binance: { enabled: true, wsBaseUrl: `ws://${host}/binance`, restBaseUrl: `http://${host}/binance`, symbols: SYMBOLS, streams: ['trade', 'bookTicker', 'depth'] } },
       connection: { networkCheck: 'off' },
-      sinks: [`sqlite:${dir}/tickgate.db`], storage: { spoolDir: `${dir}/spool` }, server: { port: 0 },
+      sinks: [`sqlite:${dir}/tickgate.db`], storage: { spoolDir: `${dir}/spool` },
+      // The subscriber's queue budget (the guarantee is "complete within the budget, else announced
+      // gaps"): sized, as a deployment would for a subscriber of every trades channel, to hold a
+      // few seconds of the highest stage when the shared cores stall it (default 16,384 / 4 MiB).
+      server: { port: 0, maxQueueMessages: SUB_QUEUE_MESSAGES, maxQueueBytes: SUB_QUEUE_BYTES },
     },
   });
   progress('truth read; starting gateway');
@@ -202,7 +210,9 @@ async function main(): Promise<void> {
   let failed: StageResult | null = null;
   for (const target of STAGES) {
     await obs.state(true);
-    const f0 = (await obs.state()).directFrames;
+    const o0 = await obs.state();
+    const f0 = o0.directFrames;
+    const cpu0 = process.cpuUsage();
     const t0m = await truth(sim.port);
     const t0 = performance.now();
     await setRate(sim.port, target);
@@ -212,6 +222,7 @@ async function main(): Promise<void> {
     const secs = (performance.now() - t0) / 1000;
     const t1m = await truth(sim.port);
     const frames = (await obs.state()).directFrames - f0;
+
     let trades = 0;
     for (const s of SYMBOLS) trades += t1m.get(s)!.total - t0m.get(s)!.total;
     // Drain: wait until every output holds every trade, or give up.
@@ -224,6 +235,11 @@ async function main(): Promise<void> {
       acc = account(t1m, ob);
     }
     mon.stop();
+    // CPU per frame the venue sent, stage + drain (the gateway process incl. its worker threads;
+    // the observers' process): less noisy than rates on shared cores, comparable between runs.
+    const cpu1 = process.cpuUsage(cpu0);
+    const gatewayCpuUsPerFrame = frames > 0 ? Number(((cpu1.user + cpu1.system) / frames).toFixed(2)) : null;
+    const subscriberCpuUsPerFrame = frames > 0 ? Number(((ob.cpuUs - o0.cpuUs) / frames).toFixed(2)) : null;
     const { gaps, resyncs, reconnects } = ob;
     const drainMs = Math.round(performance.now() - d0);
     // Conflated book tickers are by design (latest value per key); any other drop is a loss.
@@ -235,7 +251,7 @@ async function main(): Promise<void> {
     report({
       bench: 'e2e.stage', metric: 'frames_per_s', value: r.framesPerS, unit: 'frames/s', tradesPerS: r.tradesPerS, targetEventsPerS: target, symbols: SYMBOLS.length,
       keptUp: kept, ...acc, pipelineDrops: dropped, bookTickersConflated: conflated, gapNotices: gaps, subscriberResyncs: resyncs, subscriberReconnects: reconnects, drainMs,
-      latencyP50Ms: ob.latencyP50Ms, latencyP99Ms: ob.latencyP99Ms,
+      latencyP50Ms: ob.latencyP50Ms, latencyP99Ms: ob.latencyP99Ms, gatewayCpuUsPerFrame, subscriberCpuUsPerFrame,
     });
     if (!kept) {
       // Behind or lost? Give the gateway a long while more and count what is still missing.
@@ -269,7 +285,7 @@ async function main(): Promise<void> {
     lost: b?.acc.lost ?? 0, duplicated: b?.acc.duplicated ?? 0, downstreamMissing: b?.acc.downstreamMissing ?? 0,
     baseline: Math.max(1, base.framesPerS), baselineName: 'bare ws client reading the simulator directly (highest stage with every frame)',
     data: 'trade + bookTicker + depth@100ms per symbol', outputs: 'SQLite snapshots (count, first/last id per symbol) AND a downstream subscriber of every trades channel (ids continuous)',
-    stageMs: STAGE_MS, cores: SHARED,
+    stageMs: STAGE_MS, cores: SHARED, subscriberQueueBudget: { messages: SUB_QUEUE_MESSAGES, bytes: SUB_QUEUE_BYTES },
     firstFailedStage: failed ? { framesPerS: failed.framesPerS, tradesPerS: failed.tradesPerS, ...failed.acc, pipelineDrops: failed.dropped, gapNotices: failed.gaps } : null,
   }));
 }

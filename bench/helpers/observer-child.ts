@@ -68,6 +68,8 @@ function state(resetLatency: boolean): unknown {
   for (const s of down.keys()) positions[s] = client?.position(`trades.binance.${s}`) !== undefined;
   const out = {
     down: Object.fromEntries(down), positions, gaps, resyncs, reconnects, directFrames,
+    // CPU time of this process (subscriber + direct counter), µs: what the observers cost the shared cores.
+    cpuUs: (() => { const u = process.cpuUsage(); return u.user + u.system; })(),
     latencyP50Ms: latency.getValueAtPercentile(50), latencyP99Ms: latency.getValueAtPercentile(99),
   };
   if (resetLatency) latency = histogram();

@@ -16,6 +16,8 @@ export interface ObserverState {
   directFrames: number;
   latencyP50Ms: number;
   latencyP99Ms: number;
+  /** The observers' process CPU time so far (user + system), µs. */
+  cpuUs: number;
 }
 
 export interface Observer {
