@@ -122,6 +122,9 @@ export class FeedIntegrity {
   private readonly trades = new Map<string, TradeGapFiller>();
   /** symbol -> source -> stream: the hot path finds its stream without building "symbol|source" per trade. */
   private readonly tradeStreams = new Map<string, Map<string, TradeStream>>();
+  private lastStream: TradeStream | null = null;
+  private lastSymbol = '';
+  private lastSource = '';
   private readonly recent = new Map<string, RecentTradeBackfill>();
   private reconcileTimer: unknown = null;
   private readonly books = new Map<string, BookSync>();
@@ -309,7 +312,15 @@ export class FeedIntegrity {
       else if (this.window.firstSeen(`${e.symbol}|${e.source}`, e.tradeId)) this.emit(e);
       return;
     }
-    const stream = this.tradeStreams.get(e.symbol)?.get(e.source) ?? this.newTradeStream(e);
+    // Consecutive trades are usually of one stream: compare with the last one (the fast path
+    // hands out one symbol string per symbol, so this is mostly a pointer compare), no Map lookups.
+    let stream = this.lastStream;
+    if (stream === null || e.symbol !== this.lastSymbol || e.source !== this.lastSource) {
+      stream = this.tradeStreams.get(e.symbol)?.get(e.source) ?? this.newTradeStream(e);
+      this.lastStream = stream;
+      this.lastSymbol = e.symbol;
+      this.lastSource = e.source;
+    }
     this.tracker.observeOn(stream.seq, e.seq);
     stream.filler.push(e);
   }
