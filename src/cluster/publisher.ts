@@ -25,6 +25,13 @@ export interface EventPublisherOptions {
   /** Pause between retry rounds while NATS is away. */
   readonly retryDelayMs?: number;
   readonly logger?: Logger;
+  /**
+   * The publisher owns its connection and, on a disconnect, closes it and opens a new one with
+   * this. A NATS client buffers what it could not send and flushes it on reconnect, ahead of the
+   * re-sends of publishes lost with a restarted server: the stream would hold them out of order.
+   * Closing drops that buffer; every un-acked publish is then re-sent in order.
+   */
+  readonly reconnect?: () => Promise<NatsConnection>;
 }
 
 export interface PublisherStats {
@@ -51,7 +58,6 @@ const ACK_RING = 256;
 interface Entry { readonly local: number; readonly subject: string; readonly msgId: string; readonly data: Uint8Array; sentAt: number }
 
 export class EventPublisher {
-  private readonly js: JetStreamClient;
   private readonly queue: Entry[] = [];
   private readonly failed: Entry[] = [];
   private inFlight = 0;
@@ -68,11 +74,15 @@ export class EventPublisher {
     published: 0, duplicates: 0, retries: 0, outOfOrder: 0, inFlight: 0, maxInFlightSeen: 0, disconnects: 0, ackMsSum: 0, ackCount: 0, recentMaxAckMs: 0,
   };
   private readonly recentAcks = new Float64Array(ACK_RING);
+  private js: JetStreamClient;
+  private nc: NatsConnection;
+  private connected = true;
 
   constructor(nc: NatsConnection, private readonly opts: EventPublisherOptions) {
     if (!Number.isInteger(opts.maxInFlight) || opts.maxInFlight < 1) {
       throw new ClusterError('E_CLUSTER_CONFIG', `maxInFlight must be a positive integer, got ${opts.maxInFlight}`, { retryable: false });
     }
+    this.nc = nc;
     this.js = jetstream(nc);
     this.log = (opts.logger ?? silentLogger()).child({ part: 'bus-publisher' });
     void this.watch(nc);
@@ -107,6 +117,7 @@ export class EventPublisher {
     if (this.retryTimer) clearTimeout(this.retryTimer);
     for (const w of this.roomWaiters.splice(0)) w();
     if (this.outstanding() > 0) this.log.warn({ unacked: this.outstanding() }, 'publisher closed with un-acked events');
+    if (this.opts.reconnect) await this.nc.close().catch(() => undefined);
   }
 
   stats(): Readonly<PublisherStats> {
@@ -164,6 +175,7 @@ export class EventPublisher {
     this.retryTimer = setTimeout(() => {
       this.retryTimer = null;
       if (this.inFlight > 0) return;
+      if (!this.connected) { this.scheduleRetry(); return; } // re-sent once the new connection is up
       this.failed.sort((a, b) => a.local - b.local);
       this.counters.retries += this.failed.length;
       this.queue.unshift(...this.failed.splice(0));
@@ -177,6 +189,28 @@ export class EventPublisher {
     if (this.outstanding() === 0) for (const w of this.idleWaiters.splice(0)) w();
   }
 
+  /** Close (in-flight publishes fail and are re-sent in order), then connect anew until it works. */
+  private async replaceConnection(old: NatsConnection): Promise<void> {
+    this.connected = false;
+    await old.close().catch(() => undefined);
+    while (!this.closed) {
+      try {
+        const nc = await this.opts.reconnect!();
+        if (this.closed) { await nc.close().catch(() => undefined); return; }
+        this.nc = nc;
+        this.js = jetstream(nc);
+        this.connected = true;
+        void this.watch(nc);
+        this.log.info({}, 'publisher reconnected on a new connection; re-sending un-acked events in order');
+        if (this.inFlight === 0) this.scheduleRetry();
+        return;
+      } catch (err) {
+        this.log.warn({ err: errorText(err) }, 'publisher reconnect failed; retrying');
+        await new Promise((r) => setTimeout(r, this.opts.retryDelayMs ?? 250));
+      }
+    }
+  }
+
   private async watch(nc: NatsConnection): Promise<void> {
     try {
       for await (const s of nc.status()) {
@@ -184,6 +218,7 @@ export class EventPublisher {
           this.counters.disconnects++;
           // Sends issued now would go to a new connection ahead of the ones lost with the old one.
           this.paused = true;
+          if (this.opts.reconnect && nc === this.nc && !this.closed) { void this.replaceConnection(nc); return; }
           if (this.inFlight === 0) this.scheduleRetry();
         }
       }

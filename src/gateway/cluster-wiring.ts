@@ -127,7 +127,11 @@ export class ClusterWiring {
         namespace: c.namespace, instance: this.instance, shards: c.shards, leaseTtlMs: c.leaseTtlMs, renewIntervalMs: c.leaseRenewIntervalMs,
         redundancy: c.redundancy, maxShards: c.maxShardsPerInstance, logger: this.log,
       });
-      this.publisher = new EventPublisher(this.nc, { namespace: c.namespace, maxInFlight: c.maxInFlightPublishes, publishTimeoutMs: c.publishTimeoutMs, logger: this.log });
+      // Its own connection, replaced (not reconnected) after a disconnect: see EventPublisher.reconnect.
+      const pubConnection = (): Promise<NatsConnection> => connectCluster({ servers: c.nats, name: `tickgate-${this.instance}-pub`, connectTimeoutMs: c.connectTimeoutMs, reconnectWaitMs: c.reconnectWaitMs });
+      this.publisher = new EventPublisher(await pubConnection(), {
+        namespace: c.namespace, maxInFlight: c.maxInFlightPublishes, publishTimeoutMs: c.publishTimeoutMs, logger: this.log, reconnect: pubConnection,
+      });
       this.leases.on('lease', (e) => this.onLease(e));
       await this.leases.start();
     }
