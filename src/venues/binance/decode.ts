@@ -167,11 +167,23 @@ function decodeData(d: Json, rt: number, venue: string, account: string, out: Ma
 
 function trade(d: Json, rt: number, venue: string, idKey: 't' | 'a', source: string): Trade {
   const id = int(d, idKey);
-  const t: Trade = {
+  // Fields in the order the fast path builds them (source, frameTime, firstTradeId, lastTradeId, execType):
+  // the two paths yield equal objects, key order included.
+  const t: { -readonly [K in keyof Trade]: Trade[K] } = {
     type: 'trade', venue, symbol: str(d, 's'), eventTime: int(d, 'T'), receiveTime: rt, tradeId: String(id), seq: id,
     price: dec(d, 'p'), size: dec(d, 'q'), side: bool(d, 'm') ? 'sell' : 'buy', source,
   };
+  // The frame's E (the compat endpoint's downstream E) and aggTrade f/l, when sent.
+  const e = optInt(d, 'E');
+  if (e !== null) t.frameTime = e;
+  if (idKey === 'a') {
+    const f = optInt(d, 'f');
+    const l = optInt(d, 'l');
+    if (f !== null) t.firstTradeId = f;
+    if (l !== null) t.lastTradeId = l;
+  }
   // USD-M @trade says which kind of trade it is (MARKET / INSURANCE_FUND / ADL / NA).
   const x = optStr(d, 'X');
-  return x === undefined ? t : { ...t, execType: x };
+  if (x !== undefined) t.execType = x;
+  return t;
 }

@@ -20,7 +20,7 @@ const ACCOUNT_POSITION = '{"e":"outboundAccountPosition","E":1564034571105,"u":1
 describe('Binance decoder', () => {
   it('decodes a real combined-stream trade with the exact price text and aggressor side from m', () => {
     const [sell] = decodeBinanceFrame(REAL_TRADE_SELL, 5).events;
-    expect(sell).toEqual({ type: 'trade', venue: 'binance', symbol: 'BTCUSDT', eventTime: 1723161255342, receiveTime: 5, tradeId: '3735683259', seq: 3735683259, price: '61837.63000000', size: '0.02000000', side: 'sell', source: 'trade' });
+    expect(sell).toEqual({ type: 'trade', venue: 'binance', symbol: 'BTCUSDT', eventTime: 1723161255342, receiveTime: 5, tradeId: '3735683259', seq: 3735683259, price: '61837.63000000', size: '0.02000000', side: 'sell', source: 'trade', frameTime: 1723161255343 });
     expect(decodeBinanceFrame(REAL_TRADE_BUY, 5).events[0]).toMatchObject({ side: 'buy', price: '61828.02000000' });
   });
 
@@ -36,6 +36,22 @@ describe('Binance decoder', () => {
 
   it('decodes a futures depthUpdate keeping pu', () => {
     expect(decodeBinanceFrame(FUTURES_DEPTH, 1).events[0]).toMatchObject({ firstUpdateId: 157, lastUpdateId: 160, prevUpdateId: 149, bids: [['0.0024', '10']] });
+  });
+
+  it('carries aggTrade f/l and the frame\'s E (frameTime); a frame without them has no such keys, a malformed one is an error', () => {
+    const [t] = decodeBinanceFrame(AGG_TRADE, 1).events;
+    expect(t).toMatchObject({ firstTradeId: 100, lastTradeId: 105, frameTime: 1672515782136, eventTime: 1672515782136 });
+    const [bare] = decodeBinanceFrame('{"e":"aggTrade","s":"BNBBTC","a":12345,"p":"0.001","q":"100","T":1672515782136,"m":true}', 1).events;
+    expect(bare).toBeDefined();
+    expect(['frameTime', 'firstTradeId', 'lastTradeId'].filter((k) => k in bare!)).toEqual([]);
+    const [plain] = decodeBinanceFrame('{"e":"trade","s":"BTCUSDT","t":7,"p":"1","q":"2","T":3,"m":false}', 1).events;
+    expect(['frameTime', 'firstTradeId', 'lastTradeId'].filter((k) => k in plain!)).toEqual([]);
+    // A trade frame's f/l are not aggTrade ids: never read there.
+    const [tf] = decodeBinanceFrame('{"e":"trade","E":9,"s":"BTCUSDT","t":7,"p":"1","q":"2","T":3,"m":false,"f":1,"l":2}', 1).events;
+    expect(tf).toMatchObject({ frameTime: 9 });
+    expect('firstTradeId' in tf!).toBe(false);
+    expect(decodeBinanceFrame(AGG_TRADE.replace('"f":100', '"f":"100"'), 1).error?.message).toMatch(/field "f": expected integer/);
+    expect(decodeBinanceFrame(AGG_TRADE.replace('"E":1672515782136', '"E":1.5'), 1).error?.message).toMatch(/field "E": expected integer/);
   });
 
   it('decodes raw (non-envelope) aggTrade with seq = aggregate id', () => {

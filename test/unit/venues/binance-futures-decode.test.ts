@@ -33,7 +33,7 @@ describe('Binance USD-M decoder', () => {
       const [t] = dec().decode(wrap('btcusdt@trade', TRADE(x)), 1).events;
       expect(t).toEqual({
         type: 'trade', venue: 'binance-futures', symbol: 'BTCUSDT', eventTime: 1672515782130, receiveTime: 1, tradeId: '5200000001',
-        seq: 5200000001, price: '16500.10', size: '0.004', side: 'sell', source: 'trade', execType: x,
+        seq: 5200000001, price: '16500.10', size: '0.004', side: 'sell', source: 'trade', frameTime: 1672515782136, execType: x,
       });
       expect(countsInCandles(t as { execType?: string })).toBe(x === 'MARKET');
     }
@@ -42,9 +42,9 @@ describe('Binance USD-M decoder', () => {
     expect(countsInCandles({ execType: 'ADL' }, ['MARKET', 'ADL'])).toBe(true);
   });
 
-  it('decodes aggTrade without X (no execType field at all)', () => {
+  it('decodes aggTrade without X (no execType field at all), with its f/l and the frame\'s E', () => {
     const [t] = dec().decode(AGG, 1).events;
-    expect(t).toEqual({ type: 'trade', venue: 'binance-futures', symbol: 'BTCUSDT', eventTime: 123456785, receiveTime: 1, tradeId: '5933014', seq: 5933014, price: '0.001', size: '100', side: 'sell', source: 'aggTrade' });
+    expect(t).toEqual({ type: 'trade', venue: 'binance-futures', symbol: 'BTCUSDT', eventTime: 123456785, receiveTime: 1, tradeId: '5933014', seq: 5933014, price: '0.001', size: '100', side: 'sell', source: 'aggTrade', frameTime: 123456789, firstTradeId: 100, lastTradeId: 105 });
     expect('execType' in t!).toBe(false);
   });
 

@@ -146,6 +146,25 @@ describe('Binance fast path on generated frames of each exact shape', () => {
     }), { numRuns: 3_000, seed: 7 });
   });
 
+  it('carries the generated E (frameTime) and aggTrade f/l on both paths, raw or enveloped', () => {
+    const aggs = fc.tuple(id, sym, id, decimal, decimal, id, id, id, b);
+    fc.assert(fc.property(aggs, fc.boolean(), fc.nat(), ([E, s, a, p, q, f, l, T, m], envelope, rt) => {
+      const data = `{"e":"aggTrade","E":${E},"s":"${s}","a":${a},"p":"${p}","q":"${q}","f":${f},"l":${l},"T":${T},"m":${m}}`;
+      const frame = envelope ? `{"stream":"x@aggTrade","data":${data}}` : data;
+      const want = { frameTime: E, firstTradeId: f, lastTradeId: l, eventTime: T, seq: a };
+      expect(new BinanceFastScanner().decode(frame, rt, 'binance')!.events[0]).toMatchObject(want);
+      expect(decodeBinanceFrame(frame, rt).events[0]).toMatchObject(want);
+    }), { numRuns: 500, seed: 21 });
+    fc.assert(fc.property(fc.tuple(id, sym, id, id), fc.boolean(), ([E, s, t, T], envelope) => {
+      const data = `{"e":"trade","E":${E},"s":"${s}","t":${t},"p":"1","q":"2","T":${T},"m":false,"M":true}`;
+      const frame = envelope ? `{"stream":"x@trade","data":${data}}` : data;
+      const ev = new BinanceFastScanner().decode(frame, 0, 'binance')!.events[0]!;
+      expect(ev).toMatchObject({ frameTime: E, eventTime: T });
+      expect(['firstTradeId', 'lastTradeId'].filter((k) => k in ev)).toEqual([]);
+      expect(decodeBinanceFrame(frame, 0).events[0]).toStrictEqual(ev);
+    }), { numRuns: 300, seed: 22 });
+  });
+
   it('leaves an unsafe integer (beyond 2^53) to the full decoder, which reports it', () => {
     const f = '{"e":"trade","E":1,"s":"BTCUSDT","t":9007199254740993,"p":"1.0","q":"2","T":3,"m":true,"M":true}';
     expect(expectSame(f, 0).fast).toBe(false);
@@ -155,6 +174,10 @@ describe('Binance fast path on generated frames of each exact shape', () => {
     const frames = [
       `{"e":"trade","E":1,"s":"X","t":1,"p":"1","q":"2","T":${unsafe},"m":true,"M":true}`,
       `{"e":"aggTrade","E":1,"s":"X","a":${unsafe},"p":"1","q":"2","f":1,"l":1,"T":3,"m":true}`,
+      `{"e":"aggTrade","E":${unsafe},"s":"X","a":1,"p":"1","q":"2","f":1,"l":1,"T":3,"m":true}`,
+      `{"e":"aggTrade","E":1,"s":"X","a":1,"p":"1","q":"2","f":${unsafe},"l":1,"T":3,"m":true}`,
+      `{"e":"aggTrade","E":1,"s":"X","a":1,"p":"1","q":"2","f":1,"l":${unsafe},"T":3,"m":true}`,
+      `{"e":"trade","E":${unsafe},"s":"X","t":1,"p":"1","q":"2","T":3,"m":true,"M":true}`,
       `{"u":${unsafe},"s":"X","b":"1","B":"1","a":"1","A":"1"}`,
       `{"e":"bookTicker","u":1,"E":${unsafe},"T":1,"s":"X","b":"1","B":"1","a":"1","A":"1"}`,
       `{"e":"bookTicker","u":${unsafe},"E":1,"T":1,"s":"X","b":"1","B":"1","a":"1","A":"1"}`,
