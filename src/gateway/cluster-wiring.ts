@@ -104,6 +104,14 @@ export class ClusterWiring {
     this.instance = cfg.instance ?? `${hostname().replace(/[^A-Za-z0-9_-]/g, '_')}-${process.pid}`;
   }
 
+  get namespace(): string {
+    return this.cfg.namespace;
+  }
+
+  get shards(): number {
+    return this.cfg.shards;
+  }
+
   get collects(): boolean {
     return this.role !== 'processor';
   }
@@ -396,4 +404,32 @@ export function registerClusterMetrics(m: MetricsRegistry, c: ClusterWiring): vo
   });
   m.gauge('tickgate_cluster_consumer_start_seq', 'Stream sequence this processor was positioned at from storage on start (0: its consumer\'s own position)', [], () => one(c.stats().consumer ? c.stats().startSeqFromStorage : undefined));
   m.gauge('tickgate_cluster_consumer_lag_messages', 'Stream messages not yet delivered to this processor', [], () => one(c.stats().consumer?.lagMessages));
+}
+
+/** The cluster part of the gateway status (dashboard panel web/js/cluster.js). */
+export interface ClusterStatus {
+  readonly role: ClusterConfig['role'];
+  readonly instance: string;
+  readonly namespace: string;
+  readonly owned: readonly number[];
+  readonly shards: number;
+  readonly leaseChanges: { readonly acquired: number; readonly lost: number; readonly released: number } | null;
+  readonly publish: { readonly stored: number; readonly duplicates: number; readonly retries: number; readonly queued: number; readonly dropped: number; readonly meanAckMs: number; readonly recentMaxAckMs: number } | null;
+  readonly skipped: { readonly own: number; readonly inStream: number };
+  readonly consumer: { readonly consumed: number; readonly lagMessages: number; readonly stored: number; readonly doubles: number; readonly startSeq: number } | null;
+}
+
+export function clusterStatus(c: ClusterWiring): ClusterStatus {
+  const s = c.stats();
+  const p = s.publisher;
+  return {
+    role: c.role, instance: c.instance, namespace: c.namespace, owned: [...s.owned].sort((a, b) => a - b), shards: c.shards,
+    leaseChanges: s.leases ? { acquired: s.leases.acquired, lost: s.leases.lost, released: s.leases.released } : null,
+    publish: p ? {
+      stored: p.published, duplicates: p.duplicates, retries: p.retries, queued: s.queued, dropped: s.dropped,
+      meanAckMs: p.ackCount > 0 ? p.ackMsSum / p.ackCount : 0, recentMaxAckMs: p.recentMaxAckMs,
+    } : null,
+    skipped: { own: s.skippedOwnTrades, inStream: s.skippedStreamTrades },
+    consumer: s.consumer ? { consumed: s.consumed, lagMessages: s.consumer.lagMessages, stored: s.consumedBelowFloor, doubles: s.consumedDoubles, startSeq: s.startSeqFromStorage } : null,
+  };
 }

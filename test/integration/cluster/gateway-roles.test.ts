@@ -70,6 +70,13 @@ describe('gateway roles: collector -> JetStream -> processor', () => {
     const proc = await processor.metrics.text();
     expect(proc).toMatch(/^tickgate_cluster_consumed_total [1-9]\d*$/m);
     expect(proc).toMatch(/^tickgate_cluster_consumer_lag_messages \d+$/m);
+    // The status (dashboard cluster panel) carries each instance's part.
+    const cs = demo.gateway.status().cluster!;
+    expect([cs.role, cs.instance, cs.owned.length, cs.consumer]).toEqual(['collector', 'col-a', 4, null]);
+    expect(cs.publish!.stored).toBeGreaterThan(0);
+    const ps = processor.status().cluster!;
+    expect([ps.role, ps.publish, ps.owned]).toEqual(['processor', null, []]);
+    expect(ps.consumer!.consumed).toBeGreaterThan(0);
   }, 30_000);
 
   it('downstream trades of the processor equal the simulator\'s ground truth, each once, in id order', async () => {
