@@ -4,6 +4,7 @@ import type { Gateway } from './gateway.js';
 import type { FeedDefinition } from './feeds-from-config.js';
 import type { ConnectionStatus, GatewayStatus, VenueFlow } from './status.js';
 import { compatStatus } from './compat-wiring.js';
+import { clusterStatus } from './cluster-wiring.js';
 
 export interface Readiness {
   readonly ready: boolean;
@@ -107,6 +108,7 @@ export function buildStatus(
     symbols: definitions.flatMap((d) => d.symbols.map((symbol) => ({ venue: d.venue, symbol }))),
     aggregates: { ...aggregates },
     compat: compatStatus([g.compat, g.compatFutures]),
+    ...(g.cluster ? { cluster: clusterStatus(g.cluster) } : {}),
   };
 }
 

@@ -124,4 +124,6 @@ export interface GatewayStatus {
   readonly aggregates: { readonly snapshots: number; readonly candles: number };
   /** The Binance-compatible endpoints served (absent or empty when none). */
   readonly compat?: readonly CompatStatus[];
+  /** This instance's part of the cluster (absent without a cluster section). */
+  readonly cluster?: import('./cluster-wiring.js').ClusterStatus;
 }
