@@ -2,6 +2,7 @@
 // two market channels for the chosen symbol. Rendering runs on a timer so ages keep ticking.
 import { ClientsPoller } from './clients.js';
 import { renderCompat } from './compat.js';
+import { renderCluster } from './cluster.js';
 import { clock, dur, esc, h, num } from './format.js';
 import { GatewayLink } from './link.js';
 import { MARKET_STALE_AFTER_MS, MarketView } from './market.js';
@@ -191,6 +192,7 @@ function render() {
     renderSinks($('[data-testid="sinks"] tbody'), latest);
     renderClients($('.clients'), latest, hist);
     renderCompat($('[data-testid="compat"]'), latest);
+    renderCluster($('[data-testid="cluster"]'), latest);
   }
   renderAlerts();
   renderMarket(now);
