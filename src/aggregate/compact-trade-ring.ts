@@ -4,7 +4,9 @@
  * each one is copied by the young-generation GC and promoted, and the old generation (marked in
  * full by every major GC) grows with symbols × capacity. Here a trade costs numbers in typed
  * arrays plus its price and size strings (copied out of their frame, see `own`); ids equal to
- * String(seq) and the usual sources are not stored. `at(i)` rebuilds an equal Trade on read
+ * String(seq) and the usual sources are not stored. Binance aggTrade f/l and the frame's E get
+ * columns of their own, allocated only once a trade carrying them arrives (a ring of @trade or
+ * Bybit trades never pays for them). `at(i)` rebuilds an equal Trade on read
  * (reads are rare: REST pages, a new kline stream), so callers keep the RingBuffer<Trade> shape.
  */
 import type { AggressorSide, Trade } from '../model/events.js';
@@ -18,7 +20,15 @@ interface Odd {
   readonly tradeId?: string;
   readonly source?: string;
   readonly execType?: string;
+  readonly firstTradeId?: number;
+  readonly lastTradeId?: number;
+  readonly frameTime?: number;
 }
+
+/** Int32 marker of "no frameTime" in the frame-time column (a delta to eventTime otherwise). */
+const NO_DELTA = -0x80000000;
+/** Uint32 marker of "no lastTradeId" in the span column (l - f otherwise). */
+const NO_SPAN = 0xffffffff;
 
 /**
  * V8 keeps a substring of 13+ chars as a view into its parent: a price sliced out of a frame
@@ -63,6 +73,11 @@ export class CompactTradeRing {
   private readonly price: (string | undefined)[];
   private readonly size_: (string | undefined)[];
   private readonly odd: (Odd | undefined)[];
+  /** aggTrade f (NaN when absent) and l - f; null until a trade with f/l is pushed. */
+  private first: Float64Array | null = null;
+  private span: Uint32Array | null = null;
+  /** frameTime - eventTime (NO_DELTA when absent); null until a trade with a frameTime is pushed. */
+  private frameDelta: Int32Array | null = null;
   private head = 0; // next write position
   private count = 0;
 
@@ -97,11 +112,52 @@ export class CompactTradeRing {
     this.price[i] = p === t.price ? p : own(t.price);
     this.size_[i] = q === t.size ? q : own(t.size);
     const idOdd = t.seq === null || !idIsSeq(t.tradeId, t.seq);
-    this.odd[i] = idOdd || src === OTHER || t.execType !== undefined
-      ? { ...(idOdd ? { tradeId: t.tradeId } : {}), ...(src === OTHER ? { source: t.source } : {}), ...(t.execType !== undefined ? { execType: t.execType } : {}) }
+    const idsOdd = !this.putIds(i, t.firstTradeId, t.lastTradeId);
+    const frameOdd = !this.putFrameTime(i, t.frameTime, t.eventTime);
+    this.odd[i] = idOdd || src === OTHER || t.execType !== undefined || idsOdd || frameOdd
+      ? {
+        ...(idOdd ? { tradeId: t.tradeId } : {}), ...(src === OTHER ? { source: t.source } : {}), ...(t.execType !== undefined ? { execType: t.execType } : {}),
+        ...(idsOdd && t.firstTradeId !== undefined ? { firstTradeId: t.firstTradeId } : {}), ...(idsOdd && t.lastTradeId !== undefined ? { lastTradeId: t.lastTradeId } : {}),
+        ...(frameOdd ? { frameTime: t.frameTime } : {}),
+      }
       : undefined;
     this.head = i + 1 === this.capacity ? 0 : i + 1;
     if (this.count < this.capacity) this.count++;
+  }
+
+  /** f/l into their columns; false when they do not fit (one without the other, l < f, a span beyond 32 bits): the caller keeps them in odd. */
+  private putIds(i: number, f: number | undefined, l: number | undefined): boolean {
+    if (f === undefined && l === undefined) {
+      if (this.first !== null) this.first[i] = NaN;
+      return true;
+    }
+    if (f === undefined || l === undefined || !(l - f >= 0 && l - f < NO_SPAN && Number.isInteger(l - f))) {
+      if (this.first !== null) this.first[i] = NaN;
+      return false;
+    }
+    if (this.first === null) {
+      this.first = new Float64Array(this.capacity).fill(NaN);
+      this.span = new Uint32Array(this.capacity);
+    }
+    this.first[i] = f;
+    this.span![i] = l - f;
+    return true;
+  }
+
+  /** frameTime as a delta to eventTime; false when it does not fit an Int32 (the caller keeps it in odd). */
+  private putFrameTime(i: number, frameTime: number | undefined, eventTime: number): boolean {
+    if (frameTime === undefined) {
+      if (this.frameDelta !== null) this.frameDelta[i] = NO_DELTA;
+      return true;
+    }
+    const d = frameTime - eventTime;
+    if (!Number.isInteger(d) || d <= NO_DELTA || d > 0x7fffffff) {
+      if (this.frameDelta !== null) this.frameDelta[i] = NO_DELTA;
+      return false;
+    }
+    if (this.frameDelta === null) this.frameDelta = new Int32Array(this.capacity).fill(NO_DELTA);
+    this.frameDelta[i] = d;
+    return true;
   }
 
   private index(i: number): number {
@@ -128,12 +184,23 @@ export class CompactTradeRing {
     const s = this.seq[k]!;
     const seq = Number.isNaN(s) ? null : s;
     const odd = this.odd[k];
-    const t: Trade = {
-      type: 'trade', venue: this.venue, symbol: this.symbol, eventTime: this.eventTime[k]!, receiveTime: this.receiveTime[k]!,
+    const eventTime = this.eventTime[k]!;
+    const t: { -readonly [K in keyof Trade]: Trade[K] } = {
+      type: 'trade', venue: this.venue, symbol: this.symbol, eventTime, receiveTime: this.receiveTime[k]!,
       tradeId: odd?.tradeId ?? String(seq), seq, price: this.price[k]!, size: this.size_[k]!, side: SIDES[this.side[k]!]!,
       source: odd?.source ?? SOURCES[this.source[k]!]!,
     };
-    return odd?.execType !== undefined ? { ...t, execType: odd.execType } : t;
+    // Keys in the decoders' order (frameTime, firstTradeId, lastTradeId, execType).
+    const d = this.frameDelta === null ? NO_DELTA : this.frameDelta[k]!;
+    const frameTime = odd?.frameTime ?? (d === NO_DELTA ? undefined : eventTime + d);
+    if (frameTime !== undefined) t.frameTime = frameTime;
+    const f = this.first === null ? NaN : this.first[k]!;
+    const first = odd?.firstTradeId ?? (Number.isNaN(f) ? undefined : f);
+    const last = odd?.lastTradeId ?? (Number.isNaN(f) ? undefined : f + this.span![k]!);
+    if (first !== undefined) t.firstTradeId = first;
+    if (last !== undefined) t.lastTradeId = last;
+    if (odd?.execType !== undefined) t.execType = odd.execType;
+    return t;
   }
 
   last(): Trade | undefined {

@@ -121,6 +121,45 @@ describe('ccxt binanceusdm through tickgate\'s USD-M endpoint', () => {
     }
   }, 30_000);
 
+  it('aggTrade downstream carries the venue\'s f/l and E (frame and REST row from memory); f/l are the first/last trade ids of the aggregate in the simulator\'s truth', async () => {
+    const venue = new StreamClient(`${c.demo.simulator.urls.binanceFuturesStream}?streams=btcusdt@aggTrade`);
+    const x = new StreamClient(`${c.futuresWs}/market/stream?streams=btcusdt@aggTrade`);
+    try {
+      await Promise.all([venue.open(), x.open()]);
+      const sent = () => new Map(venue.data().map((d) => [d.a as number, d]));
+      const common = () => x.data().filter((d) => sent().has(d.a as number));
+      await waitFor(() => common().length >= 10, '10 aggregates seen on the venue and downstream', 15_000);
+      const keys = ['e', 'E', 's', 'a', 'p', 'q', 'f', 'l', 'T', 'm'];
+      const byA = sent();
+      const got = common();
+      for (const d of got) {
+        const v = byA.get(d.a as number)!;
+        expect(d).toEqual(Object.fromEntries(keys.map((k) => [k, v[k]])));
+      }
+      // Independent of the venue's frame text: f/l are the aggregate's trade id range in the truth.
+      const truth = c.demo.simulator.truth.trades('binance-futures', 'BTCUSDT', {});
+      for (const d of got) {
+        const ids = truth.filter((t) => t.aggId === d.a).map((t) => t.id);
+        if (ids.length === 0) continue; // evicted from the truth's window
+        expect([d.f, d.l]).toEqual([Math.min(...ids), Math.max(...ids)]);
+      }
+      // The REST page from memory (the compact ring) keeps them too.
+      const fromState = c.demo.gateway.compatFutures!.rest.counters.fromState;
+      const first = got[0]!.a as number;
+      const rows = await (await fetch(`${c.futuresRest}/fapi/v1/aggTrades?symbol=BTCUSDT&fromId=${first}&limit=5`)).json() as Record<string, unknown>[];
+      expect(c.demo.gateway.compatFutures!.rest.counters.fromState).toBe(fromState + 1);
+      expect(rows.map((r) => r.a)).toEqual([0, 1, 2, 3, 4].map((i) => first + i));
+      for (const r of rows) {
+        const v = byA.get(r.a as number) ?? sent().get(r.a as number);
+        if (v === undefined) continue;
+        expect([r.f, r.l, r.T]).toEqual([v.f, v.l, v.T]);
+      }
+      expect(rows.some((r) => r.f !== -1)).toBe(true);
+    } finally {
+      await Promise.all([venue.close(), x.close()]);
+    }
+  }, 30_000);
+
   it('<s>@depth (250 ms, merged): pu = previous u on every frame, ~250 ms apart, continuing tickgate\'s /fapi/v1/depth to the simulator\'s book; @depth5 is a depthUpdate of 5 levels', async () => {
     const x = new StreamClient(`${c.futuresWs}/public/stream?streams=btcusdt@depth/btcusdt@depth5`);
     try {
