@@ -50,8 +50,8 @@ const DEC = '-?\\d+(?:\\.\\d+)?';
 const INT = '(?:0|[1-9]\\d{0,15})';
 const BOOL = '(true|false)';
 const sticky = (src: string): RegExp => new RegExp(src, 'y');
-const TRADE = `\\{"e":"trade","E":(${INT}),"s":"(${STR})","t":(${INT}),"p":"(${DEC})","q":"(${DEC})","T":(${INT}),"m":${BOOL},"M":(?:true|false)\\}`;
-const AGG_TRADE = `\\{"e":"aggTrade","E":(${INT}),"s":"(${STR})","a":(${INT}),"p":"(${DEC})","q":"(${DEC})","f":(${INT}),"l":(${INT}),"T":(${INT}),"m":${BOOL}(?:,"M":(?:true|false))?\\}`;
+const TRADE = `\\{"e":"trade","E":${INT},"s":"(${STR})","t":(${INT}),"p":"(${DEC})","q":"(${DEC})","T":(${INT}),"m":${BOOL},"M":(?:true|false)\\}`;
+const AGG_TRADE = `\\{"e":"aggTrade","E":${INT},"s":"(${STR})","a":(${INT}),"p":"(${DEC})","q":"(${DEC})","f":${INT},"l":${INT},"T":(${INT}),"m":${BOOL}(?:,"M":(?:true|false))?\\}`;
 const SPOT_TICKER = `\\{"u":(${INT}),"s":"(${STR})","b":"(${DEC})","B":"(${DEC})","a":"(${DEC})","A":"(${DEC})"\\}`;
 const FUTURES_TICKER = `\\{"e":"bookTicker","u":(${INT}),"E":(${INT}),"T":${INT},"s":"(${STR})","b":"(${DEC})","B":"(${DEC})","a":"(${DEC})","A":"(${DEC})"\\}`;
 /** The combined-stream envelope around a data shape, matched as one frame (the stream name is not captured: events do not depend on it). */
@@ -136,18 +136,19 @@ export class BinanceFastScanner {
   private enveloped(kind: number, rt: number, venue: string): MarketEvent | null {
     const n = this.f.length;
     let ev: MarketEvent | null = null;
-    if (kind === 116) ev = this.rxTrade(RX_ENV_TRADE, rt, venue, 0); // t
+    // Where the data object starts once the regex matched: after the stream name (no quote in it) and ,"data":.
+    if (kind === 116) ev = this.rxTrade(RX_ENV_TRADE, rt, venue, 0, this.f.indexOf('"', 11) + 9); // t
     else if (kind === 98) ev = this.rxSpotTicker(RX_ENV_SPOT_TICKER, rt, venue, 0) ?? this.rxFuturesTicker(RX_ENV_FUTURES_TICKER, rt, venue, 0); // b
-    else if (kind === 97) ev = this.rxAggTrade(RX_ENV_AGG_TRADE, rt, venue, 0); // a
+    else if (kind === 97) ev = this.rxAggTrade(RX_ENV_AGG_TRADE, rt, venue, 0, this.f.indexOf('"', 11) + 9); // a
     return ev !== null && this.p === n ? ev : null;
   }
 
   private data(rt: number, venue: string): MarketEvent | null {
     const p = this.p;
-    if (this.at(p, HEAD_TRADE)) return this.rxTrade(RX_TRADE, rt, venue, p);
+    if (this.at(p, HEAD_TRADE)) return this.rxTrade(RX_TRADE, rt, venue, p, p);
     if (this.at(p, HEAD_SPOT_TICKER)) return this.rxSpotTicker(RX_SPOT_TICKER, rt, venue, p);
     if (this.at(p, HEAD_DEPTH)) return this.depth(rt, venue, p + 23);
-    if (this.at(p, HEAD_AGG_TRADE)) return this.rxAggTrade(RX_AGG_TRADE, rt, venue, p);
+    if (this.at(p, HEAD_AGG_TRADE)) return this.rxAggTrade(RX_AGG_TRADE, rt, venue, p, p);
     if (this.at(p, HEAD_FUTURES_TICKER)) return this.rxFuturesTicker(RX_FUTURES_TICKER, rt, venue, p);
     return null;
   }
@@ -159,42 +160,57 @@ export class BinanceFastScanner {
     return s;
   }
 
-  /** trade: groups E, symbol, id, price, size, time, m. */
-  private rxTrade(rx: RegExp, rt: number, venue: string, p: number): Trade | null {
+  /**
+   * trade: groups symbol, id, price, size, time, m. E is read by the digit scanner at its fixed
+   * place (data start d + the head's length) rather than captured: a capture costs a string per frame.
+   */
+  private rxTrade(rx: RegExp, rt: number, venue: string, p: number, d: number): Trade | null {
     rx.lastIndex = p;
     const m = rx.exec(this.f);
     if (m === null) return null;
-    const tradeId = m[3]!;
+    const tradeId = m[2]!;
     const id = digits(tradeId);
-    const time = digits(m[6]!);
-    const e = digits(m[1]!);
-    if (id > Number.MAX_SAFE_INTEGER || time > Number.MAX_SAFE_INTEGER || e > Number.MAX_SAFE_INTEGER) return null;
-    this.p = rx.lastIndex;
+    const time = digits(m[5]!);
+    if (id > Number.MAX_SAFE_INTEGER || time > Number.MAX_SAFE_INTEGER || this.int(d + HEAD_TRADE.length) < 0) return null;
+    const end = rx.lastIndex;
+    this.p = end;
     return {
       // The id's digits are String(id) (no sign, no leading zero): no number formatting per trade.
-      type: 'trade', venue, symbol: this.intern(m[2]!), eventTime: time, receiveTime: rt, tradeId, seq: id,
-      price: m[4]!, size: m[5]!, side: m[7] === 'true' ? 'sell' : 'buy', source: 'trade', frameTime: e,
+      type: 'trade', venue, symbol: this.intern(m[1]!), eventTime: time, receiveTime: rt, tradeId, seq: id,
+      price: m[3]!, size: m[4]!, side: m[6] === 'true' ? 'sell' : 'buy', source: 'trade', frameTime: this.num,
     };
   }
 
-  /** aggTrade: groups E, symbol, id, price, size, f, l, time, m (same key order as decodeBinanceFrame's). */
-  private rxAggTrade(rx: RegExp, rt: number, venue: string, p: number): Trade | null {
+  /**
+   * aggTrade: groups symbol, id, price, size, time, m (same key order as decodeBinanceFrame's).
+   * E, f and l are read by the digit scanner where the matched layout puts them (offsets from the
+   * captured lengths), not captured: no string per field.
+   */
+  private rxAggTrade(rx: RegExp, rt: number, venue: string, p: number, d: number): Trade | null {
     rx.lastIndex = p;
     const m = rx.exec(this.f);
     if (m === null) return null;
-    const tradeId = m[3]!;
+    const sym = m[1]!;
+    const tradeId = m[2]!;
+    const price = m[3]!;
+    const size = m[4]!;
     const id = digits(tradeId);
-    const time = digits(m[8]!);
-    const e = digits(m[1]!);
-    const first = digits(m[6]!);
-    const last = digits(m[7]!);
-    if (id > Number.MAX_SAFE_INTEGER || time > Number.MAX_SAFE_INTEGER || e > Number.MAX_SAFE_INTEGER
-      || first > Number.MAX_SAFE_INTEGER || last > Number.MAX_SAFE_INTEGER) return null;
-    this.p = rx.lastIndex;
+    const time = digits(m[5]!);
+    if (id > Number.MAX_SAFE_INTEGER || time > Number.MAX_SAFE_INTEGER) return null;
+    const end = rx.lastIndex;
+    // {"e":"aggTrade","E":E,"s":"S","a":A,"p":"P","q":"Q","f":F,"l":L,...
+    let q = this.int(d + HEAD_AGG_TRADE.length);
+    if (q < 0) return null;
+    const e = this.num;
+    q = this.int(q + 6 + sym.length + 6 + tradeId.length + 6 + price.length + 7 + size.length + 6);
+    if (q < 0) return null;
+    const first = this.num;
+    if (this.int(q + 5) < 0) return null;
+    this.p = end;
     return {
-      type: 'trade', venue, symbol: this.intern(m[2]!), eventTime: time, receiveTime: rt, tradeId, seq: id,
-      price: m[4]!, size: m[5]!, side: m[9] === 'true' ? 'sell' : 'buy', source: 'aggTrade', frameTime: e,
-      firstTradeId: first, lastTradeId: last,
+      type: 'trade', venue, symbol: this.intern(sym), eventTime: time, receiveTime: rt, tradeId, seq: id,
+      price, size, side: m[6] === 'true' ? 'sell' : 'buy', source: 'aggTrade', frameTime: e,
+      firstTradeId: first, lastTradeId: this.num,
     };
   }
 
