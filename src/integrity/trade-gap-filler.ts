@@ -103,7 +103,7 @@ export class TradeGapFiller {
       this.acceptNext = false;
       this.deliver(t);
       // Contiguous live data while behind from a disconnect (no backfill running): whole again.
-      this.markers.markWhole('caught_up', this.lastTime);
+      this.markWhole();
       return;
     }
     this.s.gapsDetected++;
@@ -375,13 +375,20 @@ export class TradeGapFiller {
     this.progress(true);
     if (this.gapOpen && !this.declaredInEpisode) this.s.gapsFilled++;
     else if (!this.gapOpen && !this.declaredInEpisode && !this.disconnected) this.s.reconnectBackfills++;
-    if (!this.disconnected) this.markers.markWhole(this.declaredInEpisode ? 'declared_gap' : 'caught_up', this.lastTime);
+    // Ended while the socket is down: still behind, 'whole' comes with the reconnect's catch-up
+    // (or the next contiguous live trade) and still names a hole declared before the drop.
+    if (!this.disconnected) this.markWhole();
     this.busy = false;
     this.gapOpen = false;
-    this.declaredInEpisode = false;
     this.rangeTo = null;
     this.episode = null;
     this.setIdle();
+  }
+
+  /** 'whole' (if behind), naming a hole declared since the last one. */
+  private markWhole(): void {
+    this.markers.markWhole(this.declaredInEpisode ? 'declared_gap' : 'caught_up', this.lastTime);
+    this.declaredInEpisode = false;
   }
 
   private setIdle(): void {
