@@ -260,8 +260,6 @@ export class Gateway {
       });
       this.pipeline.addConsumer({
         name: 'downstream-book', policy: 'conflate-by-key', filter: (e) => e.type === 'book_ticker',
-        // The cached channel name is the conflation key: no key string built and hashed per event.
-        key: (e) => bookName(e.venue, e.symbol),
         handler: (e) => { if (e.type === 'book_ticker') server.publish(bookName(e.venue, e.symbol), e); },
       });
     }

@@ -9,11 +9,6 @@
  * history nobody can still resume from in practice). A channel created again after being freed
  * starts in a new epoch, so an old (epoch, seq) can never be continued with the new history.
  *
- * Resume rings hold `ringCapacityMessages` for channels where every message counts (trades,
- * candles) and one message for conflatable ones (snapshots, book, status): there a resuming
- * client gets the latest message (a seq jump, "superseded", as for a slow client), never a
- * replay of states it no longer needs.
- *
  * Serialization is lazy: a message published while its channel has no subscriber is kept in the
  * ring as the data itself (published data must not be mutated afterwards) and turned into bytes
  * only if a resuming client asks for it, once (the bytes then replace it). A channel nobody
@@ -131,9 +126,7 @@ export class ChannelHub {
       const parsed = parseChannel(name);
       s = {
         name, framePrefix: `{"type":"data","channel":${JSON.stringify(name)},"seq":`, parsed, conflatable: isConflatable(parsed), epoch: this.startEpoch(), seq: 0,
-        // A conflatable channel's history is its latest message (a seq jump there means superseded):
-        // one slot, not a ring of old states kept alive for nobody.
-        ring: new RingBuffer<RingItem>(isConflatable(parsed) ? 1 : this.options.ringCapacityMessages), subscribers: new Set(), messages: 0,
+        ring: new RingBuffer<RingItem>(this.options.ringCapacityMessages), subscribers: new Set(), messages: 0,
         lastPublishMs: this.now(),
       };
       this.channels.set(name, s);
@@ -273,13 +266,7 @@ export class ChannelHub {
   subscribe(channel: string, sub: Subscriber, resume?: ChannelPosition): boolean {
     const s = this.state(channel);
     if (s.subscribers.has(sub)) return false;
-    if (resume !== undefined && s.conflatable && resume.epoch === s.epoch && resume.seq <= s.seq) {
-      // Conflatable: what the client missed is superseded by the latest message (if it missed any).
-      sub.sendControl({ type: 'subscribed', channel, epoch: s.epoch, seq: resume.seq }, channel);
-      const last = resume.seq < s.seq ? s.ring.last() : undefined;
-      const frame = last === undefined ? null : this.replayFrames(s, [last]);
-      if (frame !== null) sub.deliver(channel, s.seq, frame[0]!, true);
-    } else if (resume !== undefined) {
+    if (resume !== undefined) {
       const held = resume.epoch === s.epoch ? s.ring.after(resume.seq, s.seq) : null;
       const missed = held === null ? null : this.replayFrames(s, held);
       if (missed !== null && resume.seq <= s.seq) {

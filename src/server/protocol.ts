@@ -19,8 +19,7 @@
  * Rules: on a subscribe without resume the server sends `subscribed` at the current seq (for a
  * conflatable channel: one before it, followed by the latest message, so a dashboard gets the
  * current state at once). With resume in the same epoch and within the ring: `subscribed` at the
- * client's seq, then every missed message in order, then live; no duplicate, no gap (on a
- * conflatable channel only the latest missed message: its history is its latest state). Otherwise
+ * client's seq, then every missed message in order, then live; no duplicate, no gap. Otherwise
  * `resync_required`, then `subscribed` at the current seq. On conflatable channels (snapshots,
  * book, status) a slow client may receive only the latest message: seq then jumps, and that
  * means "superseded", never "lost". Anywhere else a jump is always announced by a `gap`. Every

@@ -4,7 +4,6 @@
  */
 import { describe, expect, it } from 'vitest';
 import { ChannelHub, type Subscriber } from '../../../src/server/channel-hub.js';
-import { isConflatable } from '../../../src/server/channels.js';
 import type { ServerMessage } from '../../../src/server/protocol.js';
 
 class Recorder implements Subscriber {
@@ -33,13 +32,12 @@ describe('ChannelHub default frame encoding', () => {
       const want = DATA.map((data, i) => JSON.stringify({ type: 'data', channel, seq: i + 1, epoch, data }));
       expect(live.frames.map((f) => f.toString())).toEqual(want);
 
-      // Published while nobody listens: kept unserialized, encoded on replay (a conflatable
-      // channel keeps and replays its latest message only).
+      // Published while nobody listens: kept unserialized, encoded on replay.
       const lazy = new ChannelHub({ ringCapacityMessages: 64, initialEpoch: epoch });
       for (const d of DATA) lazy.publish(channel, d);
       const resumer = new Recorder();
       lazy.subscribe(channel, resumer, { epoch, seq: 0 });
-      expect(resumer.frames.map((f) => f.toString())).toEqual(isConflatable(channel) ? want.slice(-1) : want);
+      expect(resumer.frames.map((f) => f.toString())).toEqual(want);
     });
   }
 

@@ -80,26 +80,4 @@ describe('ChannelHub lazy serialization', () => {
     expect(r.controls[0]).toMatchObject({ type: 'resync_required', channel: T, epoch: 5, seq: 3 });
     expect(hub.deliveryFailures).toBe(1);
   });
-  it('a conflatable channel keeps its latest message only; a resume gets that one (a seq jump: superseded) or nothing when current', () => {
-    const { hub, calls } = countingHub(1_024);
-    const B = 'book.binance.BTCUSDT';
-    for (let i = 1; i <= 2_000; i++) hub.publish(B, { i });
-    expect(hub.channelInfo().find((c) => c.channel === B)?.ringSize).toBe(1);
-    const behind = new Recorder();
-    hub.subscribe(B, behind, { epoch: 5, seq: 3 });
-    expect(behind.controls).toEqual([{ type: 'subscribed', channel: B, epoch: 5, seq: 3 }]);
-    expect(behind.frames.map((f) => [f.seq, JSON.parse(f.text).data])).toEqual([[2_000, { i: 2_000 }]]);
-    const current = new Recorder();
-    hub.subscribe(B, current, { epoch: 5, seq: 2_000 });
-    expect(current.controls).toEqual([{ type: 'subscribed', channel: B, epoch: 5, seq: 2_000 }]);
-    expect(current.frames).toEqual([]);
-    // Another epoch: resync as on any channel.
-    const stale = new Recorder();
-    hub.subscribe(B, stale, { epoch: 4, seq: 7 });
-    expect(stale.controls.map((m) => m.type)).toEqual(['resync_required', 'subscribed']);
-    expect(calls()).toBe(1);
-    // Trades keep their whole ring.
-    for (let i = 1; i <= 2_000; i++) hub.publish(T, { i });
-    expect(hub.channelInfo().find((c) => c.channel === T)?.ringSize).toBe(1_024);
-  });
 });
