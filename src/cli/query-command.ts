@@ -50,13 +50,15 @@ export function addQueryCommand(program: Command): void {
         if (!(kind in COLUMNS)) throw new ConfigError(`--kind "${opts.kind}": expected snapshots, candles or trades`, { key: 'kind', value: opts.kind });
         if (!['table', 'csv', 'json'].includes(opts.format)) throw new ConfigError(`--format "${opts.format}": expected table, csv or json`, { key: 'format', value: opts.format });
         if (!opts.sqlite === !opts.postgres) throw new ConfigError('give exactly one of --sqlite <path> or --postgres <url>');
+        if (opts.sqlite && !existsSync(opts.sqlite)) throw new ConfigError(`--sqlite "${opts.sqlite}": no such database file`, { key: 'sqlite', value: opts.sqlite });
+        // queryCandles reads one interval: name the missing flag instead of a stack trace.
+        if (kind === 'candles' && !opts.interval) throw new ConfigError('--kind candles needs --interval (t100, 1s, 1m, v10 ...); or --kind snapshots / trades', { key: 'interval' });
         const q: AggregateQuery = {
           symbol: opts.symbol.toUpperCase(), venue: opts.venue, interval: opts.interval,
           from: time(opts.from, '--from'), to: time(opts.to, '--to'), limit: opts.limit,
         };
         let rows: object[];
         if (opts.sqlite) {
-          if (!existsSync(opts.sqlite)) throw new ConfigError(`--sqlite "${opts.sqlite}": no such database file`, { key: 'sqlite', value: opts.sqlite });
           const db = openSqliteForQuery(opts.sqlite);
           try {
             rows = kind === 'snapshots' ? querySnapshots(db, q) : kind === 'candles' ? queryCandles(db, q) : queryTrades(db, q);
