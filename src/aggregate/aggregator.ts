@@ -60,6 +60,13 @@ export interface AggregatorOptions {
   readonly streamHoldMaxMs?: number;
   /** Longest clock hold of a symbol seeded at a restart, until its first new trade or 'whole'. */
   readonly restartHoldMaxMs?: number;
+  /**
+   * When amended windows are re-emitted: a late trade queues its window (once) and this is asked
+   * to run the flush after the batch in hand, so a window gets one new revision per batch, not
+   * one per late trade. Default queueMicrotask: once the synchronous run that is folding trades
+   * (a pipeline drain slice, a socket read) ends. onClock() and flush() also emit them first.
+   */
+  readonly scheduleAmendFlush?: (flush: () => void) => void;
   readonly logger?: Logger;
 }
 
@@ -82,6 +89,7 @@ export interface AggregatorStats {
 }
 
 function addStats(into: TimeWindowStats, s: TimeWindowStats): void {
+  into.amendEmissions += s.amendEmissions;
   into.emitted += s.emitted;
   into.emptyEmitted += s.emptyEmitted;
   into.late += s.late;
@@ -104,9 +112,29 @@ export class Aggregator {
   private outputErrors = 0;
   private markers = 0;
   private lastInvalidLogAt = -Infinity;
+  /** Symbols with amended windows queued, and whether their flush is scheduled. */
+  private readonly amendPending: SymbolAggregator[] = [];
+  private amendScheduled = false;
+  private readonly schedule: (flush: () => void) => void;
+  private readonly runAmendFlush = (): void => {
+    this.amendScheduled = false;
+    this.flushAmendments();
+  };
 
   constructor(private readonly opts: AggregatorOptions) {
     this.logger = opts.logger ?? silentLogger();
+    this.schedule = opts.scheduleAmendFlush ?? queueMicrotask;
+  }
+
+  /**
+   * Re-emit every queued amended window now (each once, whole, revision + 1). Runs by itself
+   * after the batch (scheduleAmendFlush); callers folding synchronously may call it themselves.
+   */
+  flushAmendments(): void {
+    const list = this.amendPending;
+    // A sink may fold more (and queue more) while this runs: take the list as it is.
+    for (let i = 0; i < list.length; i++) (list[i] as SymbolAggregator).emitAmended();
+    list.length = 0;
   }
 
   /** Any market event; only trades are aggregated. Never throws. */
@@ -162,12 +190,15 @@ export class Aggregator {
 
   /** Wall-clock tick from the edge: closes quiet seconds and candles. */
   onClock(nowMs: number): void {
+    // Every symbol emits its queued amendments here (before the windows its clock closes).
     for (const agg of this.symbols.values()) agg.onClock(nowMs);
+    this.amendPending.length = 0;
   }
 
-  /** Close every open window now (shutdown, end of a replay). */
+  /** Close every open window now (shutdown, end of a replay); queued amendments go out first. */
   flush(): void {
     for (const agg of this.symbols.values()) agg.flush();
+    this.amendPending.length = 0;
   }
 
   symbol(venue: string, symbol: string): SymbolAggregator | undefined {
@@ -204,7 +235,7 @@ export class Aggregator {
   }
 
   stats(): AggregatorStats {
-    const zero = (): TimeWindowStats => ({ emitted: 0, emptyEmitted: 0, late: 0, lateAmended: 0, lateDropped: 0, lateTooOld: 0 });
+    const zero = (): TimeWindowStats => ({ emitted: 0, emptyEmitted: 0, late: 0, lateAmended: 0, lateDropped: 0, lateTooOld: 0, amendEmissions: 0 });
     const s: AggregatorStats = {
       symbols: this.symbols.size, trades: 0, ignoredEvents: this.ignoredEvents, invalidTrades: this.invalidTrades,
       futureTrades: 0, outputErrors: this.outputErrors, markers: this.markers, held: 0,
@@ -257,6 +288,13 @@ export class Aggregator {
       snapshot: (s) => this.output(s),
       candle: (c) => this.output(c),
       enrichment: (v, sym) => this.opts.enrichment?.latest(v, sym) ?? null,
+      amendPending: (a) => {
+        this.amendPending.push(a);
+        if (!this.amendScheduled) {
+          this.amendScheduled = true;
+          this.schedule(this.runAmendFlush);
+        }
+      },
     });
     this.symbols.set(key, agg);
     if (!bySymbol) this.byVenue.set(venue, (bySymbol = new Map()));

@@ -89,6 +89,8 @@ export class OhlcvAcc {
   readonly buyVolume = new ExactSum();
   readonly sellVolume = new ExactSum();
   revision = 0;
+  /** Queued for re-emission by its time fold (amended since its last emission). */
+  amendQueued = false;
 
   constructor(
     readonly startTime: number,

@@ -41,6 +41,8 @@ export interface SymbolAggregatorSinks {
   snapshot(s: Snapshot1s): void;
   candle(c: Candle): void;
   enrichment(venue: string, symbol: string): Enrichment | null;
+  /** A time fold queued an amended window: call emitAmended() when the batch in hand is folded. */
+  amendPending?(agg: SymbolAggregator): void;
 }
 
 export function intervalName(ms: number): string {
@@ -86,6 +88,8 @@ export class SymbolAggregator {
   notRebuilt = 0;
   /** A TradeGap was declared and no trade came since: the seconds of the hole are unknown, not quiet. */
   private afterGap = false;
+  /** The owner was told of queued amendments and has not called emitAmended() since. */
+  private amendNoted = false;
 
   constructor(
     readonly venue: string,
@@ -99,6 +103,13 @@ export class SymbolAggregator {
     this.scales = { priceScale: cfg.scales?.priceScale ?? 0, sizeScale: cfg.scales?.sizeScale ?? 0 };
     this.scratch = newParsedTrade({} as Trade);
     const base = { allowedLatenessMs: cfg.allowedLatenessMs, latePolicy: cfg.latePolicy, historyMs: cfg.amendHistoryMs };
+    // Amended windows go out once per batch (see TimeWindowFold): the owner is told, once per symbol.
+    const pending = sinks.amendPending;
+    const onAmend = pending === undefined ? undefined : (): void => {
+      if (this.amendNoted) return;
+      this.amendNoted = true;
+      pending.call(sinks, this);
+    };
     // The 1 s candle is the snapshot window itself (same watermark and late policy): it is
     // emitted from the snapshot fold for non-empty seconds instead of folding every trade twice.
     const oneSecond = cfg.timeCandleIntervalsMs.includes(1000) ? new RingBuffer<Candle>(cfg.candleHistoryItems) : null;
@@ -116,7 +127,7 @@ export class SymbolAggregator {
       // A second's first emission is merged into the coarser windows; its amendments are not:
       // the late trades behind them go to those folds directly.
       if (acc.revision === 0 && !acc.empty) for (let i = 0; i < this.derivedFolds.length; i++) (this.derivedFolds[i] as TimeWindowFold).addBucket(acc);
-    });
+    }, onAmend);
     for (const ms of cfg.timeCandleIntervalsMs) {
       if (ms === 1000) continue;
       const interval = intervalName(ms);
@@ -125,7 +136,7 @@ export class SymbolAggregator {
         const c = candleOf(acc.fields(venue, symbol), interval, 'time', acc.startTime, acc.endTime);
         if (c.revision === 0) recent.push(c);
         sinks.candle(c);
-      });
+      }, onAmend);
       this.timeCandles.push({ interval, fold, recent });
       this.timeFolds.push(fold);
       this.timeFoldDerived.push(ms % 1000 === 0);
@@ -209,15 +220,31 @@ export class SymbolAggregator {
     for (const f of this.timeFolds) f.jumpTo(time);
   }
 
+  /** Re-emit the amended windows of every time fold (each once, whole, revision + 1). */
+  emitAmended(): void {
+    this.amendNoted = false;
+    this.snapshots.emitAmended();
+    for (let i = 0; i < this.timeFolds.length; i++) (this.timeFolds[i] as TimeWindowFold).emitAmended();
+  }
+
   /** Wall clock tick: quiet windows close once venue time (estimated) minus lateness passes them. */
   onClock(nowMs: number): void {
     // A stream that is behind (outage, backfill, restart) gets no invented empty windows: its
-    // trades close them by event time as they arrive.
-    if (this.hold.blocks(nowMs)) return;
+    // trades close them by event time as they arrive. Amendments go out either way, each fold's
+    // before the windows its clock closes.
+    if (this.hold.blocks(nowMs)) {
+      this.emitAmended();
+      return;
+    }
+    this.amendNoted = false;
     const venueNow = nowMs - this.clockOffsetMs;
     const snapCut = venueNow - this.snapshots.opts.allowedLatenessMs;
+    this.snapshots.emitAmended();
     this.snapshots.advanceTo(Math.max(snapCut, this.snapshots.watermark));
-    for (const f of this.timeFolds) f.advanceTo(Math.max(venueNow - f.opts.allowedLatenessMs, f.watermark));
+    for (const f of this.timeFolds) {
+      f.emitAmended();
+      f.advanceTo(Math.max(venueNow - f.opts.allowedLatenessMs, f.watermark));
+    }
   }
 
   /**
@@ -272,6 +299,8 @@ export class SymbolAggregator {
 
   /** Close every open window (shutdown, end of replay). Partial tick candles/bars stay pending. */
   flush(): void {
+    // Each fold's flush() emits its amendments before closing its windows.
+    this.amendNoted = false;
     this.snapshots.flush();
     for (const f of this.timeFolds) f.flush();
   }

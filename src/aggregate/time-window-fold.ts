@@ -4,8 +4,14 @@
  * allowed lateness) and with `advanceTo()`, which the caller drives from a clock at the edge so
  * quiet windows close on time instead of waiting for the next trade.
  *
- * A trade for a window already emitted is late: counted, then either amends that window
- * (re-emitted with revision+1, if still in the bounded history) or is dropped, by policy.
+ * A trade for a window already emitted is late: counted, then either amends that window (if
+ * still in the bounded history) or is dropped, by policy. An amended window is re-emitted once
+ * per batch, not once per late trade: it is queued (once) and emitAmended() sends each queued
+ * window whole with revision + 1 (also run before any newer window is emitted, so output stays
+ * in window order). Why: when a consumer queue lags, the clock has closed the
+ * seconds its queued trades belong to, so nearly every trade is late; one re-emission per trade
+ * gave storage one row revision per trade, which it could not keep up with. The owner says when
+ * a batch ends (see the onAmendPending hook); without a hook every amendment is emitted at once.
  */
 import { OhlcvAcc, type ParsedTrade, type SymbolScales } from './ohlcv-acc.js';
 import { upscale, type Scaled } from './exact.js';
@@ -38,6 +44,8 @@ export interface TimeWindowStats {
   lateDropped: number;
   /** Late for a window no longer in history (amend impossible): dropped, counted here too. */
   lateTooOld: number;
+  /** Re-emissions of amended windows (at most one per window per batch, however many late trades). */
+  amendEmissions: number;
 }
 
 export type WindowSink = (acc: OhlcvAcc) => void;
@@ -55,12 +63,20 @@ export class TimeWindowFold {
   private hot: OhlcvAcc | null = null;
   private lastCloseScale = 0;
   private maxEventTime = -Infinity;
-  readonly stats: TimeWindowStats = { emitted: 0, emptyEmitted: 0, late: 0, lateAmended: 0, lateDropped: 0, lateTooOld: 0 };
+  /** Amended windows waiting for emitAmended(), each once, in the order first amended. */
+  private readonly amended: OhlcvAcc[] = [];
+  readonly stats: TimeWindowStats = { emitted: 0, emptyEmitted: 0, late: 0, lateAmended: 0, lateDropped: 0, lateTooOld: 0, amendEmissions: 0 };
 
+  /**
+   * `onAmendPending`: called when a first window is queued for re-emission; the owner then calls
+   * emitAmended() once the batch of trades in hand is folded. Absent: every amendment is emitted
+   * at once.
+   */
   constructor(
     readonly opts: TimeWindowOptions,
     private readonly scales: SymbolScales,
     private readonly sink: WindowSink,
+    private readonly onAmendPending?: () => void,
   ) {}
 
   /** Watermark: windows ending at or before it are closed. */
@@ -249,8 +265,31 @@ export class TimeWindowFold {
     this.cursor = start;
   }
 
-  /** Close all windows now (shutdown, end of a replay). */
+  /** Amended windows queued for re-emission. */
+  get amendPending(): number {
+    return this.amended.length;
+  }
+
+  /**
+   * Re-emit every queued amended window once, whole (all its trades so far), with revision + 1.
+   * Older windows than any open one: the caller runs it before closing new windows.
+   */
+  emitAmended(): void {
+    const list = this.amended;
+    if (list.length === 0) return;
+    for (let i = 0; i < list.length; i++) {
+      const acc = list[i] as OhlcvAcc;
+      acc.amendQueued = false;
+      acc.revision++;
+      this.stats.amendEmissions++;
+      this.sink(acc);
+    }
+    list.length = 0;
+  }
+
+  /** Close all windows now (shutdown, end of a replay); queued amendments go out first. */
   flush(): void {
+    this.emitAmended();
     let last = -Infinity;
     for (const start of this.open.keys()) if (start > last) last = start;
     if (last > -Infinity) this.advanceTo(last + this.opts.intervalMs);
@@ -274,6 +313,9 @@ export class TimeWindowFold {
   }
 
   private emit(acc: OhlcvAcc): void {
+    // Queued amendments of older windows go out before a newer window's first emission: the
+    // fold's output stays in window order, and this costs at most one re-emission per closed window.
+    if (this.amended.length !== 0) this.emitAmended();
     this.stats.emitted++;
     if (acc.empty) this.stats.emptyEmitted++;
     const last = acc.lastPrice();
@@ -315,13 +357,17 @@ export class TimeWindowFold {
       return;
     }
     acc.addTimed(t, t.trade.eventTime, t.trade.seq ?? 0);
-    acc.revision++;
     this.stats.lateAmended++;
     if (acc.endTime === this.cursor) {
       // The newest emitted window changed: later empty windows must carry its new close.
       this.lastClose = acc.lastPrice();
       this.lastCloseScale = acc.priceScale;
     }
-    this.sink(acc);
+    if (!acc.amendQueued) {
+      acc.amendQueued = true;
+      this.amended.push(acc);
+      if (this.amended.length === 1 && this.onAmendPending !== undefined) this.onAmendPending();
+    }
+    if (this.onAmendPending === undefined) this.emitAmended();
   }
 }

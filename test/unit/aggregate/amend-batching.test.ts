@@ -1,0 +1,160 @@
+/**
+ * Amended windows are re-emitted once per batch, not once per late trade. The case behind it: a
+ * lagging consumer queue whose trades belong to seconds the wall clock already closed, so nearly
+ * every trade is late; storage got one row revision per trade and fell behind. Here the stored
+ * rows (an upsert keeping the highest revision, as the sinks do) must still equal the naive
+ * reference of every trade, with one re-emission per amended window per batch.
+ */
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import type { Candle, Snapshot1s } from '../../../src/model/aggregates.js';
+import type { Trade } from '../../../src/model/events.js';
+import { Aggregator, type AggregatorOutput } from '../../../src/aggregate/aggregator.js';
+import { byTimeKey, expectVwapClose, groupBy, refOhlcv, view } from './reference.js';
+
+const T0 = 1_700_000_000_000;
+const turn = (): Promise<void> => new Promise((r) => setImmediate(r));
+
+function trade(symbol: string, eventTime: number, id: number, price: string, size = '0.5', side: 'buy' | 'sell' = 'buy'): Trade {
+  return { type: 'trade', venue: 'v', symbol, eventTime, receiveTime: eventTime + 5, tradeId: String(id), seq: id, price, size, side, source: 'trade' };
+}
+
+/**
+ * Rows as a sink keeps them: per key the highest revision; a revision never goes back. Also checks
+ * the batching: between two flush points (a turn, a clock tick, or the fold emitting a new window,
+ * which sends its queued amendments first) a window is re-emitted at most once.
+ */
+class UpsertStore {
+  readonly rows = new Map<string, Snapshot1s | Candle>();
+  writes = 0;
+  /** Per fold ("1s": snapshots and 1 s candles; else the interval): keys re-emitted since its last flush point. */
+  private readonly since = new Map<string, Set<string>>();
+  put(o: AggregatorOutput): void {
+    if (o.kind === 'trade') return;
+    const fold = o.kind === 'snapshot' ? '1s' : o.interval;
+    const key = o.kind === 'snapshot' ? `${o.symbol}|snap|${o.startTime}` : `${o.symbol}|${o.interval}|${o.startTime}`;
+    const prev = this.rows.get(key);
+    if (prev !== undefined) expect(o.revision).toBe(prev.revision + 1);
+    else expect(o.revision).toBe(0);
+    let set = this.since.get(`${o.symbol}|${fold}`);
+    if (set === undefined) this.since.set(`${o.symbol}|${fold}`, (set = new Set()));
+    if (o.revision === 0 && !(o.kind === 'candle' && o.interval === '1s')) set.clear();
+    else if (o.revision > 0) {
+      expect(set.has(key)).toBe(false);
+      set.add(key);
+    }
+    this.rows.set(key, o);
+    this.writes++;
+  }
+  /** A turn ended or the clock ticked. */
+  flushPoint(): void {
+    this.since.clear();
+  }
+}
+
+function expectEqualsReference(row: Snapshot1s | Candle | undefined, trades: readonly Trade[]): void {
+  expect(row).toBeDefined();
+  const { vwap, ...rest } = view(refOhlcv(byTimeKey(trades)));
+  const { vwap: av, ...arest } = view(row!);
+  expect(arest).toEqual(rest);
+  expectVwapClose(av, vwap);
+}
+
+describe('amended windows: one re-emission per batch', () => {
+  it('a lagging queue: 2,000 trades late for seconds the clock closed give one new revision per second, contents whole', async () => {
+    const store = new UpsertStore();
+    const agg = new Aggregator({ onOutput: (o) => store.put(o), tickCandleTicks: null, timeCandleIntervalsMs: [1000, 60_000], allowedLatenessMs: 1000 });
+    const all: Trade[] = [];
+    let id = 1;
+    // Seconds 0..9 each get a first trade in time (emitted), then the clock runs ahead (the queue lags).
+    for (let s = 0; s < 10; s++) {
+      const t = trade('AAA', T0 + s * 1000 + 10, id++, String(100 + s));
+      all.push(t);
+      agg.ingest(t);
+    }
+    agg.onClock(T0 + 30_000);
+    const before = store.writes;
+    // The queue drains in one synchronous run: 200 more trades per closed second, all late.
+    for (let s = 0; s < 10; s++) {
+      for (let k = 0; k < 200; k++) {
+        const t = trade('AAA', T0 + s * 1000 + 20 + k, id++, `${100 + s}.${k % 10}`, '0.25', k % 2 === 0 ? 'buy' : 'sell');
+        all.push(t);
+        agg.ingest(t);
+      }
+    }
+    expect(store.writes).toBe(before); // nothing yet: the batch is still being folded
+    await turn();
+    // One re-emission per amended second (snapshot + its 1 s candle); the minute was still open.
+    expect(store.writes - before).toBe(10 * 2);
+    expect(agg.stats().snapshots).toMatchObject({ late: 2000, lateAmended: 2000, amendEmissions: 10 });
+    agg.flush();
+    for (const [s, ofSec] of groupBy(all, (t) => Math.floor((t.eventTime - T0) / 1000))) {
+      const snap = store.rows.get(`AAA|snap|${T0 + s * 1000}`) as Snapshot1s;
+      expect(snap.revision).toBe(1);
+      expectEqualsReference(snap, ofSec);
+      expectEqualsReference(store.rows.get(`AAA|1s|${T0 + s * 1000}`), ofSec);
+    }
+    const minute = T0 - (T0 % 60_000);
+    expectEqualsReference(store.rows.get(`AAA|1m|${minute}`), all.filter((t) => t.eventTime < minute + 60_000));
+  });
+
+  it('random batches (a microtask turn between them): stored rows equal the reference, each window re-emitted at most once per batch', async () => {
+    await fc.assert(fc.asyncProperty(
+      fc.array(fc.record({ sym: fc.constantFrom('AAA', 'BBB'), dt: fc.integer({ min: -6000, max: 1500 }), px: fc.integer({ min: 1, max: 999 }), sell: fc.boolean() }), { minLength: 1, maxLength: 120 }),
+      fc.array(fc.nat({ max: 119 }), { maxLength: 8 }),
+      fc.array(fc.record({ at: fc.nat({ max: 119 }), ahead: fc.integer({ min: 0, max: 20_000 }) }), { maxLength: 4 }),
+      async (steps, cuts, ticks) => {
+        const store = new UpsertStore();
+        const agg = new Aggregator({ onOutput: (o) => store.put(o), tickCandleTicks: null, timeCandleIntervalsMs: [1000, 5000], allowedLatenessMs: 500, amendHistoryMs: 1e12 });
+        const trades: Trade[] = [];
+        let now = T0 + 10_000;
+        for (let i = 0; i < steps.length; i++) {
+          const st = steps[i]!;
+          now += Math.max(0, st.dt);
+          const t = trade(st.sym, st.dt < 0 ? now + st.dt : now, i + 1, `${st.px}.${i % 7}`, '1.5', st.sell ? 'sell' : 'buy');
+          trades.push(t);
+          agg.ingest(t);
+          for (const k of ticks) if (k.at === i) { store.flushPoint(); agg.onClock(t.receiveTime + k.ahead); }
+          if (cuts.includes(i)) { await turn(); store.flushPoint(); }
+        }
+        await turn();
+        store.flushPoint();
+        agg.flush();
+        const s = agg.stats();
+        // Every late trade was either amended or too old (history is unbounded here: never too old
+        // unless its window was never emitted at all).
+        expect(s.snapshots.lateAmended + s.snapshots.lateTooOld).toBe(s.snapshots.late);
+        expect(s.snapshots.amendEmissions).toBeLessThanOrEqual(s.snapshots.lateAmended);
+        for (const [symbol, list] of groupBy(trades, (t) => t.symbol)) {
+          const kept = (key: string, startOf: (t: Trade) => number): void => {
+            for (const [start, inWin] of groupBy(list, startOf)) {
+              const row = store.rows.get(`${symbol}|${key}|${start}`);
+              if (row === undefined) continue; // a window never emitted on time has nothing to amend
+              // Rows hold every trade of their window except those late for a window not emitted.
+              expectEqualsReference(row, inWin);
+            }
+          };
+          kept('snap', (t) => t.eventTime - (t.eventTime % 1000));
+          kept('5s', (t) => t.eventTime - (t.eventTime % 5000));
+        }
+      },
+    ), { numRuns: 150 });
+  });
+
+  it('an injected scheduler decides when amendments go out; onClock and flush emit them first', () => {
+    const out: AggregatorOutput[] = [];
+    const queued: (() => void)[] = [];
+    const agg = new Aggregator({ onOutput: (o) => out.push(o), tickCandleTicks: null, timeCandleIntervalsMs: [], allowedLatenessMs: 0, scheduleAmendFlush: (f) => queued.push(f) });
+    agg.ingest(trade('AAA', T0 + 100, 1, '1'));
+    agg.ingest(trade('AAA', T0 + 1100, 2, '2')); // closes second 0
+    agg.ingest(trade('AAA', T0 + 200, 3, '3')); // late: queued
+    agg.ingest(trade('AAA', T0 + 300, 4, '4')); // late, same window: still one queued re-emission
+    expect(queued).toHaveLength(1);
+    expect(out.filter((o) => o.kind === 'snapshot' && o.revision > 0)).toHaveLength(0);
+    queued[0]!();
+    expect(out.filter((o) => o.kind === 'snapshot' && o.revision > 0)).toMatchObject([{ startTime: T0, revision: 1, tradeCount: 3, high: '4', close: '4' }]);
+    agg.ingest(trade('AAA', T0 + 400, 5, '0.5'));
+    agg.onClock(T0 + 1105); // emits the queued amendment before anything the clock closes
+    expect(out.filter((o) => o.kind === 'snapshot' && o.revision > 0).map((o) => o.kind === 'snapshot' && [o.revision, o.low])).toEqual([[1, '1'], [2, '0.5']]);
+  });
+});
