@@ -119,15 +119,38 @@ function monitor(gw: Awaited<ReturnType<typeof startGateway>>, simPort: number):
       const p = gw.pipeline.stats();
       const ev = p.published;
       const srv = gw.server!.stats();
-      const sinks = Object.entries(gw.sinks.stats()).map(([n, k]) => `${n}:${k.state} q=${k.queueRecords} spool=${k.spoolRows} written=${k.writtenRecords}`).join(' ');
+      const sinks = Object.entries(gw.sinks.stats()).map(([n, k]) => `${n}:${k.state} q=${k.queueRecords} spool=${k.spoolRows} written=${k.writtenRecords} dropped=${k.droppedRecords}`).join(' ');
       const queues = Object.entries(p.consumers).filter(([, c]) => c.queueDepth > 0).map(([n, c]) => `${n}=${c.queueDepth}`).join(',');
       const client = gw.server!.clients()[0];
       const simBytes = Object.values(sim.hubs).reduce((a, h) => a + h.bytesWritten, 0);
-      progress(`events/s=${Math.round((ev - last.ev) / secs)} sent/s=${Math.round((srv.messagesSent - last.sent) / secs)} simMB/s=${((simBytes - last.simBytes) / secs / 1e6).toFixed(1)} queues=[${queues}] ${sinks} client{q=${client?.queueMessages} buf=${client?.socketBufferedBytes} drops=${srv.drops}} lagP99=${Math.round(gw.pipeline.lag?.recentP99Ms() ?? 0)}`);
+      progress(`events/s=${Math.round((ev - last.ev) / secs)} sent/s=${Math.round((srv.messagesSent - last.sent) / secs)} simMB/s=${((simBytes - last.simBytes) / secs / 1e6).toFixed(1)} queues=[${queues}] ${sinks} client{q=${client?.queueMessages} buf=${client?.socketBufferedBytes} drops=${srv.drops}} lagP99=${Math.round(gw.pipeline.lag?.recentP99Ms() ?? 0)} up{${upstream(gw)}}`);
       last = { ev, sent: srv.messagesSent, simBytes, at };
     }).catch(() => undefined);
   }, 1_000);
   return { stop: () => clearInterval(t) };
+}
+
+const upstream = (gw: Awaited<ReturnType<typeof startGateway>>): string => {
+  const st = gw.status();
+  const v = st.venues.find((x) => x.venue === 'binance');
+  return `reconnects=${st.connections.reduce((a, c) => a + c.reconnects, 0)} gaps=${v?.gapsDetected} backfills=${v?.backfillsInProgress} remaining=${v?.backfillIdsRemaining} behind=${v?.streamsBehind} declared=${v?.tradeGapsDeclared}`;
+};
+
+/** The gateway's own view: whole when no backfill runs, no stream is behind, and nothing waits anywhere. */
+function caughtUp(gw: Awaited<ReturnType<typeof startGateway>>): { whole: boolean; detail: Record<string, unknown> } {
+  const st = gw.status();
+  const v = st.venues.find((x) => x.venue === 'binance');
+  const queued = Object.values(gw.pipeline.stats().consumers).reduce((a, c) => a + c.queueDepth + c.inFlight, 0);
+  const sinks = Object.values(gw.sinks.stats());
+  const sinkBehind = sinks.reduce((a, k) => a + k.queueRecords + k.spoolRows, 0);
+  const clientQueue = gw.server!.clients().reduce((a, c) => a + c.queueMessages, 0);
+  const detail = {
+    backfillsInProgress: v?.backfillsInProgress ?? 0, backfillIdsRemaining: v?.backfillIdsRemaining ?? 0, streamsBehind: v?.streamsBehind ?? 0,
+    gapsDetected: v?.gapsDetected ?? 0, gapsFilled: v?.gapsFilled ?? 0, tradesBackfilled: v?.tradesBackfilled ?? 0, tradeGapsDeclared: v?.tradeGapsDeclared ?? 0,
+    pipelineQueued: queued, sinkBehind, sinkStates: sinks.map((k) => k.state), sinkDroppedRecords: sinks.reduce((a, k) => a + k.droppedRecords, 0), sinkSpooledRecords: sinks.reduce((a, k) => a + k.spooledRecords, 0), clientQueue, serverDrops: gw.server!.stats().drops, serverGapNotices: gw.server!.stats().gapNotices,
+  };
+  const whole = detail.backfillsInProgress === 0 && detail.streamsBehind === 0 && queued === 0 && sinkBehind === 0 && clientQueue === 0;
+  return { whole, detail };
 }
 
 async function main(): Promise<void> {
@@ -179,6 +202,19 @@ async function main(): Promise<void> {
     return db ? (db.prepare(STORED_SQL).all() as Array<{ symbol: string; n: number; f: number; l: number }>) : [];
   };
   const STORED_SQL = ("SELECT symbol, coalesce(sum(trade_count), 0) AS n, min(CAST(first_trade_id AS INTEGER)) AS f, max(CAST(last_trade_id AS INTEGER)) AS l FROM snapshots WHERE venue = 'binance' AND trade_count > 0 GROUP BY symbol");
+  /** Ids inside this stage's range covered by declared holes (trade_gaps rows), and those rows. */
+  const declaredIds = (t0: Map<string, Summary>, t1: Map<string, Summary>): { ids: number; rows: number } => {
+    if (!db) return { ids: 0, rows: 0 };
+    const gaps = (db as Database.Database).prepare("SELECT symbol, from_id AS f, to_id AS t FROM trade_gaps WHERE venue = 'binance'").all() as Array<{ symbol: string; f: number; t: number | null }>;
+    let ids = 0;
+    for (const g of gaps) {
+      const lo = t0.get(g.symbol)!.lastId + 1;
+      const hi = t1.get(g.symbol)!.lastId;
+      const to = g.t ?? hi;
+      ids += Math.max(0, Math.min(to, hi) - Math.max(g.f, lo) + 1);
+    }
+    return { ids, rows: gaps.length };
+  };
   await obs.ask({ op: 'direct', port: sim.port, streams: streamsOf(SYMBOLS) });
 
   /** Per-output accounting against truth made since the gateway started. */
@@ -254,16 +290,28 @@ async function main(): Promise<void> {
       latencyP50Ms: ob.latencyP50Ms, latencyP99Ms: ob.latencyP99Ms, gatewayCpuUsPerFrame, subscriberCpuUsPerFrame,
     });
     if (!kept) {
-      // Behind or lost? Give the gateway a long while more and count what is still missing.
+      // Behind or lost? Wait until the gateway itself says it is whole again (no backfill running,
+      // no stream behind, every queue empty, the sink caught up with nothing spooled), bounded by
+      // EVENTUAL_MS; then split what is still missing into DECLARED holes (trade_gaps rows and gap
+      // notices: the contract when recovery is impossible) and SILENT losses (must be 0).
       const e0 = performance.now();
       let late = account(t1m, await obs.state());
-      while ((late.lost > 0 || late.downstreamMissing > 0) && performance.now() - e0 < EVENTUAL_MS) {
+      let idle = caughtUp(gw);
+      while ((late.lost > 0 || late.downstreamMissing > 0 || !idle.whole) && performance.now() - e0 < EVENTUAL_MS) {
         await sleep(500);
         late = account(t1m, await obs.state());
+        idle = caughtUp(gw);
       }
+      const ob2 = await obs.state();
+      const declared = declaredIds(t0m, t1m);
       report({
         bench: 'e2e.stage', metric: 'missing_after_extra_wait', value: late.lost + late.downstreamMissing, unit: 'trades', extraWaitMs: Math.round(performance.now() - e0),
+        gatewayWhole: idle.whole, gatewayState: idle.detail,
         storedLost: late.lost, downstreamMissing: late.downstreamMissing, idMismatch: late.idMismatch, duplicated: late.duplicated,
+        declaredGapIds: declared.ids, declaredGapRows: declared.rows, gapNotices: ob2.gaps, subscriberResyncs: ob2.resyncs, subscriberReconnects: ob2.reconnects,
+        silentStoredLoss: Math.max(0, late.lost - declared.ids), silentDownstreamLoss: ob2.gaps + ob2.resyncs > 0 ? null : late.downstreamMissing,
+        upstreamReconnects: gw.status().connections.reduce((a, c) => a + c.reconnects, 0),
+        simSlowConsumersDropped: Object.values((await simStats(sim.port)).hubs).reduce((a, h) => a + h.slowConsumersDropped, 0),
       });
       failed = r;
       break;

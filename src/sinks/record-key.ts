@@ -38,3 +38,22 @@ export function naturalKey(r: SinkRecord): string {
 export function revisionOf(r: SinkRecord): number {
   return isTrade(r) || isGap(r) ? 0 : r.revision;
 }
+
+/**
+ * One record per natural key, as the table would end up after upserting the batch in order: for
+ * a revisioned record the highest revision (a later one of equal revision wins, like
+ * `excluded.revision >= revision`), for a trade or a gap the first (repeats are ignored). Kept in
+ * first-appearance order. Used before one transaction: a lagging aggregator amends the same
+ * 1 s / 1 m rows many times a batch, and each repeat would cost a clone to the worker and an upsert.
+ */
+export function coalesceByKey(batch: readonly SinkRecord[]): SinkRecord[] {
+  const at = new Map<string, number>();
+  const out: SinkRecord[] = [];
+  for (const r of batch) {
+    const k = naturalKey(r);
+    const i = at.get(k);
+    if (i === undefined) { at.set(k, out.length); out.push(r); continue; }
+    if (revisionOf(r) >= revisionOf(out[i]!) && !isTrade(r) && !isGap(r)) out[i] = r;
+  }
+  return out;
+}

@@ -41,6 +41,7 @@ export class SpoolSpiller {
   private again = false;
   private scheduled = false;
   private slowDiskLogged = false;
+  private passWaiters: (() => void)[] = [];
 
   constructor(private readonly d: SpoolSpillerDeps) {}
 
@@ -65,12 +66,24 @@ export class SpoolSpiller {
         this.again = false;
         await this.moveQueueToSpool();
         if (this.full) this.trim();
+        const w = this.passWaiters; this.passWaiters = []; for (const f of w) f();
       }
     })().finally(() => {
       this.running = null;
+      const w = this.passWaiters; this.passWaiters = []; for (const f of w) f();
       this.d.onSettled();
     });
     return this.running;
+  }
+
+  /**
+   * Resolves when the spill pass running now has ended (at once when none runs). The replayer
+   * waits for this, not for `running`: under steady pushes in spool mode the spiller runs pass
+   * after pass, and waiting for all of them starved the replayer for as long as the load lasted.
+   */
+  passEnded(): Promise<void> {
+    if (!this.running) return Promise.resolve();
+    return new Promise((resolve) => this.passWaiters.push(resolve));
   }
 
   /** Keeps memory bounded when the spool refuses: the newest records beyond the cap are dropped and counted. */

@@ -21,6 +21,7 @@ import {
   DEFAULT_SQLITE_WORKER_STALL_MS,
 } from '../config/defaults/sinks.js';
 import { errorMessage, SinkError } from './errors.js';
+import { coalesceByKey } from './record-key.js';
 import { isTrade, type Sink, type SinkRecord } from './sink.js';
 import type { SqliteDbOptions, SqliteFailure } from './sqlite-db.js';
 import type { ToWorker } from './sqlite-worker.js';
@@ -103,8 +104,11 @@ export class SqliteSink implements Sink {
     const started = performance.now();
     // Trades the sink is not opted in to are skipped here, not cloned to the worker to be skipped
     // there (every trade passes through every sink). Counted as the worker would count them.
-    const posted = this.opts.trades === true ? batch : batch.filter((r) => !isTrade(r));
-    const skippedHere = batch.length - posted.length;
+    const kept = this.opts.trades === true ? batch : batch.filter((r) => !isTrade(r));
+    const skippedHere = batch.length - kept.length;
+    // Repeats of one row within the batch (amended windows) leave the table as the last
+    // upsert would: only that one crosses to the worker (same stored result, a fraction of the work).
+    const posted = coalesceByKey(kept);
     await new Promise<void>((resolve, reject) => {
       const stall = setTimeout(() => this.stalled(w), this.opts.workerStallMs ?? DEFAULT_SQLITE_WORKER_STALL_MS);
       this.pending.set(id, { resolve, reject, started, stall, size: batch.length, skippedHere });

@@ -222,7 +222,7 @@ export class SupervisedSink {
           return undefined;
         });
         if (batch === undefined) { await this.pacer.sleep(this.cfg.replayRetryMaxMs); continue; }
-        if (batch === null && this.spiller.running) { await this.spiller.running; continue; }
+        if (batch === null && this.spiller.running) { await this.spiller.passEnded(); continue; }
         if (batch === null) {
           // Spool drained: what waits in memory is newer than anything spooled, write it directly.
           // Recovery is declared by the next successful write, not by an empty spool.

@@ -12,8 +12,14 @@ export const DEFAULT_REPLAY_RETRY_INITIAL_MS = 500;
 export const DEFAULT_REPLAY_RETRY_MAX_MS = 10_000;
 /** Pause between replay probes while a sink is failed with a fatal error (bad auth, bad schema). */
 export const DEFAULT_FATAL_PROBE_INTERVAL_MS = 30_000;
-/** Records per sink write; larger batches amortize transactions but block the loop longer in SQLite (~5 ms per 250 rows measured under load). */
-export const DEFAULT_MAX_BATCH_RECORDS = 250;
+/**
+ * Records per sink write (and per spool chunk). Writes run off the event loop (SQLite on its
+ * worker thread), so a batch costs the loop one round trip whatever its size; under load a round
+ * trip waits a loaded loop turn, so 250 per write capped SQLite at ~250 records per turn and it
+ * fell behind the aggregator at ~30k trades/s (bench/e2e). Repeats of a row within a batch are
+ * coalesced before the transaction.
+ */
+export const DEFAULT_MAX_BATCH_RECORDS = 2_000;
 /** Records held in memory per sink before new records spill straight into the spool. */
 export const DEFAULT_MAX_QUEUE_RECORDS = 20_000;
 /**

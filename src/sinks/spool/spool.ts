@@ -170,7 +170,7 @@ export class Spool {
       if (seg === undefined) return null;
       if (this.cursor.seq !== seg.seq) this.cursor = { seq: seg.seq, offset: 0 };
       if (this.cursor.offset >= seg.size) {
-        if (seg.reserved > seg.size || this.files.busy()) { await this.files.idle(); this.assertOpen(); continue; }
+        if (seg.reserved > seg.size || this.files.busy()) { await this.files.progress(); this.assertOpen(); continue; }
         if (seg === this.segments[this.segments.length - 1] && !seg.sealed) return null;
         this.dropHead();
         continue;

@@ -26,6 +26,7 @@ export class WriteChain<S extends ChainSegment> {
   private ops: Op<S>[] = [];
   private chain: Promise<void> | null = null;
   private idleWaiters: (() => void)[] = [];
+  private progressWaiters: (() => void)[] = [];
   private writer: SegmentWriter | null = null;
   private syncQueued = false;
 
@@ -67,6 +68,16 @@ export class WriteChain<S extends ChainSegment> {
     return this.ops.length;
   }
 
+  /**
+   * Resolves when the next queued operation has finished (or at once when idle). A reader that
+   * waits for written bytes uses this, not idle(): under a steady stream of appends the chain is
+   * never idle, and waiting for it would starve the reader for as long as the appends go on.
+   */
+  progress(): Promise<void> {
+    if (!this.busy()) return Promise.resolve();
+    return new Promise((resolve) => this.progressWaiters.push(resolve));
+  }
+
   /** Resolves when no file work is queued or running. */
   idle(): Promise<void> {
     if (!this.busy()) return Promise.resolve();
@@ -83,13 +94,18 @@ export class WriteChain<S extends ChainSegment> {
     if (this.chain) return;
     this.chain = this.drain().finally(() => {
       this.chain = null;
+      this.progressed();
       if (this.ops.length > 0) { this.run(); return; }
       const w = this.idleWaiters; this.idleWaiters = []; for (const f of w) f();
     });
   }
 
+  private progressed(): void {
+    const w = this.progressWaiters; this.progressWaiters = []; for (const f of w) f();
+  }
+
   private async drain(): Promise<void> {
-    for (let op = this.ops.shift(); op; op = this.ops.shift()) {
+    for (let op = this.ops.shift(); op; op = this.ops.shift(), this.progressed()) {
       if (op.kind === 'sync') {
         await this.writer?.sync().catch(() => undefined); // reported by the next write or close, which sync again
         op.done();
