@@ -149,6 +149,9 @@ export const serverSchema = section({
   ringCapacityMessages: posInt(SV.ringCapacityMessages),
   maxChannels: posInt(SV.maxChannels),
   channelIdleMs: posInt(SV.channelIdleMs),
+  /** Downstream batching (?batch=1): a batch frame is sent at this many bytes or messages. */
+  batchMaxBytes: posInt(SV.batchMaxBytes),
+  batchMaxMessages: posInt(SV.batchMaxMessages),
 });
 
 /** Binance kline streams of any interval the venue serves (1s on spot only). */

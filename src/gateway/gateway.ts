@@ -171,6 +171,7 @@ export class Gateway {
       heartbeatIntervalMs: c.server.heartbeatIntervalMs, cleanupIntervalMs: c.server.cleanupIntervalMs,
       idleTimeoutMs: c.server.idleTimeoutMs, ringCapacityMessages: c.server.ringCapacityMessages,
       maxChannels: c.server.maxChannels, channelIdleMs: c.server.channelIdleMs,
+      batchMaxBytes: c.server.batchMaxBytes, batchMaxMessages: c.server.batchMaxMessages,
       staticDir: opts.webDir ?? DEFAULT_WEB_DIR,
       // The Binance-compatible endpoint under its prefix (compat.binance.pathPrefix), same auth.
       mounts: [this.compat, this.compatFutures].filter((x) => x !== null),

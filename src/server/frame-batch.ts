@@ -9,14 +9,18 @@
  * bookkeeping, and the client a frame parse, a Buffer, a UTF-8 check and a 'message' event; at
  * tens of thousands of trades per second to one subscriber those per-frame costs dominate.
  *
- * Bounded: a batch is sent as soon as it holds BATCH_MAX_BYTES (a larger message goes alone,
+ * Bounded: a batch is sent as soon as it holds server.batchMaxBytes (or server.batchMaxMessages) (a larger message goes alone,
  * unwrapped, as does a batch of one), so frames stay far below any client's payload limit.
  */
 
-/** A batch is sent once its messages hold this many bytes (then the next one starts). */
-export const BATCH_MAX_BYTES = 128 * 1024;
-/** Messages per batch at most (many tiny control messages). */
-export const BATCH_MAX_MESSAGES = 4_096;
+import { DEFAULT_BATCH_MAX_BYTES, DEFAULT_BATCH_MAX_MESSAGES } from '../config/defaults/server.js';
+
+/** Defaults of server.batchMaxBytes / server.batchMaxMessages (config/defaults/server.ts). */
+export const BATCH_MAX_BYTES = DEFAULT_BATCH_MAX_BYTES;
+export const BATCH_MAX_MESSAGES = DEFAULT_BATCH_MAX_MESSAGES;
+
+/** When a batch is sent: once its messages hold maxBytes, or maxMessages of them. */
+export interface BatchLimits { readonly maxBytes: number; readonly maxMessages: number }
 
 const OPEN = Buffer.from('{"type":"batch","messages":[');
 const COMMA = Buffer.from(',');
@@ -40,6 +44,7 @@ export class FrameBatcher {
     private readonly send: (frame: Buffer | string) => void,
     /** Shared by the server's batchers: batch frames sent and the messages they carried. */
     private readonly counters: { batchFrames: number; batchedMessages: number },
+    private readonly limits: BatchLimits = { maxBytes: BATCH_MAX_BYTES, maxMessages: BATCH_MAX_MESSAGES },
   ) {}
 
   /** Bytes waiting for the next flush. */
@@ -49,7 +54,7 @@ export class FrameBatcher {
   /** Adds one message (its whole frame text); returns true when the caller must schedule a flush. */
   add(frame: Buffer | string): boolean {
     const b = typeof frame === 'string' ? Buffer.from(frame) : frame;
-    if (this.parts.length > 0 && (this.bytes + b.length > BATCH_MAX_BYTES || this.parts.length >= BATCH_MAX_MESSAGES)) this.flush();
+    if (this.parts.length > 0 && (this.bytes + b.length > this.limits.maxBytes || this.parts.length >= this.limits.maxMessages)) this.flush();
     this.parts.push(b);
     this.bytes += b.length;
     return this.parts.length === 1;

@@ -321,7 +321,7 @@ export class DownstreamServer {
     const id = this.nextId++;
     let graceTimer: NodeJS.Timeout | undefined;
     // Opted in with ?batch=1: what is written this turn leaves as one frame (frame-batch.ts).
-    const batcher = wantsBatch(req.url) ? new FrameBatcher((frame) => { if (ws.readyState === WebSocket.OPEN) ws.send(frame, TEXT_FRAME); }, this.batchCounters) : null;
+    const batcher = wantsBatch(req.url) ? new FrameBatcher((frame) => { if (ws.readyState === WebSocket.OPEN) ws.send(frame, TEXT_FRAME); }, this.batchCounters, { maxBytes: this.limits.batchMaxBytes, maxMessages: this.limits.batchMaxMessages }) : null;
     const transport: SessionTransport = {
       send: (frame) => {
         if (ws.readyState !== WebSocket.OPEN) return;

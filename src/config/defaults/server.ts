@@ -61,6 +61,14 @@ export const DEFAULT_CLIENT_RECONNECT_JITTER = 0.2;
 /** Typed client: events buffered for an async iterator that is not being read. */
 export const DEFAULT_CLIENT_ITERATOR_MAX_ITEMS = 10_000;
 
+/**
+ * Downstream batching (`?batch=1`, src/server/frame-batch.ts): a batch frame is sent once its
+ * messages hold this many bytes (then the next one starts), or this many messages (many tiny
+ * control messages). Bounds what one frame asks of a client's payload limit and memory.
+ */
+export const DEFAULT_BATCH_MAX_BYTES = 128 * 1024;
+export const DEFAULT_BATCH_MAX_MESSAGES = 4_096;
+
 /** How often backlogged clients are drained and checked for the slow-consumer timeout (besides socket 'drain'). */
 export const DEFAULT_BACKLOG_TICK_MS = 100;
 
@@ -85,6 +93,8 @@ export const serverDefaults = {
   maxChannels: DEFAULT_MAX_CHANNELS,
   channelIdleMs: DEFAULT_CHANNEL_IDLE_MS,
   backlogTickMs: DEFAULT_BACKLOG_TICK_MS,
+  batchMaxBytes: DEFAULT_BATCH_MAX_BYTES,
+  batchMaxMessages: DEFAULT_BATCH_MAX_MESSAGES,
 } as const;
 
 export const serverClientDefaults = {
