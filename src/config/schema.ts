@@ -266,6 +266,12 @@ export const clusterSchema = z.object({
   streamMaxBytes: posInt(CL.streamMaxBytes),
   maxAckPending: posInt(CL.maxAckPending),
   ackWaitMs: posInt(CL.ackWaitMs),
+  /** Collectors subscribe on the venue only to the symbols of the shards they lease. */
+  subscribeOwnedOnly: z.boolean().default(CL.subscribeOwnedOnly),
+  /** Trades a takeover backfills by REST from the stream's last trade at most (more: declared hole). */
+  takeoverMaxBackfillTrades: posInt(CL.takeoverMaxBackfillTrades),
+  /** Recent events kept per symbol for re-publishing on a takeover (the standby ring). */
+  standbyEventsPerSymbol: posInt(CL.standbyEventsPerSymbol),
   connectTimeoutMs: posInt(CL.connectTimeoutMs),
   reconnectWaitMs: posInt(CL.reconnectWaitMs),
 }).strict().refine((c) => c.leaseRenewIntervalMs * 2 <= c.leaseTtlMs, {

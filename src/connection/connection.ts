@@ -150,6 +150,8 @@ export class Connection extends TypedEmitter<ConnectionEvents> {
 
   /** Adds streams (reference-counted). While connected, resolves once the venue acked them. */
   async addStreams(streams: readonly string[]): Promise<void> {
+    // An idle connection's silence so far does not count against the streams it starts carrying.
+    if (this.registry.size === 0) this.staleness.reset(this.now());
     const added = this.registry.add(streams);
     const s = this.current;
     if (added.length === 0 || this.sm.state !== 'connected' || !s?.isLive) return; // replayed on (re)connect
@@ -180,7 +182,8 @@ export class Connection extends TypedEmitter<ConnectionEvents> {
     const t = this.now();
     const since = this.metadata.connectedSince ?? t;
     const lastPong = Math.max(this.metadata.lastPongTime ?? since, since);
-    return t - lastPong <= this.options.heartbeatTimeoutMs && t - this.staleness.lastDataTime() <= this.options.staleAfterMs;
+    // No stream, no data expected (an idle connection kept for streams added later).
+    return t - lastPong <= this.options.heartbeatTimeoutMs && (this.registry.size === 0 || t - this.staleness.lastDataTime() <= this.options.staleAfterMs);
   }
 
   /** Closes gracefully within closeTimeoutMs (then destroys); terminal. Idempotent. */

@@ -57,7 +57,8 @@ export class StaleMonitor {
     const { options: o, counters } = this.d;
     const t = this.d.now();
     const r = this.d.staleness.check(t, this.d.registry.confirmed());
-    if (r.connection) {
+    // A connection that carries no stream (a cluster collector holding no shard) has nothing to be silent about.
+    if (r.connection && this.d.registry.size > 0) {
       counters.staleEpisodes++;
       const info = { silentMs: r.connection.silentMs, lastDataTime: r.connection.lastDataTime, thresholdMs: o.staleAfterMs };
       this.d.log.warn(info, 'connection stale: no data, reconnecting');

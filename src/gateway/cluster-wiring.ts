@@ -1,9 +1,14 @@
 /**
  * Roles of a gateway in a cluster (config section `cluster`):
  * - collector: feed events of the shards this instance leases go to the bus, not to the local
- *   pipeline; events of shards it does not hold are kept in a bounded standby ring only (counted
- *   as notOwned). On taking a shard over it re-publishes that ring first (the duplicate window
- *   drops what the old owner stored), so a handover within the ring's depth leaves no gap.
+ *   pipeline. With attached feeds and `subscribeOwnedOnly` it subscribes on the venue only to the
+ *   symbols of the shards it holds (subscribe on acquiring a shard, unsubscribe on losing or
+ *   releasing it). On taking a shard over it looks up the stream's last trade per symbol and
+ *   resumes after it: its standby ring is re-published first (trades the stream holds skipped by
+ *   id), and whatever neither the ring nor the live stream covers is REST-backfilled through
+ *   integrity's gap filler (TakeoverBackfill), so a takeover leaves no gap and no double.
+ *   Events of shards it does not hold (not subscribed, or in flight at a change) are kept in a
+ *   bounded standby ring only (counted as notOwned).
  * - processor: no venue feeds; the pipeline is fed from a durable consumer of the bus.
  * - all: both in one process (feeds -> bus -> pipeline).
  * Without a `cluster` section the gateway does not create this at all.
@@ -12,7 +17,7 @@ import { hostname } from 'node:os';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { JetStreamManager } from '@nats-io/jetstream';
 import {
-  DEFAULT_CLUSTER_CATCH_UP_EVENTS_PER_SYMBOL, DEFAULT_CLUSTER_DEDUP_IDS_PER_STREAM, DEFAULT_CLUSTER_MAX_QUEUED_PUBLISHES, DEFAULT_CLUSTER_STANDBY_EVENTS_PER_SYMBOL,
+  DEFAULT_CLUSTER_CATCH_UP_EVENTS_PER_SYMBOL, DEFAULT_CLUSTER_DEDUP_IDS_PER_STREAM, DEFAULT_CLUSTER_MAX_QUEUED_PUBLISHES,
 } from '../config/defaults/cluster.js';
 import type { TickgateConfig } from '../config/schema.js';
 import type { MarketEvent, StreamState } from '../model/events.js';
@@ -33,7 +38,10 @@ import { seekTradeAfter } from '../cluster/seek.js';
 import { TradeFloors, tradeKindOfSource } from '../cluster/trade-floor.js';
 import { eventKind } from '../cluster/event-identity.js';
 import { eventStreamName } from '../cluster/names.js';
+import { TakeoverBackfill, type ResumeFillerFactory } from '../cluster/takeover-backfill.js';
 import { parseSinkSpec } from '../sinks/spec.js';
+import { TradeGapFiller } from '../integrity/trade-gap-filler.js';
+import type { VenueFeed } from './venue-feed.js';
 
 type ClusterConfig = NonNullable<TickgateConfig['cluster']>;
 
@@ -45,8 +53,12 @@ export interface ClusterWiringStats {
   consumed: number;
   /** Events re-published from the standby ring on taking shards over. */
   handoverReplayed: number;
-  /** Takeovers where the ring did not reach back to the stream's last trade (a gap remains). */
+  /** Takeovers where the ring did not reach back to the stream's last trade and no REST backfill could fill it (a gap remains). */
   handoverGaps: number;
+  /** Trade streams whose first trade after a takeover was past the stream's last one: REST-backfilled from it. */
+  handoverBackfills: number;
+  /** Stream look-ups of a takeover that failed (that stream then resumes without a floor: the duplicate window applies). */
+  handoverLookupFailures: number;
   /** Collector: trades not re-published because this collector queued them already. */
   skippedOwnTrades: number;
   /** Collector: trades not re-published because the stream holds them (peer or old owner). */
@@ -78,7 +90,7 @@ export class ClusterWiring {
   private readonly live = new Set<number>();
   private readonly ring: StandbyRing;
   private readonly counters: ClusterWiringStats = {
-    queued: 0, maxQueued: 0, dropped: 0, notOwned: 0, consumed: 0, handoverReplayed: 0, handoverGaps: 0, skippedOwnTrades: 0, skippedStreamTrades: 0,
+    queued: 0, maxQueued: 0, dropped: 0, notOwned: 0, consumed: 0, handoverReplayed: 0, handoverGaps: 0, handoverBackfills: 0, handoverLookupFailures: 0, skippedOwnTrades: 0, skippedStreamTrades: 0,
     catchUpLookups: 0, catchUpOverflows: 0, consumedBelowFloor: 0, consumedDoubles: 0, startSeqFromStorage: 0,
   };
   private readonly floors = new TradeFloors();
@@ -90,6 +102,9 @@ export class ClusterWiring {
   private readonly now: () => number = Date.now;
   /** Processor: symbols re-read from storage's position, held behind until the consumer caught up. */
   private readonly replaying: { venue: string; symbol: string }[] = [];
+  /** Collector: venue feeds whose subscriptions follow the leases (venue -> feed). */
+  private readonly feeds = new Map<string, VenueFeed>();
+  private readonly takeover: TakeoverBackfill;
 
   constructor(
     private readonly cfg: ClusterConfig,
@@ -97,10 +112,11 @@ export class ClusterWiring {
     /** Where consumed events go (the gateway's pipeline). */
     private readonly publishLocal: (e: MarketEvent) => void,
     private readonly maxQueued = DEFAULT_CLUSTER_MAX_QUEUED_PUBLISHES,
-    standbyEventsPerSymbol = DEFAULT_CLUSTER_STANDBY_EVENTS_PER_SYMBOL,
+    standbyEventsPerSymbol = cfg.standbyEventsPerSymbol,
   ) {
     this.role = cfg.role;
     this.ring = new StandbyRing(standbyEventsPerSymbol, cfg.duplicateWindowMs / 2, Date.now, true);
+    this.takeover = new TakeoverBackfill(this.resumeFiller, (e) => this.enqueue(e));
     this.instance = cfg.instance ?? `${hostname().replace(/[^A-Za-z0-9_-]/g, '_')}-${process.pid}`;
   }
 
@@ -115,6 +131,39 @@ export class ClusterWiring {
   get collects(): boolean {
     return this.role !== 'processor';
   }
+
+  /**
+   * A public venue feed whose events come to onFeedEvent: its REST fetcher backfills takeovers,
+   * and (with subscribeOwnedOnly) its venue subscriptions follow this instance's leases. Call
+   * before the feed starts (it then subscribes only to the shards held); idempotent.
+   */
+  attachFeed(feed: VenueFeed): void {
+    if (this.feeds.get(feed.venue) === feed || !this.collects) return;
+    this.feeds.set(feed.venue, feed);
+    if (this.cfg.subscribeOwnedOnly) void feed.setSymbolFilter((symbol) => this.leases?.holds(shardOf(feed.venue, symbol, this.cfg.shards)) ?? false);
+  }
+
+  /** Resolves when every attached feed's venue subscriptions match the leases held now (tests). */
+  async subscriptionsSettled(): Promise<void> {
+    await Promise.all([...this.feeds.values()].map((f) => f.refreshSubscriptions()));
+  }
+
+  /** Integrity's gap filler seeded with the stream's last trade, fetching with the venue feed's REST client. */
+  private readonly resumeFiller: ResumeFillerFactory = ({ venue, symbol, source, resumeAfterId, emit }) => {
+    const fetchTrades = this.feeds.get(venue)?.fetchTrades;
+    if (fetchTrades === undefined) return null;
+    const f = new TradeGapFiller({
+      venue, symbol, source, fetchTrades, emit, resumeAfterId, maxResumeTrades: this.cfg.takeoverMaxBackfillTrades,
+      onDeclared: (g, err) => this.log.error({ venue, symbol, source, fromId: g.fromId, toId: g.toId, reason: g.reason, err: errorText(err) }, 'takeover: trade_gap_declared'),
+      onProgress: (p, done) => this.log.info({ venue, symbol, source, fromId: p.fromId, lastId: p.lastId, idsRemaining: p.idsRemaining, tradesFetched: p.tradesFetched }, done ? 'takeover backfill done' : 'takeover backfill progress'),
+    });
+    this.log.info({ venue, symbol, source, resumeAfterId }, 'takeover: backfilling the stream from its last trade');
+    return {
+      push: (t) => f.push(t),
+      catchingUp: () => { const st = f.stats(); return st.backfilling > 0 || st.buffered > 0 || st.behind > 0; },
+      close: () => f.close(),
+    };
+  };
 
   get processes(): boolean {
     return this.role !== 'collector';
@@ -203,6 +252,8 @@ export class ClusterWiring {
       this.counters.catchUpOverflows++;
       this.release(`${e.venue}|${e.symbol}`);
     }
+    // Below: owned-shard events go out through the takeover backfill (a pass-through unless a
+    // takeover's resume point is pending for the trade's stream).
     if (e.type === 'stream_state') {
       // Our trade stream of this symbol missed trades: what it backfills may have been in the
       // stream (from a peer) for longer than the duplicate window. Look the stream's last trade
@@ -222,11 +273,11 @@ export class ClusterWiring {
         this.behind.set(k, this.now());
         this.lookUpFloor(e.venue, e.symbol, eventKind(e));
         const held2 = this.catchUp.get(k);
-        if (held2) held2.push(e); else this.enqueue(e);
+        if (held2) held2.push(e); else this.takeover.push(e);
         return;
       }
     }
-    this.enqueue(e);
+    this.takeover.push(e);
   }
 
   private lookUpFloor(venue: string, symbol: string, kind: string): void {
@@ -244,7 +295,7 @@ export class ClusterWiring {
   private release(k: string): void {
     const held = this.catchUp.get(k);
     this.catchUp.delete(k);
-    if (held) for (const e of held) this.enqueue(e);
+    if (held) for (const e of held) this.takeover.push(e);
   }
 
   private enqueue(e: MarketEvent): void {
@@ -256,48 +307,82 @@ export class ClusterWiring {
   }
 
   private onLease(e: LeaseEvent): void {
-    if (e.type === 'acquired') void this.takeOver(e.shard);
-    else if (e.type === 'lost' || e.type === 'released') this.live.delete(e.shard);
+    if (e.type === 'acquired') {
+      void this.takeOver(e.shard);
+      // Subscribe now: what arrives before the takeover goes live waits in the standby ring.
+      this.refreshSubscriptions();
+    } else if (e.type === 'lost' || e.type === 'released') {
+      this.live.delete(e.shard);
+      const shard = e.shard;
+      this.takeover.disarm((v, s) => shardOf(v, s, this.cfg.shards) === shard);
+      this.refreshSubscriptions();
+    }
+  }
+
+  private refreshSubscriptions(): void {
+    if (!this.cfg.subscribeOwnedOnly) return;
+    for (const f of this.feeds.values()) void f.refreshSubscriptions();
   }
 
   /**
-   * A shard just became ours: look up the stream's last trade per symbol, then (in one tick, so
-   * no live event slips between) re-publish the ring of the shard's symbols and go live.
+   * A shard just became ours: look up the stream's last trade of each of its trade streams (the
+   * attached feeds' symbols and those in the ring), raise the publish floors to it and arm the
+   * takeover backfill there; then (in one tick, so no live event slips between) re-publish the
+   * ring of the shard's symbols and go live. A live stream or ring that starts past the stream's
+   * last trade is REST-backfilled from it.
    */
   private async takeOver(shard: number): Promise<void> {
     const onShard = (v: string, s: string): boolean => shardOf(v, s, this.cfg.shards) === shard;
+    const streams = new Map<string, { venue: string; symbol: string; kind: string }>();
+    const want = (venue: string, symbol: string, kind: string): void => { streams.set(`${venue}|${symbol}|${kind}`, { venue, symbol, kind }); };
+    for (const [venue, feed] of this.feeds) {
+      for (const symbol of feed.symbols()) if (onShard(venue, symbol)) { want(venue, symbol, 'trade'); want(venue, symbol, 'agg_trade'); }
+    }
+    for (const e of this.ring.take(onShard)) if (e.type === 'trade' && e.seq !== null) want(e.venue, e.symbol, eventKind(e));
     const lastSeq = new Map<string, number>();
     if (this.jsm) {
-      for (const e of this.ring.take(onShard)) {
-        const k = `${e.venue}|${e.symbol}`;
-        if (e.type !== 'trade' || lastSeq.has(k)) continue;
-        const last = await lastEventOf(this.jsm, this.cfg.namespace, e.venue, e.symbol, 'trade').catch(() => null);
-        const id = last && last.event.type === 'trade' && last.event.seq !== null ? last.event.seq : -1;
-        lastSeq.set(k, id);
-        // The ring's trades the stream already holds are not re-sent (they may be older than the window).
-        if (id >= 0) this.floors.raiseStreamFloor(e.venue, e.symbol, 'trade', id);
-      }
+      const jsm = this.jsm;
+      await Promise.all([...streams].map(async ([k, st]) => {
+        try {
+          const last = await lastEventOf(jsm, this.cfg.namespace, st.venue, st.symbol, st.kind);
+          if (last && last.event.type === 'trade' && last.event.seq !== null) lastSeq.set(k, last.event.seq);
+        } catch (err) {
+          this.counters.handoverLookupFailures++;
+          this.log.warn({ shard, stream: k, err: errorText(err) }, 'takeover: stream look-up failed; resuming without a floor (the duplicate window applies)');
+        }
+      }));
     }
     if (!this.leases?.holds(shard)) return;
+    for (const [k, id] of lastSeq) {
+      const st = streams.get(k)!;
+      // The ring's trades the stream already holds are not re-sent (they may be older than the window).
+      this.floors.raiseStreamFloor(st.venue, st.symbol, st.kind, id);
+      this.takeover.arm(st.venue, st.symbol, st.kind, id);
+    }
     const replay = this.ring.take(onShard);
     const firstSeq = new Map<string, number>();
-    for (const e of replay) if (e.type === 'trade' && e.seq !== null && !firstSeq.has(`${e.venue}|${e.symbol}`)) firstSeq.set(`${e.venue}|${e.symbol}`, e.seq);
+    for (const e of replay) {
+      const k = `${e.venue}|${e.symbol}|${e.type === 'trade' ? eventKind(e) : ''}`;
+      if (e.type === 'trade' && e.seq !== null && !firstSeq.has(k)) firstSeq.set(k, e.seq);
+    }
     for (const [k, first] of firstSeq) {
       const last = lastSeq.get(k) ?? -1;
-      if (last >= 0 && first > last + 1) {
+      const venue = k.slice(0, k.indexOf('|'));
+      // Without a REST fetcher for the venue nothing fills what the ring lacks.
+      if (last >= 0 && first > last + 1 && this.feeds.get(venue)?.fetchTrades === undefined) {
         this.counters.handoverGaps++;
-        this.log.warn({ shard, stream: k, lastInStream: last, firstInRing: first }, 'takeover: the standby ring does not reach the stream\'s last trade');
+        this.log.warn({ shard, stream: k, lastInStream: last, firstInRing: first }, 'takeover: the standby ring does not reach the stream\'s last trade and no REST fetcher can fill it');
       }
     }
-    for (const e of replay) this.enqueue(e);
+    for (const e of replay) this.takeover.push(e);
     this.counters.handoverReplayed += replay.length;
     this.live.add(shard);
-    this.log.info({ shard, replayed: replay.length }, 'shard taken over');
+    this.log.info({ shard, replayed: replay.length, resumePoints: lastSeq.size }, 'shard taken over');
   }
 
   stats(): Readonly<ClusterWiringStats> & { publisher: ReturnType<EventPublisher['stats']> | null; leases: ReturnType<ShardLeases['stats']> | null; consumer: ReturnType<EventConsumer['stats']> | null; owned: number[] } {
     return {
-      ...this.counters, skippedOwnTrades: this.floors.stats.skippedOwn, skippedStreamTrades: this.floors.stats.skippedInStream,
+      ...this.counters, handoverBackfills: this.takeover.stats.backfilled, skippedOwnTrades: this.floors.stats.skippedOwn, skippedStreamTrades: this.floors.stats.skippedInStream,
       consumedBelowFloor: this.dedup.stats.belowFloor, consumedDoubles: this.dedup.stats.doubles, queued: this.queue.length, publisher: this.publisher?.stats() ?? null, leases: this.leases?.stats() ?? null,
       consumer: this.consumer?.stats() ?? null, owned: this.leases ? [...this.leases.owned()] : [],
     };
@@ -307,6 +392,7 @@ export class ClusterWiring {
   async stop(timeoutMs = 10_000): Promise<void> {
     const end = Date.now() + timeoutMs;
     while ((this.queue.length > 0 || this.pumping) && Date.now() < end) await new Promise((r) => setTimeout(r, 10));
+    this.takeover.close();
     await this.publisher?.close(Math.max(0, end - Date.now()));
     await this.leases?.stop();
     if (this.consumer) {
@@ -392,7 +478,8 @@ export function registerClusterMetrics(m: MetricsRegistry, c: ClusterWiring): vo
   m.gauge('tickgate_cluster_publish_queue', 'Feed events waiting for the bus publisher', [], () => one(c.stats().queued));
   m.counter('tickgate_cluster_publish_dropped_total', 'Feed events dropped because the publish queue was full', [], () => one(c.stats().dropped));
   m.counter('tickgate_cluster_handover_replayed_total', 'Events re-published from the standby ring on shard takeover', [], () => one(c.stats().handoverReplayed));
-  m.counter('tickgate_cluster_handover_gaps_total', 'Takeovers whose standby ring did not reach the stream\'s last trade', [], () => one(c.stats().handoverGaps));
+  m.counter('tickgate_cluster_handover_gaps_total', 'Takeovers whose standby ring did not reach the stream\'s last trade and no REST fetcher could fill it', [], () => one(c.stats().handoverGaps));
+  m.counter('tickgate_cluster_handover_backfills_total', 'Trade streams REST-backfilled from the stream\'s last trade after a takeover', [], () => one(c.stats().handoverBackfills));
   m.counter('tickgate_cluster_consumed_total', 'Events consumed from the bus into the pipeline', [], () => one(c.stats().consumer ? c.stats().consumed : undefined));
   m.counter('tickgate_cluster_consumed_skipped_total', 'Bus trades not passed to the pipeline: already stored (re-read after a restart) or stored twice in the stream', ['reason'], () => {
     const st = c.stats();

@@ -3,6 +3,12 @@
  * This is glue, not logic: each stage is its own tested part. The feed keeps the first connect
  * trying (a venue that is down at start is retried with backoff; once a connection has been live,
  * it reconnects by itself) and counts what it sees per venue.
+ *
+ * Subscriptions can follow a symbol filter (a cluster collector subscribes only to the symbols of
+ * the shards it leases): setSymbolFilter() before start() narrows the first subscribe, and
+ * refreshSubscriptions() after a change subscribes / unsubscribes live streams (the connection's
+ * reference-counted registry; new connections when the existing ones are full). Streams that are
+ * not one symbol's (market-wide, e.g. `!forceOrder@arr`) are never filtered.
  */
 import type { Connection, ConnectionManager, ConnectionOptions, VenueProtocol } from '../connection/index.js';
 import { Backoff } from '../connection/backoff.js';
@@ -45,7 +51,23 @@ export interface VenueFeedStats {
   readonly lastConnectError: string | null;
 }
 
+/** Runtime subscription changes of a filtered feed (streams, not requests). */
+export interface FeedSubscriptionStats {
+  subscribed: number;
+  unsubscribed: number;
+  /** Connections opened after start because the others were full. */
+  connectionsAdded: number;
+  failures: number;
+}
+
 const isBookStream = (stream: string): boolean => stream.startsWith('orderbook.') || stream.includes('@depth');
+
+/** One symbol's stream ("btcusdt@trade", "publicTrade.BTCUSDT", "AAPL"), not a market-wide one ("!forceOrder@arr"). */
+const SYMBOL_NAME = /^[A-Z0-9][A-Z0-9_-]*$/;
+export function symbolStreamOf(stream: string): string | null {
+  const s = symbolOfStream(stream);
+  return SYMBOL_NAME.test(s) ? s : null;
+}
 
 /** Malformed frames are logged at most once per this interval per feed (the counter stays exact). */
 const MALFORMED_LOG_INTERVAL_MS = 10_000;
@@ -67,6 +89,11 @@ export class VenueFeed {
   private suspended = false;
   private retryTimer: NodeJS.Timeout | null = null;
   private readonly backoff: Backoff;
+  /** Which symbols' streams to subscribe (null: every stream). */
+  private wanted: ((symbol: string) => boolean) | null = null;
+  /** Subscription changes run one after another (each diffs the wanted set against the registries). */
+  private syncing: Promise<void> = Promise.resolve();
+  private readonly subscriptionChanges: FeedSubscriptionStats = { subscribed: 0, unsubscribed: 0, connectionsAdded: 0, failures: 0 };
 
   constructor(private readonly opts: VenueFeedOptions) {
     this.log = (opts.logger ?? silentLogger()).child({ venue: opts.venue });
@@ -92,6 +119,96 @@ export class VenueFeed {
     });
   }
 
+  get venue(): string {
+    return this.opts.venue;
+  }
+
+  /** REST trade fetcher of this venue's integrity (a cluster takeover backfills with it), if any. */
+  get fetchTrades(): FeedIntegrityOptions['fetchTrades'] {
+    return this.opts.integrity.fetchTrades;
+  }
+
+  /** Symbols this feed has per-symbol streams for (whatever the filter). */
+  symbols(): string[] {
+    const out = new Set<string>();
+    for (const st of this.opts.streams) { const s = symbolStreamOf(st); if (s !== null) out.add(s); }
+    return [...out];
+  }
+
+  /** Streams to hold now: every configured one, or those the filter wants (plus market-wide ones). */
+  wantedStreams(): string[] {
+    const w = this.wanted;
+    if (w === null) return [...this.opts.streams];
+    return this.opts.streams.filter((st) => { const s = symbolStreamOf(st); return s === null || w(s); });
+  }
+
+  /**
+   * Subscribe only the streams of symbols `wanted` accepts (null: all). Before start() this shapes
+   * the first subscribe; afterwards call refreshSubscriptions() whenever the answer changes.
+   */
+  setSymbolFilter(wanted: ((symbol: string) => boolean) | null): Promise<void> {
+    this.wanted = wanted;
+    return this.refreshSubscriptions();
+  }
+
+  /** Brings the venue subscriptions to wantedStreams(); resolves when the venue acked the changes. */
+  refreshSubscriptions(): Promise<void> {
+    const run = this.syncing.then(() => this.applyWanted());
+    this.syncing = run.catch((err: unknown) => {
+      this.subscriptionChanges.failures++;
+      this.log.warn({ err: { message: (err as Error).message } }, 'subscription change failed; the next change or reconnect retries');
+    });
+    return this.syncing;
+  }
+
+  /** Streams subscribed (registered) on this feed's connections now. */
+  subscribedStreams(): string[] {
+    return this.connections.filter((c) => c.state !== 'closed').flatMap((c) => c.streams());
+  }
+
+  subscriptionStats(): Readonly<FeedSubscriptionStats> {
+    return { ...this.subscriptionChanges };
+  }
+
+  private async applyWanted(): Promise<void> {
+    if (this.stopped || this.suspended || this.connections.length === 0) return; // start() subscribes wantedStreams()
+    const want = new Set(this.wantedStreams());
+    const open = this.connections.filter((c) => c.state !== 'closed');
+    const have = new Set<string>();
+    const removals: Promise<void>[] = [];
+    for (const c of open) {
+      const streams = c.streams();
+      for (const st of streams) have.add(st);
+      const gone = streams.filter((st) => !want.has(st));
+      if (gone.length === 0) continue;
+      this.subscriptionChanges.unsubscribed += gone.length;
+      this.log.info({ connection: c.stats().key, streams: gone.length }, 'unsubscribing streams (no longer wanted)');
+      removals.push(c.removeStreams(gone));
+    }
+    await Promise.all(removals);
+    const add = [...want].filter((st) => !have.has(st));
+    if (add.length === 0) return;
+    this.subscriptionChanges.subscribed += add.length;
+    this.log.info({ streams: add.length }, 'subscribing streams (now wanted)');
+    const per = Math.max(1, this.opts.protocol.limits.maxStreamsPerConnection);
+    const adds: Promise<void>[] = [];
+    for (const c of open) {
+      const room = per - c.streams().length;
+      if (room <= 0 || add.length === 0) continue;
+      adds.push(c.addStreams(add.splice(0, room)));
+    }
+    await Promise.all(adds);
+    // Every connection is full: open more, keyed after the highest "#i" in use.
+    let next = 1 + Math.max(-1, ...this.connections.map((c) => Number(/#(\d+)$/.exec(c.stats().key)?.[1] ?? -1)));
+    while (add.length > 0 && !this.stopped && !this.suspended) {
+      const conn = await this.opts.manager.connect(`${this.opts.key}#${next++}`, {
+        protocol: this.opts.protocol, streams: add.splice(0, per), options: { ...this.opts.connectionOptions }, onCreate: (c) => this.attach(c),
+      });
+      this.subscriptionChanges.connectionsAdded++;
+      this.connections = [...this.connections, conn];
+    }
+  }
+
   /** Starts connecting; resolves once every shard is live, keeps retrying in the background if not. */
   start(): Promise<void> {
     this.suspended = false;
@@ -103,14 +220,16 @@ export class VenueFeed {
     this.connectAttempts++;
     return Promise.resolve()
       .then(() => this.opts.beforeConnect?.())
-      .then(() => this.opts.manager.connectStreams(this.opts.key, this.opts.protocol, this.opts.streams, {
+      .then(() => this.opts.manager.connectStreams(this.opts.key, this.opts.protocol, this.wantedStreams(), {
         ...this.opts.connectionOptions,
       }, (conn) => this.attach(conn)))
       .then((conns) => {
         this.connections = conns;
         this.lastConnectError = null;
         this.backoff.reset();
-        this.log.info({ connections: conns.length, streams: this.opts.streams.length }, 'feed live');
+        this.log.info({ connections: conns.length, streams: this.subscribedStreams().length }, 'feed live');
+        // The filter may have changed while the first subscribe was in flight.
+        if (this.wanted !== null) void this.refreshSubscriptions();
       })
       .catch((err: unknown) => {
         if (this.stopped || this.suspended) return;

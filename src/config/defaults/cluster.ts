@@ -38,8 +38,27 @@ export const DEFAULT_CLUSTER_MAX_ACK_PENDING = 1_000;
 export const DEFAULT_CLUSTER_ACK_WAIT_MS = 30_000;
 /** A pull request lives this long: after a connection cut, consumption resumes within about it. */
 export const DEFAULT_CLUSTER_PULL_EXPIRES_MS = 5_000;
+/**
+ * Collectors subscribe on the venue only to the symbols of the shards they lease (subscribe on
+ * taking a shard, unsubscribe on losing or releasing it). false = subscribe to every configured
+ * symbol and drop at publish what is not ours (a hot standby that re-publishes its ring).
+ */
+export const DEFAULT_CLUSTER_SUBSCRIBE_OWNED_ONLY = true;
+/**
+ * On a takeover the new owner REST-backfills each trade stream from the stream's last trade id;
+ * a hole larger than this many trades is declared (trade_gap, max_resume_exceeded), not fetched.
+ */
+export const DEFAULT_CLUSTER_TAKEOVER_MAX_BACKFILL_TRADES = 200_000;
 export const DEFAULT_CLUSTER_CONNECT_TIMEOUT_MS = 5_000;
 export const DEFAULT_CLUSTER_RECONNECT_WAIT_MS = 250;
+
+/**
+ * Hot standby: a collector keeps the last events of every symbol it receives, owned or not, so
+ * that on taking a shard over it re-publishes them and the stream has no gap at the handover
+ * (the duplicate window drops what the old owner had stored). Bounded per symbol by count and
+ * by age (half the duplicate window, so a re-publish is always deduplicated, never doubled).
+ */
+export const DEFAULT_CLUSTER_STANDBY_EVENTS_PER_SYMBOL = 5_000;
 
 export const clusterDefaults = {
   nats: DEFAULT_CLUSTER_NATS_URL,
@@ -57,6 +76,9 @@ export const clusterDefaults = {
   streamMaxBytes: DEFAULT_CLUSTER_STREAM_MAX_BYTES,
   maxAckPending: DEFAULT_CLUSTER_MAX_ACK_PENDING,
   ackWaitMs: DEFAULT_CLUSTER_ACK_WAIT_MS,
+  subscribeOwnedOnly: DEFAULT_CLUSTER_SUBSCRIBE_OWNED_ONLY,
+  takeoverMaxBackfillTrades: DEFAULT_CLUSTER_TAKEOVER_MAX_BACKFILL_TRADES,
+  standbyEventsPerSymbol: DEFAULT_CLUSTER_STANDBY_EVENTS_PER_SYMBOL,
   connectTimeoutMs: DEFAULT_CLUSTER_CONNECT_TIMEOUT_MS,
   reconnectWaitMs: DEFAULT_CLUSTER_RECONNECT_WAIT_MS,
 } as const;
@@ -67,14 +89,6 @@ export const clusterDefaults = {
  * the longest NATS outage at the feed rate (100,000 = 50 s at 2,000 events/s).
  */
 export const DEFAULT_CLUSTER_MAX_QUEUED_PUBLISHES = 100_000;
-
-/**
- * Hot standby: a collector keeps the last events of every symbol it receives, owned or not, so
- * that on taking a shard over it re-publishes them and the stream has no gap at the handover
- * (the duplicate window drops what the old owner had stored). Bounded per symbol by count and
- * by age (half the duplicate window, so a re-publish is always deduplicated, never doubled).
- */
-export const DEFAULT_CLUSTER_STANDBY_EVENTS_PER_SYMBOL = 5_000;
 
 /**
  * Collector: events of one symbol held while the stream's last trade of it is looked up (after
