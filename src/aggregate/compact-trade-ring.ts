@@ -3,13 +3,18 @@
  * objects. Why: a ring of 10,000 event objects per symbol keeps every trade alive for minutes, so
  * each one is copied by the young-generation GC and promoted, and the old generation (marked in
  * full by every major GC) grows with symbols × capacity. Here a trade costs numbers in typed
- * arrays plus its price and size strings (copied out of their frame, see `own`); ids equal to
- * String(seq) and the usual sources are not stored. Binance aggTrade f/l and the frame's E get
+ * arrays; ids equal to String(seq) and the usual sources are not stored. Prices and sizes pushed
+ * with their parse (pushParsed, the aggregator's path) are kept as numbers too (value, scale and
+ * fractional digits as written, which rebuild the exact text): a string per trade held for
+ * minutes was copied by every young-generation GC and then promoted. Texts the numbers cannot
+ * rebuild (a sign, leading zeros, beyond 2^53) and plain push() keep their strings (copied out
+ * of their frame, see `own`). Binance aggTrade f/l and the frame's E get
  * columns of their own, allocated only once a trade carrying them arrives (a ring of @trade or
  * Bybit trades never pays for them). `at(i)` rebuilds an equal Trade on read
  * (reads are rare: REST pages, a new kline stream), so callers keep the RingBuffer<Trade> shape.
  */
 import type { AggressorSide, Trade } from '../model/events.js';
+import { formatScaled, type Scaled } from './exact.js';
 
 const SIDES: readonly AggressorSide[] = ['buy', 'sell', 'unknown'];
 const SOURCES: readonly string[] = ['trade', 'aggTrade', 'publicTrade', 'backfill'];
@@ -55,6 +60,24 @@ function idIsSeq(id: string, seq: number): boolean {
   return v <= Number.MAX_SAFE_INTEGER && v === seq;
 }
 
+/**
+ * Whether a decimal text is its canonical form plus trailing fractional zeros, so textOf() gives
+ * it back: no sign, and no leading zero unless the integer part is "0". (The parse already
+ * refused anything that is not a decimal.)
+ */
+function rebuildable(text: string): boolean {
+  const c = text.charCodeAt(0);
+  return c !== 45 && (c !== 48 || text.length === 1 || text.charCodeAt(1) === 46);
+}
+
+/** The text of a value at its significant scale, padded to `frac` fractional digits as written. */
+function textOf(v: number, scale: number, frac: number): string {
+  const canonical = formatScaled(v, scale);
+  if (frac <= scale) return canonical;
+  // formatScaled has no dot for scale 0 (and gives "0" for zero).
+  return (scale === 0 ? `${canonical}.` : canonical) + '0'.repeat(frac - scale);
+}
+
 function sourceCode(source: string): number {
   // Literal compares (internalized strings compare by pointer first), no array search.
   if (source === 'trade') return 0;
@@ -70,8 +93,16 @@ export class CompactTradeRing {
   private readonly receiveTime: Float64Array;
   private readonly side: Uint8Array;
   private readonly source: Uint8Array;
+  /** The text, or undefined when the number columns hold it. */
   private readonly price: (string | undefined)[];
   private readonly size_: (string | undefined)[];
+  /** Significant value, its scale and the fractional digits as written (see textOf). */
+  private readonly priceV: Float64Array;
+  private readonly priceS: Uint8Array;
+  private readonly priceF: Uint8Array;
+  private readonly sizeV: Float64Array;
+  private readonly sizeS: Uint8Array;
+  private readonly sizeF: Uint8Array;
   private readonly odd: (Odd | undefined)[];
   /** aggTrade f (NaN when absent) and l - f; null until a trade with f/l is pushed. */
   private first: Float64Array | null = null;
@@ -90,6 +121,12 @@ export class CompactTradeRing {
     this.source = new Uint8Array(capacity);
     this.price = new Array<string | undefined>(capacity);
     this.size_ = new Array<string | undefined>(capacity);
+    this.priceV = new Float64Array(capacity);
+    this.priceS = new Uint8Array(capacity);
+    this.priceF = new Uint8Array(capacity);
+    this.sizeV = new Float64Array(capacity);
+    this.sizeS = new Uint8Array(capacity);
+    this.sizeF = new Uint8Array(capacity);
     this.odd = new Array<Odd | undefined>(capacity);
   }
 
@@ -99,18 +136,53 @@ export class CompactTradeRing {
 
   push(t: Trade): void {
     const i = this.head;
-    this.seq[i] = t.seq === null ? NaN : t.seq;
-    this.eventTime[i] = t.eventTime;
-    this.receiveTime[i] = t.receiveTime;
-    this.side[i] = t.side === 'buy' ? 0 : t.side === 'sell' ? 1 : 2;
-    const src = sourceCode(t.source);
-    this.source[i] = src;
     // A price (or size) equal to the previous trade's shares its string: runs are common.
     const prev = this.count === 0 ? -1 : (i === 0 ? this.capacity - 1 : i - 1);
     const p = prev < 0 ? undefined : this.price[prev];
     const q = prev < 0 ? undefined : this.size_[prev];
     this.price[i] = p === t.price ? p : own(t.price);
     this.size_[i] = q === t.size ? q : own(t.size);
+    this.putRest(i, t);
+  }
+
+  /**
+   * push() with the trade's parse (see ParsedTrade): price and size go to the number columns
+   * when those rebuild their exact text, else they are kept as strings.
+   */
+  pushParsed(t: Trade, pt: {
+    readonly priceRaw: Scaled; readonly priceRawScale: number; readonly priceFrac: number;
+    readonly sizeRaw: Scaled; readonly sizeRawScale: number; readonly sizeFrac: number;
+  }): void {
+    const i = this.head;
+    const pr = pt.priceRaw;
+    if (typeof pr === 'number' && rebuildable(t.price)) {
+      this.price[i] = undefined;
+      this.priceV[i] = pr;
+      this.priceS[i] = pt.priceRawScale;
+      this.priceF[i] = pt.priceFrac;
+    } else {
+      this.price[i] = own(t.price);
+    }
+    const sr = pt.sizeRaw;
+    if (typeof sr === 'number' && rebuildable(t.size)) {
+      this.size_[i] = undefined;
+      this.sizeV[i] = sr;
+      this.sizeS[i] = pt.sizeRawScale;
+      this.sizeF[i] = pt.sizeFrac;
+    } else {
+      this.size_[i] = own(t.size);
+    }
+    this.putRest(i, t);
+  }
+
+  /** Every column but price and size, then the write position moves on. */
+  private putRest(i: number, t: Trade): void {
+    this.seq[i] = t.seq === null ? NaN : t.seq;
+    this.eventTime[i] = t.eventTime;
+    this.receiveTime[i] = t.receiveTime;
+    this.side[i] = t.side === 'buy' ? 0 : t.side === 'sell' ? 1 : 2;
+    const src = sourceCode(t.source);
+    this.source[i] = src;
     const idOdd = t.seq === null || !idIsSeq(t.tradeId, t.seq);
     const idsOdd = !this.putIds(i, t.firstTradeId, t.lastTradeId);
     const frameOdd = !this.putFrameTime(i, t.frameTime, t.eventTime);
@@ -187,7 +259,8 @@ export class CompactTradeRing {
     const eventTime = this.eventTime[k]!;
     const t: { -readonly [K in keyof Trade]: Trade[K] } = {
       type: 'trade', venue: this.venue, symbol: this.symbol, eventTime, receiveTime: this.receiveTime[k]!,
-      tradeId: odd?.tradeId ?? String(seq), seq, price: this.price[k]!, size: this.size_[k]!, side: SIDES[this.side[k]!]!,
+      tradeId: odd?.tradeId ?? String(seq), seq, price: this.price[k] ?? textOf(this.priceV[k]!, this.priceS[k]!, this.priceF[k]!),
+      size: this.size_[k] ?? textOf(this.sizeV[k]!, this.sizeS[k]!, this.sizeF[k]!), side: SIDES[this.side[k]!]!,
       source: odd?.source ?? SOURCES[this.source[k]!]!,
     };
     // Keys in the decoders' order (frameTime, firstTradeId, lastTradeId, execType).

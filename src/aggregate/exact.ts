@@ -24,9 +24,15 @@ function pow10n(k: number): bigint {
 
 /**
  * Scale of the last parseScaled() result (significant fractional digits, trailing zeros
- * dropped). An object property, not an exported `let`: live-binding reads are slower.
+ * dropped) and `frac`, the fractional digits as written (trailing zeros included: "1.50" has
+ * scale 1, frac 2). An object property, not an exported `let`: live-binding reads are slower.
  */
-export const parsed = { scale: 0 };
+export const parsed = { scale: 0, frac: 0 };
+
+function fracOf(text: string): number {
+  const dot = text.indexOf('.');
+  return dot < 0 ? 0 : text.length - dot - 1;
+}
 
 /**
  * Parse a decimal string to its scaled integer at its own significant scale: "61837.63000000"
@@ -70,6 +76,7 @@ export function parseScaled(text: string): Scaled {
   if (n + zeros > 15) return parseLong(text);
   if (zeros > 0) v *= POW10[zeros] as number;
   parsed.scale = scale;
+  parsed.frac = dot < 0 ? 0 : len - 1 - dot;
   return first === 1 && v !== 0 ? -v : v;
 }
 
@@ -111,6 +118,7 @@ function parseLong(text: string): Scaled {
     throw new DecimalError(text, 'expected digits with an optional fraction');
   }
   parsed.scale = frac < 0 ? 0 : frac;
+  parsed.frac = fracOf(text);
   return neg && v !== 0 ? -v : v;
 }
 
@@ -122,6 +130,7 @@ function parseBig(text: string): Scaled {
   const frac = dot < 0 ? '' : body.slice(dot + 1).replace(/0+$/, '');
   const intPart = dot < 0 ? body : body.slice(0, dot);
   parsed.scale = frac.length;
+  parsed.frac = fracOf(text);
   const v = BigInt(intPart + frac);
   return narrow(neg ? -v : v);
 }

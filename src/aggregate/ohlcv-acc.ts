@@ -25,10 +25,24 @@ export interface ParsedTrade {
   lastPriceText: string;
   lastPriceRaw: Scaled;
   lastPriceRawScale: number;
+  lastPriceFrac: number;
+  /**
+   * This trade's price and size at their own significant scale, and their fractional digits as
+   * written: enough to rebuild the exact text (CompactTradeRing keeps numbers, not strings).
+   */
+  priceRaw: Scaled;
+  priceRawScale: number;
+  priceFrac: number;
+  sizeRaw: Scaled;
+  sizeRawScale: number;
+  sizeFrac: number;
 }
 
 export function newParsedTrade(trade: Trade): ParsedTrade {
-  return { trade, price: 0, size: 0, notional: 0, priceScale: 0, sizeScale: 0, lastPriceText: '', lastPriceRaw: 0, lastPriceRawScale: 0 };
+  return {
+    trade, price: 0, size: 0, notional: 0, priceScale: 0, sizeScale: 0, lastPriceText: '', lastPriceRaw: 0, lastPriceRawScale: 0, lastPriceFrac: 0,
+    priceRaw: 0, priceRawScale: 0, priceFrac: 0, sizeRaw: 0, sizeRawScale: 0, sizeFrac: 0,
+  };
 }
 
 /**
@@ -41,15 +55,22 @@ export function parseTrade(trade: Trade, scales: SymbolScales, out: ParsedTrade)
   if (trade.price === out.lastPriceText) {
     p = out.lastPriceRaw;
     sp = out.lastPriceRawScale;
+    out.priceFrac = out.lastPriceFrac;
   } else {
     p = parseScaled(trade.price);
     sp = parsed.scale;
     out.lastPriceText = trade.price;
     out.lastPriceRaw = p;
     out.lastPriceRawScale = sp;
+    out.lastPriceFrac = out.priceFrac = parsed.frac;
   }
   let q = parseScaled(trade.size);
   const sq = parsed.scale;
+  out.priceRaw = p;
+  out.priceRawScale = sp;
+  out.sizeRaw = q;
+  out.sizeRawScale = sq;
+  out.sizeFrac = parsed.frac;
   if (sp > scales.priceScale) scales.priceScale = sp;
   if (sq > scales.sizeScale) scales.sizeScale = sq;
   p = upscale(p, scales.priceScale - sp);

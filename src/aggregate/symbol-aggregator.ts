@@ -181,7 +181,7 @@ export class SymbolAggregator {
     const t = parseTrade(trade, this.scales, this.scratch);
     this.trades++;
     this.clockOffsetMs = trade.receiveTime - trade.eventTime;
-    this.recentTrades.push(trade);
+    this.recentTrades.pushParsed(trade, t);
     if (this.timeResume.skips(trade.seq)) {
       // Already in the stored seconds and time candles; the tick folds may still need it.
       this.tickCandles?.add(t);

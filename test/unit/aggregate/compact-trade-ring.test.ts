@@ -4,7 +4,9 @@
  * (the ground truth here: a plain array of the pushed objects, sliced).
  */
 import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
 import { CompactTradeRing } from '../../../src/aggregate/compact-trade-ring.js';
+import { newParsedTrade, parseTrade } from '../../../src/aggregate/ohlcv-acc.js';
 import type { Trade } from '../../../src/model/events.js';
 
 function trade(i: number, over: Partial<Trade> = {}): Trade {
@@ -70,6 +72,30 @@ describe('CompactTradeRing', () => {
     expect(ring.toArray().map((t) => [t.price, t.size])).toEqual(same.map((t) => [t.price, t.size]));
     ring.push(trade(3, { price: '49999.90000000', size: '2.50000000' }));
     expect(ring.toArray().map((t) => [t.seq, t.price, t.size])).toEqual([[1001, '50000.10000000', '1.00000000'], [1002, '50000.20000000', '1.00000000'], [1003, '49999.90000000', '2.50000000']]);
+  });
+
+  it('pushParsed keeps prices and sizes as numbers and gives back the exact texts (trailing zeros, zero, long, signed, leading zeros)', () => {
+    const texts = fc.oneof(
+      fc.constantFrom('0', '0.0', '0.00000000', '5', '5.0', '100', '100.00', '0.5', '61234.01000000', '00.5', '007', '-1.50', '-0', '-0.000',
+        '123456789012345678.5', '0.0000000000000001234', '1.2300000000000000000000', '9007199254740993', '99999999999999.99'),
+      fc.tuple(fc.bigInt({ min: 0n, max: 10n ** 17n }), fc.nat({ max: 20 }), fc.nat({ max: 6 }), fc.boolean()).map(([v, scale, pad, neg]) => {
+        const d = v.toString().padStart(scale + 1, '0');
+        const text = scale === 0 ? d : `${d.slice(0, d.length - scale)}.${d.slice(d.length - scale)}`;
+        return `${neg ? '-' : ''}${text}${pad > 0 ? (scale === 0 ? '.' : '') + '0'.repeat(pad) : ''}`;
+      }),
+    );
+    fc.assert(fc.property(fc.array(fc.tuple(texts, texts), { minLength: 1, maxLength: 30 }), fc.integer({ min: 1, max: 9 }), (pairs, cap) => {
+      const ring = new CompactTradeRing('binance', 'BTCUSDT', cap);
+      const scales = { priceScale: 0, sizeScale: 0 };
+      const scratch = newParsedTrade(trade(0));
+      const pushed: Trade[] = [];
+      pairs.forEach(([price, size], i) => {
+        const t = trade(i, { price, size });
+        ring.pushParsed(t, parseTrade(t, scales, scratch));
+        pushed.push(t);
+      });
+      expect(ring.toArray()).toEqual(pushed.slice(-cap));
+    }), { numRuns: 300 });
   });
 
   it('refuses a capacity that is not a positive integer', () => {
