@@ -5,7 +5,13 @@
  *   consume  EventConsumer (durable, explicit ack, order/once checks) vs a bare durable pull
  *            consumer acking each message
  *   lease    renew round latency for 16 shards
- * Skipped (with a note) when NATS is not up on 127.0.0.1:4222.
+ *   failover kill -9 of the lease holder -> first event published by the new owner, and -> first
+ *            trade the processor delivers (the example's three processes, bench/helpers/cluster-failover.ts)
+ *   collectors  aggregate throughput of 2 collectors vs 1, same simulator, same stages, same run
+ *            (bench/helpers/cluster-scaling.ts)
+ * Every process (simulator, NATS, collectors, processor, this one) shares the machine's 2 cores.
+ * CLUSTER_BENCH=bus,failover,collectors picks parts (default all). Skipped (with a note) when
+ * NATS is not up on 127.0.0.1:4222.
  */
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { AckPolicy, jetstream, jetstreamManager } from '@nats-io/jetstream';
@@ -16,11 +22,20 @@ import { ensureEventStream } from '../src/cluster/event-stream.js';
 import { ShardLeases } from '../src/cluster/leases.js';
 import { EventPublisher } from '../src/cluster/publisher.js';
 import { makeEvents } from '../test/integration/cluster/events-fixture.js';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { measureFailover } from './helpers/cluster-failover.js';
+import { measureScaling, type ScalingStage } from './helpers/cluster-scaling.js';
 
 const N = 50_000;
 const WINDOW = 256;
 const now = (): number => performance.now();
 const stamp = Date.now().toString(36);
+
+const PARTS = new Set((process.env.CLUSTER_BENCH ?? 'bus,failover,collectors').split(',').map((x) => x.trim()));
+const CORES = 'simulator, NATS server, collectors, processor and this process share the same 2 cores';
+const load = (): number => Number(loadavg()[0]!.toFixed(2));
 
 async function main(): Promise<void> {
   let nc: NatsConnection;
@@ -30,6 +45,53 @@ async function main(): Promise<void> {
     report({ bench: 'cluster', metric: 'skipped', value: 0, unit: 'none', note: 'NATS not reachable on 127.0.0.1:4222' });
     return;
   }
+  if (PARTS.has('bus')) await bus(nc);
+  await nc.close();
+  const tmp = mkdtempSync(join(tmpdir(), 'tickgate-cluster-bench-'));
+  try {
+    if (PARTS.has('failover')) await failover(tmp);
+    if (PARTS.has('collectors')) await collectors(tmp);
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+const median = (xs: readonly number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+async function failover(tmp: string): Promise<void> {
+  const rounds = await measureFailover(Number(process.env.CLUSTER_BENCH_FAILOVERS ?? 3), join(tmp, 'failover'));
+  // The floor: a SIGKILLed holder's lease lapses only after the TTL (examples/cluster: 6 s, renewed every 1.5 s).
+  const ttl = 6_000;
+  const common = {
+    unit: 'ms', rounds: rounds.length, baseline: ttl, baselineName: 'leaseTtlMs of examples/cluster (a killed holder\'s lease lapses after it; configured, not measured)',
+    leaseRenewIntervalMs: 1_500, ratePerS: 300, symbols: 3, setup: 'examples/cluster: processor + collector-a + collector-b, CLI processes from the files', cores: CORES, load: load(),
+  };
+  report(withRatio({ bench: 'cluster.failover', metric: 'kill_to_first_publish_ms_p50', value: median(rounds.map((r) => r.publishedMs)), ...common,
+    each: rounds.map((r) => r.publishedMs), leaseOwnedMs: rounds.map((r) => r.ownedMs), note: 'first publish of the new owner seen on the stream subjects (core NATS subscription), standby-ring replay included' }));
+  report(withRatio({ bench: 'cluster.failover', metric: 'kill_to_first_consumed_ms_p50', value: median(rounds.map((r) => r.consumedMs)), ...common,
+    each: rounds.map((r) => r.consumedMs), note: 'first trade the processor delivers downstream after the silence that follows the kill' }));
+}
+
+async function collectors(tmp: string): Promise<void> {
+  const stages = (process.env.CLUSTER_BENCH_STAGES ?? '1000,2000,3000,4000,6000,8000,12000').split(',').map(Number);
+  const o = { stages, symbols: 64, settleMs: 2_000, measureMs: 6_000, tmpDir: join(tmp, 'collectors') };
+  const loadBefore = load();
+  const { one, two } = await measureScaling(o);
+  for (const st of [...one, ...two]) report({ bench: 'cluster.collectors.stage', metric: 'stored_events_per_s', value: st.storedPerS, unit: 'events/s', ...st, load: load() });
+  // Throughput = the highest stored rate of a phase (the saturated stage's when one did not keep up).
+  const best = (xs: readonly ScalingStage[]): number => Math.max(0, ...xs.map((x) => x.storedPerS));
+  const keptUp = (xs: readonly ScalingStage[]): number => Math.max(0, ...xs.filter((x) => x.keptUp).map((x) => x.targetTradesPerS));
+  const limit = (xs: readonly ScalingStage[]): string => (xs.some((x) => !x.keptUp) ? 'saturated' : 'kept up at every stage (the limit is elsewhere)');
+  report(withRatio({
+    bench: 'cluster.collectors', metric: 'stored_events_per_s', value: best(two), unit: 'events/s', baseline: best(one),
+    baselineName: '1 collector holding every shard, same simulator and stages, same run', collectors: 2, two: limit(two), one: limit(one),
+    keptUpTradesPerS: { one: keptUp(one), two: keptUp(two) },
+    symbols: o.symbols, streams: 'trade', stageMs: o.settleMs + o.measureMs, shards: 16, split: 'maxShardsPerInstance 8 each',
+    note: 'each collector still subscribes to every symbol and filters at publish, so both decode every frame', cores: CORES, load: [loadBefore, load()],
+  }));
+}
+
+async function bus(nc: NatsConnection): Promise<void> {
   const jsm = await jetstreamManager(nc);
   const events = makeEvents(N);
   const enc = new TextEncoder();
@@ -77,7 +139,6 @@ async function main(): Promise<void> {
     await leases.stop();
   } finally {
     for (const s of [bareStream, `${ns}-events`, `KV_${ns}-leases`]) await jsm.streams.delete(s).catch(() => false);
-    await nc.close();
   }
 }
 

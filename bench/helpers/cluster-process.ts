@@ -7,6 +7,7 @@
  * Used by test/integration/cluster/three-process.test.ts and bench/cluster.bench.ts.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -22,6 +23,17 @@ export interface ExampleProcessOptions {
   readonly env: Readonly<Record<string, string>>;
   /** The config file to use instead of examples/cluster/<role>.yaml (relative to the repo root). */
   readonly configFile?: string;
+}
+
+/** CPU seconds (user + system) a process used so far, from /proc (Linux; NaN elsewhere or when gone). */
+export function cpuSecondsOf(pid: number | undefined): number {
+  try {
+    // Fields after the parenthesised command name: utime and stime are the 12th and 13th, in clock ticks (100/s).
+    const rest = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(rest[11]) + Number(rest[12])) / 100;
+  } catch {
+    return Number.NaN;
+  }
 }
 
 export class ExampleProcess {
@@ -88,6 +100,10 @@ export class ExampleProcess {
     const text = await this.metricsText();
     const line = text.split('\n').find((l) => l.startsWith(labels ? `${name}{${labels}} ` : `${name} `));
     return line ? Number(line.slice(line.lastIndexOf(' ') + 1)) : Number.NaN;
+  }
+
+  cpuSeconds(): number {
+    return cpuSecondsOf(this.proc.pid);
   }
 
   async kill9(): Promise<NodeJS.Signals | null> {
