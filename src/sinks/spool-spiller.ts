@@ -8,6 +8,7 @@
  */
 import type { Logger } from '../observability/logger.js';
 import { errorMessage, SpoolFullError } from './errors.js';
+import { coalesceByKey } from './record-key.js';
 import type { SinkRecord } from './sink.js';
 import type { Spool } from './spool/spool.js';
 
@@ -42,6 +43,8 @@ export class SpoolSpiller {
   private scheduled = false;
   private slowDiskLogged = false;
   private passWaiters: (() => void)[] = [];
+  /** Queue length right after the last collapse of repeats (trim). */
+  private coalescedAt = 0;
 
   constructor(private readonly d: SpoolSpillerDeps) {}
 
@@ -50,9 +53,13 @@ export class SpoolSpiller {
     const q = this.d.queue;
     if (this.running && q.items.length > this.d.maxSpillBacklogRecords) {
       // The spool's disk has not finished the last spill while this many records arrived (a
-      // stalled disk): memory stays bounded, the newest records are dropped and counted.
-      if (!this.slowDiskLogged) { this.slowDiskLogged = true; this.d.log.error({ queueRecords: q.items.length }, 'spool disk cannot keep up: records dropped'); }
-      this.trim(this.d.maxSpillBacklogRecords);
+      // stalled disk, or a backfill burst amending the same windows): first collapse repeats of a
+      // row to its newest revision (what the sink would store anyway: nothing is lost), and only
+      // if that is not enough, keep memory bounded by dropping the newest records, counted.
+      if (this.trim(this.d.maxSpillBacklogRecords) > 0 && !this.slowDiskLogged) {
+        this.slowDiskLogged = true;
+        this.d.log.error({ queueRecords: q.items.length }, 'spool disk cannot keep up: records dropped');
+      }
     }
     if (q.items.length >= this.d.maxQueueRecords) void this.spill();
     else this.schedule();
@@ -86,14 +93,26 @@ export class SpoolSpiller {
     return new Promise((resolve) => this.passWaiters.push(resolve));
   }
 
-  /** Keeps memory bounded when the spool refuses: the newest records beyond the cap are dropped and counted. */
-  trim(limit = this.d.maxQueueRecords): void {
+  /**
+   * Keeps memory bounded (the spool refuses, or its disk stalls): repeats of a row are first
+   * collapsed to their newest revision (nothing the sink would store is lost); when the queue is
+   * still above the cap, the newest records beyond it are dropped and counted. The O(n) collapse
+   * runs again only once the queue has grown by half the cap since the last one (amortized O(1)
+   * per record however long the stall). Returns how many were dropped.
+   */
+  trim(limit = this.d.maxQueueRecords): number {
     const q = this.d.queue;
-    const over = q.items.length - limit;
-    if (over > 0) {
-      q.items.length = limit;
-      this.d.counters.droppedRecords += over;
+    if (q.items.length <= limit) return 0;
+    if (q.items.length >= this.coalescedAt + limit / 2 || q.items.length < this.coalescedAt) {
+      q.items = coalesceByKey(q.items);
+      this.coalescedAt = q.items.length;
     }
+    const over = q.items.length - limit;
+    if (over <= 0) return 0;
+    q.items.length = limit;
+    this.coalescedAt = limit;
+    this.d.counters.droppedRecords += over;
+    return over;
   }
 
   private schedule(): void {

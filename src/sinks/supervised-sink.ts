@@ -30,6 +30,7 @@ import {
 import { silentLogger, type Logger } from '../observability/logger.js';
 import { errorMessage, SinkError } from './errors.js';
 import { LoopPacer } from './loop-pacer.js';
+import { coalesceByKey } from './record-key.js';
 import { jittered, replayDelayMs, validateRetrySettings } from './retry-policy.js';
 import type { Sink, SinkRecord } from './sink.js';
 import { Spool, type SpoolOptions } from './spool/spool.js';
@@ -93,7 +94,7 @@ export class SupervisedSink {
   private drainWaiters: Waiter[] = [];
   private counters = {
     pushedRecords: 0, writtenRecords: 0, writtenBatches: 0, failedWrites: 0, retries: 0, spooledRecords: 0,
-    replayedRecords: 0, droppedRecords: 0, episodes: 0, lastWriteMs: 0, maxWriteMs: 0,
+    replayedRecords: 0, droppedRecords: 0, coalescedRecords: 0, episodes: 0, lastWriteMs: 0, maxWriteMs: 0,
   };
 
   constructor(private readonly opts: SupervisedSinkOptions) {
@@ -152,8 +153,15 @@ export class SupervisedSink {
       // Group commit: pushes of one event-loop turn share one spool append (one fsync under 'always').
       this.spiller.queued();
     } else if (queue.length > this.cfg.maxQueueRecords) {
-      this.spoolMode = true;
-      void this.spiller.spill();
+      // A sink that merely lags behind an amending aggregator holds mostly repeats of the same
+      // rows: collapsed to their newest revision (the stored result is the same) it may well fit
+      // the budget again, and then nothing goes through the spool's disk and back.
+      this.q.items = coalesceByKey(queue);
+      this.counters.coalescedRecords += queue.length - this.q.items.length;
+      if (this.q.items.length > this.cfg.maxQueueRecords / 2) {
+        this.spoolMode = true;
+        void this.spiller.spill();
+      }
     }
     this.pacer.wake();
   }

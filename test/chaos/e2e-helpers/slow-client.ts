@@ -36,6 +36,12 @@ export class SlowClient {
     this.socket().resume();
   }
 
+  /** The client socket's read side, for a failure message. */
+  socketState(): Record<string, unknown> {
+    const s = this.socket();
+    return { readyState: this.ws.readyState, flowing: s.readableFlowing, readableLength: s.readableLength, destroyed: s.destroyed, bytesRead: s.bytesRead };
+  }
+
   close(): void {
     this.ws.terminate();
   }
