@@ -35,8 +35,8 @@ import { dropNamespace, natsConnect, uniqueNamespace, until } from './helpers.js
 const example = parseYaml(readFileSync(join(REPO_ROOT, 'examples/cluster/processor.yaml'), 'utf8')) as { venues: { binance: { symbols: string[] } }; cluster: { shards: number } };
 const SYMBOLS = example.venues.binance.symbols;
 const SHARDS = example.cluster.shards;
-/** Trades per second across the symbols: enough for t100 candles in a few seconds, light on 2 shared cores. */
-const RATE = 200;
+/** Binance trades per second across the symbols: t100 candles within seconds, light on 2 shared cores. */
+const RATE = 150;
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 describe('three-process cluster from examples/cluster (kill -9 of the lease holder)', () => {
@@ -56,8 +56,11 @@ describe('three-process cluster from examples/cluster (kill -9 of the lease hold
 
   it('every trade once and in order in the stream and downstream; every stored aggregate equals the truth', async () => {
     const startedAt = Date.now();
+    /** Elapsed ms at each step, printed at the end (where a slow run spent its time). */
+    const marks: Record<string, number> = {};
+    const mark = (name: string): void => { marks[name] = Date.now() - startedAt; };
     // Rate 0 until every process is up: t100 candles count from the very first trade.
-    sim = await startSimulator({ port: 0, seed: 41, rate: 0, symbols: SYMBOLS, marketHours: 'always-open' });
+    sim = await startSimulator({ port: 0, seed: 41, rate: 0, symbols: SYMBOLS, venues: ['binance'], randomBursts: false, marketHours: 'always-open' });
     const venue = `127.0.0.1:${sim.port}`;
     const start = (role: ExampleProcessOptions['role'], from: ExampleProcessOptions['from'] = 'file'): ExampleProcess => {
       const p = new ExampleProcess({
@@ -91,6 +94,7 @@ describe('three-process cluster from examples/cluster (kill -9 of the lease hold
     expect(await owned(a), 'A leases every shard').toBe(SHARDS);
     const b = await start('collector-b').started();
     expect(await owned(b), 'B starts as a standby').toBe(0);
+    mark('bStarted');
     // B must hold the venue connection before trading starts (its standby ring covers the handover).
     await until(async () => (await fetch(`${b.url}/readyz`)).status === 200, 'B connected to the venue', 30_000);
 
@@ -106,6 +110,7 @@ describe('three-process cluster from examples/cluster (kill -9 of the lease hold
     await until(() => subscribed.size === SYMBOLS.length, 'the downstream client subscribed', 15_000);
 
     sim.setRate(RATE);
+    mark('trading');
     await trade(4_000);
     await until(async () => (await stored(a)) > 200, 'A publishes', 20_000);
     expect(await stored(b), 'B published nothing while standby').toBe(0);
@@ -114,21 +119,25 @@ describe('three-process cluster from examples/cluster (kill -9 of the lease hold
     expect(await a.kill9()).toBe('SIGKILL');
     await until(async () => (await owned(b)) === SHARDS, `B owns every shard (${b.tail()})`, 30_000);
     const takeoverMs = Date.now() - killedAt;
+    mark('takeover');
     const atTakeover = await stored(b);
     await until(async () => (await stored(b)) > atTakeover + 100, 'B publishes live', 20_000);
 
     // collector-a again, from the env-only variant (no config file): a standby, then the owner.
     const a2 = await start('collector-a', 'env-only').started();
+    mark('envOnlyStarted');
     expect(await owned(a2), 'the env-only A starts as a standby').toBe(0);
     await until(async () => (await fetch(`${a2.url}/readyz`)).status === 200, 'env-only A connected to the venue', 30_000);
     await trade(1_000);
     const bMetrics = await b.metricsText();
     expect(await b.stop(), `B stops cleanly: ${b.tail()}`).toBe(0); // releases its leases
     await until(async () => (await owned(a2)) === SHARDS, 'the env-only A owns every shard', 20_000);
+    mark('envOnlyOwns');
     const a2AtTakeover = await stored(a2);
     await until(async () => (await stored(a2)) > a2AtTakeover + 100, 'the env-only A publishes live', 20_000);
     await trade(2_000);
     sim.setRate(0);
+    mark('quiet');
 
     // Downstream complete = the processor consumed every trade; then the last second is stored.
     const want = new Map(SYMBOLS.map((s) => [s, sim.truth.trades('binance', s)]));
@@ -141,6 +150,7 @@ describe('three-process cluster from examples/cluster (kill -9 of the lease hold
       } catch { return false; } // not created yet, or busy
     };
     await until(storedThrough, 'the last second stored', 20_000);
+    mark('stored');
     const a2Metrics = await a2.metricsText();
     expect(await a2.stop(), `env-only A stops cleanly: ${a2.tail()}`).toBe(0);
     expect(await processor.stop(), `the processor stops cleanly: ${processor.tail()}`).toBe(0); // flushes open candles
@@ -187,6 +197,6 @@ describe('three-process cluster from examples/cluster (kill -9 of the lease hold
       expectRowsEqualTruth('sqlite', s, rows, want.get(s)!, compared);
     }
     expect(compared.ticks).toBeGreaterThan(0);
-    console.log(JSON.stringify({ test: 'three-process example', ratePerS: RATE, takeoverMs, ...compared, ms: Date.now() - startedAt }));
+    console.log(JSON.stringify({ test: 'three-process example', ratePerS: RATE, takeoverMs, ...compared, marks, ms: Date.now() - startedAt }));
   }, 120_000);
 });
