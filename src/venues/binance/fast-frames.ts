@@ -8,24 +8,9 @@
  */
 import type { BookDelta, BookTicker, MarketEvent, Trade } from '../../model/events.js';
 import type { DecodeResult } from '../decode-result.js';
-
-const Q = 34; // "
-const BS = 92; // backslash
-const COMMA = 44;
-const RBRACE = 125;
-const LBRACK = 91;
-const RBRACK = 93;
-const DOT = 46;
-const D0 = 48;
-const D9 = 57;
-/** Integers longer than this are left to JSON.parse (16 digits may exceed 2^53). */
-const MAX_INT_DIGITS = 16;
+import { at, codes, COMMA, detached, digitsValue, intAt, LBRACK, RBRACE, RBRACK, sameStringAt, scan, stringEnd } from '../fast-scan.js';
 
 
-/** Char codes of a literal (compared one by one: String#startsWith with a position is a slow builtin call). */
-function codes(s: string): readonly number[] {
-  return Array.from(s, (c) => c.charCodeAt(0));
-}
 const HEAD_TRADE = codes('{"e":"trade","E":');
 const HEAD_AGG_TRADE = codes('{"e":"aggTrade","E":');
 const HEAD_DEPTH = codes('{"e":"depthUpdate","E":');
@@ -68,30 +53,8 @@ const RX_ENV_TRADE = envelope(TRADE);
 const RX_ENV_AGG_TRADE = envelope(AGG_TRADE);
 const RX_ENV_SPOT_TICKER = envelope(SPOT_TICKER);
 const RX_ENV_FUTURES_TICKER = envelope(FUTURES_TICKER);
-const AT = 64; // @
 const LOWER_S = 115;
 const RX_LEVEL = sticky(`\\["(${DEC})","(${DEC})"\\]`);
-
-/**
- * A substring of 13+ chars is a view into its frame in V8: a book level lives on for minutes and
- * would keep its whole depth frame (kilobytes) alive, and view strings also hash and compare
- * slower in the book's maps. Such a string is copied into one of its own (about 0.1 µs);
- * shorter ones are copies already.
- */
-function detached(s: string): string {
-  return s.length < 13 ? s : (s + ' ').slice(0, -1);
-}
-
-/**
- * Value of a JSON integer the regex matched (1-16 digits, no sign): a digit loop, not Number(),
- * whose general string-to-double conversion costs several times more for ids beyond 2^31.
- * Above 2^53 the float may be rounded; the caller rejects any value beyond MAX_SAFE_INTEGER.
- */
-function digits(s: string): number {
-  let v = 0;
-  for (let i = 0; i < s.length; i++) v = v * 10 + (s.charCodeAt(i) - D0);
-  return v;
-}
 
 export { FastPathStats } from '../fast-path-stats.js';
 
@@ -104,8 +67,6 @@ export class BinanceFastScanner {
   private p = 0;
   /** Last symbol seen: an equal one in the next frame reuses this string (no slice). */
   private sym = '';
-  // Out-values of the number and decimal readers (no tuple per read).
-  private num = 0;
 
   /** Decoded result, or null when the frame is not exactly one of the known shapes. */
   decode(frame: string, receiveTime: number, venue: string): DecodeResult | null {
@@ -120,9 +81,9 @@ export class BinanceFastScanner {
       }
     }
     let p = 0;
-    if (this.at(0, HEAD_ENVELOPE)) {
-      p = this.skipString(11);
-      if (p < 0 || !this.at(p, KEY_DATA)) return null;
+    if (at(this.f, 0, HEAD_ENVELOPE)) {
+      p = stringEnd(this.f, 11);
+      if (p < 0 || !at(this.f, p, KEY_DATA)) return null;
       p += 8;
     }
     this.p = p;
@@ -147,11 +108,11 @@ export class BinanceFastScanner {
 
   private data(rt: number, venue: string): MarketEvent | null {
     const p = this.p;
-    if (this.at(p, HEAD_TRADE)) return this.rxTrade(RX_TRADE, rt, venue, p, p);
-    if (this.at(p, HEAD_SPOT_TICKER)) return this.rxSpotTicker(RX_SPOT_TICKER, rt, venue, p);
-    if (this.at(p, HEAD_DEPTH)) return this.depth(rt, venue, p + 23);
-    if (this.at(p, HEAD_AGG_TRADE)) return this.rxAggTrade(RX_AGG_TRADE, rt, venue, p, p);
-    if (this.at(p, HEAD_FUTURES_TICKER)) return this.rxFuturesTicker(RX_FUTURES_TICKER, rt, venue, p);
+    if (at(this.f, p, HEAD_TRADE)) return this.rxTrade(RX_TRADE, rt, venue, p, p);
+    if (at(this.f, p, HEAD_SPOT_TICKER)) return this.rxSpotTicker(RX_SPOT_TICKER, rt, venue, p);
+    if (at(this.f, p, HEAD_DEPTH)) return this.depth(rt, venue, p + 23);
+    if (at(this.f, p, HEAD_AGG_TRADE)) return this.rxAggTrade(RX_AGG_TRADE, rt, venue, p, p);
+    if (at(this.f, p, HEAD_FUTURES_TICKER)) return this.rxFuturesTicker(RX_FUTURES_TICKER, rt, venue, p);
     return null;
   }
 
@@ -176,19 +137,19 @@ export class BinanceFastScanner {
     const tradeId = m[2]!;
     const price = m[3]!;
     const size = m[4]!;
-    const id = digits(tradeId);
+    const id = digitsValue(tradeId);
     if (id > Number.MAX_SAFE_INTEGER) return null;
     const end = rx.lastIndex;
     // {"e":"trade","E":E,"s":"S","t":T,"p":"P","q":"Q","T":TT,"m":B,...
-    let q = this.int(d + HEAD_TRADE.length);
+    let q = intAt(this.f, d + HEAD_TRADE.length);
     if (q < 0) return null;
-    const e = this.num;
-    q = this.int(q + 6 + sym.length + 6 + tradeId.length + 6 + price.length + 7 + size.length + 6);
+    const e = scan.num;
+    q = intAt(this.f, q + 6 + sym.length + 6 + tradeId.length + 6 + price.length + 7 + size.length + 6);
     if (q < 0) return null;
     this.p = end;
     return {
       // The id's digits are String(id) (no sign, no leading zero): no number formatting per trade.
-      type: 'trade', venue, symbol: this.intern(sym), eventTime: this.num, receiveTime: rt, tradeId, seq: id,
+      type: 'trade', venue, symbol: this.intern(sym), eventTime: scan.num, receiveTime: rt, tradeId, seq: id,
       price, size, side: this.f.charCodeAt(q + 5) === 116 ? 'sell' : 'buy', source: 'trade', frameTime: e,
     };
   }
@@ -206,23 +167,23 @@ export class BinanceFastScanner {
     const tradeId = m[2]!;
     const price = m[3]!;
     const size = m[4]!;
-    const id = digits(tradeId);
-    const time = digits(m[5]!);
+    const id = digitsValue(tradeId);
+    const time = digitsValue(m[5]!);
     if (id > Number.MAX_SAFE_INTEGER || time > Number.MAX_SAFE_INTEGER) return null;
     const end = rx.lastIndex;
     // {"e":"aggTrade","E":E,"s":"S","a":A,"p":"P","q":"Q","f":F,"l":L,...
-    let q = this.int(d + HEAD_AGG_TRADE.length);
+    let q = intAt(this.f, d + HEAD_AGG_TRADE.length);
     if (q < 0) return null;
-    const e = this.num;
-    q = this.int(q + 6 + sym.length + 6 + tradeId.length + 6 + price.length + 7 + size.length + 6);
+    const e = scan.num;
+    q = intAt(this.f, q + 6 + sym.length + 6 + tradeId.length + 6 + price.length + 7 + size.length + 6);
     if (q < 0) return null;
-    const first = this.num;
-    if (this.int(q + 5) < 0) return null;
+    const first = scan.num;
+    if (intAt(this.f, q + 5) < 0) return null;
     this.p = end;
     return {
       type: 'trade', venue, symbol: this.intern(sym), eventTime: time, receiveTime: rt, tradeId, seq: id,
       price, size, side: m[6] === 'true' ? 'sell' : 'buy', source: 'aggTrade', frameTime: e,
-      firstTradeId: first, lastTradeId: this.num,
+      firstTradeId: first, lastTradeId: scan.num,
     };
   }
 
@@ -230,7 +191,7 @@ export class BinanceFastScanner {
     rx.lastIndex = p;
     const m = rx.exec(this.f);
     if (m === null) return null;
-    const u = digits(m[1]!);
+    const u = digitsValue(m[1]!);
     if (u > Number.MAX_SAFE_INTEGER) return null;
     this.p = rx.lastIndex;
     return {
@@ -243,8 +204,8 @@ export class BinanceFastScanner {
     rx.lastIndex = p;
     const m = rx.exec(this.f);
     if (m === null) return null;
-    const u = digits(m[1]!);
-    const e = digits(m[2]!);
+    const u = digitsValue(m[1]!);
+    const e = digitsValue(m[2]!);
     if (u > Number.MAX_SAFE_INTEGER || e > Number.MAX_SAFE_INTEGER) return null;
     this.p = rx.lastIndex;
     return {
@@ -259,25 +220,25 @@ export class BinanceFastScanner {
    */
   private depth(rt: number, venue: string, p: number): BookDelta | null {
     const f = this.f;
-    if ((p = this.int(p)) < 0) return null;
-    const e = this.num;
-    if (this.at(p, KEY_T) && (p = this.int(p + 5)) < 0) return null;
-    if (!this.at(p, KEY_s) || (p = this.symbol(p + 6)) < 0 || !this.at(p, KEY_U)) return null;
+    if ((p = intAt(this.f, p)) < 0) return null;
+    const e = scan.num;
+    if (at(this.f, p, KEY_T) && (p = intAt(this.f, p + 5)) < 0) return null;
+    if (!at(this.f, p, KEY_s) || (p = this.symbol(p + 6)) < 0 || !at(this.f, p, KEY_U)) return null;
     const symbol = this.sym;
-    if ((p = this.int(p + 5)) < 0 || !this.at(p, KEY_u)) return null;
-    const first = this.num;
-    if ((p = this.int(p + 5)) < 0) return null;
-    const last = this.num;
+    if ((p = intAt(this.f, p + 5)) < 0 || !at(this.f, p, KEY_u)) return null;
+    const first = scan.num;
+    if ((p = intAt(this.f, p + 5)) < 0) return null;
+    const last = scan.num;
     let pu: number | null = null;
-    if (this.at(p, KEY_pu)) {
-      if ((p = this.int(p + 6)) < 0) return null;
-      pu = this.num;
+    if (at(this.f, p, KEY_pu)) {
+      if ((p = intAt(this.f, p + 6)) < 0) return null;
+      pu = scan.num;
     }
-    if (!this.at(p, KEY_b_ARR)) return null;
+    if (!at(this.f, p, KEY_b_ARR)) return null;
     const bids = this.levels(p + 5);
     if (bids === null) return null;
     p = this.p;
-    if (!this.at(p, KEY_a)) return null;
+    if (!at(this.f, p, KEY_a)) return null;
     const asks = this.levels(p + 5);
     if (asks === null) return null;
     p = this.p;
@@ -316,67 +277,14 @@ export class BinanceFastScanner {
     }
   }
 
-  /** Whether the frame holds `lit` at p. */
-  private at(p: number, lit: readonly number[]): boolean {
-    const f = this.f;
-    const n = lit.length;
-    if (p + n > f.length) return false;
-    for (let i = 0; i < n; i++) if (f.charCodeAt(p + i) !== lit[i]) return false;
-    return true;
-  }
-
-  /** A JSON string with no escape and no control character; returns the index after its closing quote. */
-  private skipString(p: number): number {
-    const f = this.f;
-    const n = f.length;
-    for (; p < n; p++) {
-      const c = f.charCodeAt(p);
-      if (c === Q) return p + 1;
-      if (c === BS || c < 0x20) return -1;
-    }
-    return -1;
-  }
-
   /** A plain string into this.sym (reusing the previous symbol's string when equal). */
   private symbol(p: number): number {
     const f = this.f;
     const last = this.sym;
-    const n = last.length;
-    if (n > 0 && f.charCodeAt(p + n) === Q) {
-      let i = 0;
-      while (i < n && f.charCodeAt(p + i) === last.charCodeAt(i)) i++;
-      if (i === n) return p + n + 1;
-    }
-    const end = this.skipString(p);
+    if (sameStringAt(f, p, last)) return p + last.length + 1;
+    const end = stringEnd(f, p);
     if (end < 0) return -1;
     this.sym = f.slice(p, end - 1);
     return end;
   }
-
-  /** A non-negative safe JSON integer into this.num; returns the index after it. */
-  private int(p: number): number {
-    const f = this.f;
-    let c = f.charCodeAt(p);
-    if (c === D0) {
-      c = f.charCodeAt(p + 1);
-      if (c >= D0 && c <= D9) return -1; // leading zero: not JSON
-      this.num = 0;
-      return p + 1;
-    }
-    const start = p;
-    let v = 0;
-    while (c >= D0 && c <= D9) {
-      v = v * 10 + (c - D0);
-      c = f.charCodeAt(++p);
-    }
-    if (p === start || p - start > MAX_INT_DIGITS || v > Number.MAX_SAFE_INTEGER) return -1;
-    // A fraction or exponent makes it a non-integer JSON number: the full decoder decides.
-    if (c === DOT || c === 101 || c === 69) return -1;
-    this.num = v;
-    return p;
-  }
-
-
-
-
 }

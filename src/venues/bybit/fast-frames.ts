@@ -10,21 +10,8 @@
  */
 import type { BookDelta, BookSnapshot, Level, MarketEvent, Trade } from '../../model/events.js';
 import type { DecodeResult } from '../decode-result.js';
+import { CLOSED, COLON, COMMA, D0, D9, detached, DOT, intAt, LBRACE, LBRACK, MINUS, nextMember, Q, RBRACK, sameStringAt, scan, stringEnd } from '../fast-scan.js';
 
-const Q = 34; // "
-const BS = 92; // backslash
-const COLON = 58;
-const COMMA = 44;
-const LBRACE = 123;
-const RBRACE = 125;
-const LBRACK = 91;
-const RBRACK = 93;
-const DOT = 46;
-const MINUS = 45;
-const D0 = 48;
-const D9 = 57;
-/** Integers longer than this are left to JSON.parse (16 digits may exceed 2^53). */
-const MAX_INT_DIGITS = 16;
 
 // Keys as bits: a repeated key (JSON.parse keeps the last one) or a missing one falls back.
 const K_TOPIC = 1, K_TYPE = 2, K_TS = 4, K_DATA = 8, K_CTS = 16;
@@ -36,8 +23,7 @@ const B_s = 1, B_b = 2, B_a = 4, B_u = 8, B_seq = 16;
 export class BybitFastScanner {
   private f = '';
   private p = 0;
-  /** Out-values of the readers (no tuple per read). */
-  private num = 0;
+  /** Out-value of the string readers (no tuple per read). */
   private str = '';
   /** Last symbol seen: an equal one reuses this string (one string per symbol lives on). */
   private sym = '';
@@ -70,11 +56,11 @@ export class BybitFastScanner {
         type = this.str;
       } else if (k === 'ts') {
         bit = K_TS;
-        if ((p = this.int(p)) < 0) return null;
-        ts = this.num;
+        if ((p = intAt(this.f, p)) < 0) return null;
+        ts = scan.num;
       } else if (k === 'cts') {
         bit = K_CTS;
-        if ((p = this.int(p)) < 0) return null;
+        if ((p = intAt(this.f, p)) < 0) return null;
       } else if (k === 'data') {
         bit = K_DATA;
         // The topic says what data is; Bybit sends it first.
@@ -87,9 +73,9 @@ export class BybitFastScanner {
       } else return null;
       if ((seen & bit) !== 0) return null;
       seen |= bit;
-      const c = frame.charCodeAt(p);
-      if (c === COMMA) { p++; continue; }
-      if (c !== RBRACE || p + 1 !== frame.length) return null;
+      const next = nextMember(frame, p);
+      if (next >= 0) { p = next; continue; }
+      if (next !== CLOSED || p + 1 !== frame.length) return null;
       break;
     }
     if ((seen & (K_TOPIC | K_TS | K_DATA)) !== (K_TOPIC | K_TS | K_DATA)) return null;
@@ -122,8 +108,8 @@ export class BybitFastScanner {
         const k0 = k.length === 1 ? k.charCodeAt(0) : 0;
         if (k0 === 84) { // T
           bit = T_T;
-          if ((p = this.int(p)) < 0) return null;
-          time = this.num;
+          if ((p = intAt(this.f, p)) < 0) return null;
+          time = scan.num;
         } else if (k0 === 115) { // s
           bit = T_s;
           if ((p = this.symbol(p)) < 0) return null;
@@ -158,13 +144,13 @@ export class BybitFastScanner {
           if ((p = this.boolean(p)) < 0) return null;
         } else if (k === 'seq') {
           bit = T_seq;
-          if ((p = this.int(p)) < 0) return null;
+          if ((p = intAt(this.f, p)) < 0) return null;
         } else return null;
         if ((seen & bit) !== 0) return null;
         seen |= bit;
-        const c = f.charCodeAt(p);
-        if (c === COMMA) { p++; continue; }
-        if (c !== RBRACE) return null;
+        const next = nextMember(f, p);
+        if (next >= 0) { p = next; continue; }
+        if (next !== CLOSED) return null;
         p++;
         break;
       }
@@ -208,18 +194,18 @@ export class BybitFastScanner {
         p = this.p;
       } else if (k0 === 117) { // u
         bit = B_u;
-        if ((p = this.int(p)) < 0) return null;
-        u = this.num;
+        if ((p = intAt(this.f, p)) < 0) return null;
+        u = scan.num;
       } else if (k === 'seq') {
         bit = B_seq;
-        if ((p = this.int(p)) < 0) return null;
-        seq = this.num;
+        if ((p = intAt(this.f, p)) < 0) return null;
+        seq = scan.num;
       } else return null;
       if ((seen & bit) !== 0) return null;
       seen |= bit;
-      const c = f.charCodeAt(p);
-      if (c === COMMA) { p++; continue; }
-      if (c !== RBRACE) return null;
+      const next = nextMember(f, p);
+      if (next >= 0) { p = next; continue; }
+      if (next !== CLOSED) return null;
       this.p = p + 1;
       break;
     }
@@ -264,29 +250,18 @@ export class BybitFastScanner {
   private string(p: number): number {
     const f = this.f;
     if (f.charCodeAt(p) !== Q) return -1;
-    const start = ++p;
-    const n = f.length;
-    for (; p < n; p++) {
-      const c = f.charCodeAt(p);
-      if (c === Q) {
-        this.str = f.slice(start, p);
-        return p + 1;
-      }
-      if (c === BS || c < 0x20) return -1;
-    }
-    return -1;
+    const end = stringEnd(f, p + 1);
+    if (end < 0) return -1;
+    this.str = f.slice(p + 1, end - 1);
+    return end;
   }
 
   /** A symbol string into this.sym, reusing the previous symbol's string when equal. */
   private symbol(p: number): number {
     const f = this.f;
+    if (f.charCodeAt(p) !== Q) return -1;
     const last = this.sym;
-    const n = last.length;
-    if (n > 0 && f.charCodeAt(p) === Q && f.charCodeAt(p + n + 1) === Q) {
-      let i = 0;
-      while (i < n && f.charCodeAt(p + 1 + i) === last.charCodeAt(i)) i++;
-      if (i === n) return p + n + 2;
-    }
+    if (sameStringAt(f, p + 1, last)) return p + last.length + 2;
     if ((p = this.string(p)) < 0) return -1;
     this.sym = this.str;
     return p;
@@ -313,29 +288,6 @@ export class BybitFastScanner {
     return p + 1;
   }
 
-  /** A non-negative safe JSON integer into this.num; returns the index after it. */
-  private int(p: number): number {
-    const f = this.f;
-    let c = f.charCodeAt(p);
-    if (c === D0) {
-      c = f.charCodeAt(p + 1);
-      if ((c >= D0 && c <= D9) || c === DOT || c === 101 || c === 69) return -1;
-      this.num = 0;
-      return p + 1;
-    }
-    const start = p;
-    let v = 0;
-    while (c >= D0 && c <= D9) {
-      v = v * 10 + (c - D0);
-      c = f.charCodeAt(++p);
-    }
-    if (p === start || p - start > MAX_INT_DIGITS || v > Number.MAX_SAFE_INTEGER) return -1;
-    // A fraction or exponent makes it a non-integer JSON number: the full decoder decides.
-    if (c === DOT || c === 101 || c === 69) return -1;
-    this.num = v;
-    return p;
-  }
-
   /** A JSON true or false (its value is not used by any event); returns the index after it. */
   private boolean(p: number): number {
     const f = this.f;
@@ -351,12 +303,4 @@ interface BookFields {
   readonly seq: number | null;
   readonly bids: Level[];
   readonly asks: Level[];
-}
-
-/**
- * A substring of 13+ chars is a view into its frame in V8: a book level lives on for minutes and
- * would keep its whole frame alive. Such a string is copied into one of its own.
- */
-function detached(s: string): string {
-  return s.length < 13 ? s : (s + ' ').slice(0, -1);
 }

@@ -9,8 +9,8 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { BinanceDecoder, decodeBinanceFrame } from '../../../src/venues/binance/decode.js';
 import { BinanceFastScanner } from '../../../src/venues/binance/fast-frames.js';
-import type { DecodeResult } from '../../../src/venues/decode-result.js';
 import { BINANCE_FRAMES } from '../../helpers/recorded-data.js';
+import { decimalArb as decimal, expectSameDecode, idArb as id, levelsArb as levels, mutate, mutationsArb, observable, symArb as sym } from './fast-equivalence.js';
 
 const recorded: { rt: number; frame: string }[] = gunzipSync(readFileSync(BINANCE_FRAMES))
   .toString('utf8')
@@ -18,18 +18,8 @@ const recorded: { rt: number; frame: string }[] = gunzipSync(readFileSync(BINANC
   .filter((l) => l.length > 0)
   .map((l) => ({ rt: Number(l.slice(0, l.indexOf(' '))), frame: l.slice(l.indexOf(' ') + 1) }));
 
-/** What a consumer can observe of a result: events (with key order), error message, signal. */
-function observable(r: DecodeResult): string {
-  return JSON.stringify({ events: r.events, error: r.error?.message ?? null, signal: r.signal ?? null });
-}
-
 function expectSame(frame: string, rt: number, venue = 'binance'): { fast: boolean } {
-  const d = new BinanceDecoder({ venue, fastPath: true });
-  const got = d.decode(frame, rt);
-  const want = decodeBinanceFrame(frame, rt, venue);
-  expect(observable(got)).toBe(observable(want));
-  expect(got.events).toStrictEqual(want.events);
-  return { fast: d.fastPathStats().fast === 1 };
+  return expectSameDecode(new BinanceDecoder({ venue, fastPath: true }), decodeBinanceFrame(frame, rt, venue), frame, rt);
 }
 
 describe('Binance fast path on the real recorded frames', () => {
@@ -69,28 +59,12 @@ describe('Binance fast path on the real recorded frames', () => {
   });
 });
 
-const CHARS = [' ', '\\', '"', ',', ':', '0', '1', '9', '.', '-', 'e', 'E', 'x', '{', '}', '[', ']', '\n', '\t', '\u0001', 't', 'n'];
-
 describe('Binance fast path on mutated frames (fuzz)', () => {
   const frameArb = fc.integer({ min: 0, max: recorded.length - 1 }).map((i) => recorded[i]!);
 
   it('any byte-level mutation is decoded identically or left to the full decoder', () => {
-    const mutation = fc.oneof(
-      fc.record({ op: fc.constant('insert' as const), at: fc.nat(), ch: fc.constantFrom(...CHARS) }),
-      fc.record({ op: fc.constant('delete' as const), at: fc.nat(), ch: fc.constant('') }),
-      fc.record({ op: fc.constant('replace' as const), at: fc.nat(), ch: fc.constantFrom(...CHARS) }),
-      fc.record({ op: fc.constant('truncate' as const), at: fc.nat(), ch: fc.constant('') }),
-    );
-    fc.assert(fc.property(frameArb, fc.array(mutation, { minLength: 1, maxLength: 3 }), ({ rt, frame }, ms) => {
-      let f = frame;
-      for (const m of ms) {
-        const at = m.at % (f.length + 1);
-        if (m.op === 'insert') f = f.slice(0, at) + m.ch + f.slice(at);
-        else if (m.op === 'delete') f = f.slice(0, at) + f.slice(at + 1);
-        else if (m.op === 'replace') f = f.slice(0, at) + m.ch + f.slice(at + 1);
-        else f = f.slice(0, at);
-      }
-      expectSame(f, rt);
+    fc.assert(fc.property(frameArb, mutationsArb(), ({ rt, frame }, ms) => {
+      expectSame(mutate(frame, ms), rt);
     }), { numRuns: 3_000, seed: 14 });
   });
 
@@ -123,11 +97,6 @@ describe('Binance fast path on mutated frames (fuzz)', () => {
 });
 
 describe('Binance fast path on generated frames of each exact shape', () => {
-  const sym = fc.stringMatching(/^[A-Z0-9]{1,12}$/);
-  const id = fc.oneof(fc.nat(), fc.integer({ min: 0, max: Number.MAX_SAFE_INTEGER }));
-  const decimal = fc.stringMatching(/^-?\d{1,12}(\.\d{1,10})?$/);
-  const level = fc.tuple(decimal, decimal).map(([p, q]) => `["${p}","${q}"]`);
-  const levels = fc.array(level, { maxLength: 6 }).map((ls) => `[${ls.join(',')}]`);
   const b = fc.boolean();
   const shapes = [
     fc.tuple(id, sym, id, decimal, decimal, id, b, b).map(([E, s, t, p, q, T, m, M]) => `{"e":"trade","E":${E},"s":"${s}","t":${t},"p":"${p}","q":"${q}","T":${T},"m":${m},"M":${M}}`),

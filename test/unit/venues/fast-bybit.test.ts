@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { BybitDecoder, decodeBybitFrame } from '../../../src/venues/bybit/decode.js';
-import type { DecodeResult } from '../../../src/venues/decode-result.js';
+import { decimalArb as decimal, expectSameDecode, idArb as id, levelsArb as levels, mutate, mutationsArb, symArb as sym } from './fast-equivalence.js';
 
 // Documented Bybit v5 public examples (derivatives key order), and the spot key order.
 const TRADE = '{"topic":"publicTrade.BTCUSDT","type":"snapshot","ts":1672304486868,"data":[{"T":1672304486865,"s":"BTCUSDT","S":"Buy","v":"0.001","p":"16578.50","L":"PlusTick","i":"20f43950-d8dd-5b31-9112-a178eb6023af","BT":false},{"T":1672304486866,"s":"BTCUSDT","S":"Sell","v":"0.010","p":"16578.00","L":"MinusTick","i":"8f3b2e8c-1a3e-5f77-9a0a-0c7d1f0b2c11","BT":false}]}';
@@ -18,19 +18,9 @@ const OB_DELTA = '{"topic":"orderbook.50.BTCUSDT","type":"delta","ts":1687940967
 const OB_EMPTY_SIDE = '{"topic":"orderbook.1.ETHUSDT","ts":1687940967466,"type":"delta","data":{"s":"ETHUSDT","b":[],"a":[["1800.5","2"]],"u":5,"seq":9},"cts":1687940967464}';
 const DOCUMENTED = [TRADE, SPOT_TRADE, TRADE_SEQ, OB_SNAPSHOT, OB_DELTA, OB_EMPTY_SIDE];
 
-function observable(r: DecodeResult): string {
-  return JSON.stringify({ events: r.events, error: r.error?.message ?? null, signal: r.signal ?? null });
-}
-
 function expectSame(frame: string, rt: number): { fast: boolean } {
-  const d = new BybitDecoder({ fastPath: true });
-  const got = d.decode(frame, rt);
   const want = decodeBybitFrame(frame, rt, 'bybit', undefined, new BybitDecoder({ fastPath: false }).tickers);
-  expect(observable(got)).toBe(observable(want));
-  expect(got.events).toStrictEqual(want.events);
-  const s = d.fastPathStats();
-  expect(s.fast + s.fallback).toBe(1);
-  return { fast: s.fast === 1 };
+  return expectSameDecode(new BybitDecoder({ fastPath: true }), want, frame, rt);
 }
 
 describe('Bybit fast path on documented frames', () => {
@@ -69,11 +59,6 @@ describe('Bybit fast path on documented frames', () => {
   });
 });
 
-const sym = fc.stringMatching(/^[A-Z0-9]{1,12}$/);
-const id = fc.oneof(fc.nat(), fc.integer({ min: 0, max: Number.MAX_SAFE_INTEGER }));
-const decimal = fc.stringMatching(/^-?\d{1,12}(\.\d{1,10})?$/);
-const level = fc.tuple(decimal, decimal).map(([p, q]) => `["${p}","${q}"]`);
-const levels = fc.array(level, { maxLength: 6 }).map((ls) => `[${ls.join(',')}]`);
 const tradeId = fc.oneof(fc.uuid(), fc.nat().map(String));
 const side = fc.constantFrom('Buy', 'Sell');
 /** A trade item in the derivatives order (with L, maybe seq) or the spot order (with RPI). */
@@ -105,28 +90,12 @@ describe('Bybit fast path on generated frames of each shape', () => {
   });
 });
 
-const CHARS = [' ', '\\', '"', ',', ':', '0', '1', '9', '.', '-', 'e', 'E', 'x', '{', '}', '[', ']', '\n', '\t', '\u0001', 't', 'n', 'S', 'B'];
-
 describe('Bybit fast path on mutated frames (fuzz)', () => {
   const frameArb = fc.oneof(fc.constantFrom(...DOCUMENTED), tradeFrame, bookFrame);
 
   it('any byte-level mutation is decoded identically or left to the full decoder', () => {
-    const mutation = fc.oneof(
-      fc.record({ op: fc.constant('insert' as const), at: fc.nat(), ch: fc.constantFrom(...CHARS) }),
-      fc.record({ op: fc.constant('delete' as const), at: fc.nat(), ch: fc.constant('') }),
-      fc.record({ op: fc.constant('replace' as const), at: fc.nat(), ch: fc.constantFrom(...CHARS) }),
-      fc.record({ op: fc.constant('truncate' as const), at: fc.nat(), ch: fc.constant('') }),
-    );
-    fc.assert(fc.property(frameArb, fc.array(mutation, { minLength: 1, maxLength: 3 }), fc.nat(), (frame, ms, rt) => {
-      let f = frame;
-      for (const m of ms) {
-        const at = m.at % (f.length + 1);
-        if (m.op === 'insert') f = f.slice(0, at) + m.ch + f.slice(at);
-        else if (m.op === 'delete') f = f.slice(0, at) + f.slice(at + 1);
-        else if (m.op === 'replace') f = f.slice(0, at) + m.ch + f.slice(at + 1);
-        else f = f.slice(0, at);
-      }
-      expectSame(f, rt);
+    fc.assert(fc.property(frameArb, mutationsArb(['S', 'B']), fc.nat(), (frame, ms, rt) => {
+      expectSame(mutate(frame, ms), rt);
     }), { numRuns: 2_000, seed: 14 });
   });
 
