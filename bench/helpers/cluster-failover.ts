@@ -99,10 +99,10 @@ export async function measureFailover(rounds: number, tmpDir: string): Promise<F
       await until(() => afterSilence(published, killedAt) !== null && afterSilence(consumed, killedAt) !== null, 'events flow again', 20_000);
       recording = false;
       out.push({ publishedMs: afterSilence(published, killedAt)! - killedAt, consumedMs: afterSilence(consumed, killedAt)! - killedAt, ownedMs });
-      // The killed collector comes back from its own file as the next standby.
+      // The killed collector comes back from its own file as the next round's standby.
       const role = holder.opts.role;
       holder = standby;
-      standby = await start(role).started();
+      if (r + 1 < rounds) standby = await start(role).started();
     }
     sub.unsubscribe();
   } finally {
