@@ -10,6 +10,7 @@
  */
 import type { DecimalString, Level } from '../model/events.js';
 import { normalizeDecimal } from '../model/decimal.js';
+import { isZeroSize, levelOf } from './level-text.js';
 
 const C0 = 48;
 const DOT = 46;
@@ -43,7 +44,7 @@ export class FixedBookSide {
   put(price: DecimalString, size: DecimalString, level: Level | null): boolean {
     const key = this.key(price);
     if (key === null) return false;
-    if (isZero(size)) {
+    if (isZeroSize(size)) {
       if (!this.levels.delete(key)) return true;
       const i = this.search(key);
       this.keys.copyWithin(i, i + 1, this.n);
@@ -51,7 +52,7 @@ export class FixedBookSide {
       return true;
     }
     const before = this.levels.size;
-    this.levels.set(key, level !== null && level.length === 2 ? level : [price, size]);
+    this.levels.set(key, levelOf(price, size, level));
     if (this.levels.size === before) return true;
     const i = this.search(key);
     if (this.n === this.keys.length) {
@@ -180,19 +181,6 @@ export class FixedBookSide {
     this.scale = f;
     return true;
   }
-}
-
-/** /^-?0*(\.0*)?$/ */
-function isZero(size: string): boolean {
-  const n = size.length;
-  let i = 0;
-  if (i < n && size.charCodeAt(i) === MINUS) i++;
-  while (i < n && size.charCodeAt(i) === C0) i++;
-  if (i < n && size.charCodeAt(i) === DOT) {
-    i++;
-    while (i < n && size.charCodeAt(i) === C0) i++;
-  }
-  return i === n;
 }
 
 /** Malformed prices throw the DecimalError the exact side would. */
