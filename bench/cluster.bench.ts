@@ -75,7 +75,9 @@ async function failover(tmp: string): Promise<void> {
 
 async function collectors(tmp: string): Promise<void> {
   const stages = (process.env.CLUSTER_BENCH_STAGES ?? '1000,2000,3000,4000,6000,8000,12000').split(',').map(Number);
-  const o = { stages, symbols: 64, settleMs: 2_000, measureMs: 6_000, tmpDir: join(tmp, 'collectors') };
+  // A collector's publish rate is bounded by its in-flight window over the ack latency: CLUSTER_BENCH_MAX_IN_FLIGHT tries another window.
+  const inFlight = process.env.CLUSTER_BENCH_MAX_IN_FLIGHT ? Number(process.env.CLUSTER_BENCH_MAX_IN_FLIGHT) : undefined;
+  const o = { stages, symbols: 64, settleMs: 2_000, measureMs: 6_000, tmpDir: join(tmp, 'collectors'), ...(inFlight !== undefined ? { maxInFlightPublishes: inFlight } : {}) };
   const loadBefore = load();
   const { one, two } = await measureScaling(o);
   for (const st of [...one, ...two]) report({ bench: 'cluster.collectors.stage', metric: 'stored_events_per_s', value: st.storedPerS, unit: 'events/s', ...st, load: load() });
@@ -87,7 +89,7 @@ async function collectors(tmp: string): Promise<void> {
     bench: 'cluster.collectors', metric: 'stored_events_per_s', value: best(two), unit: 'events/s', baseline: best(one),
     baselineName: '1 collector holding every shard, same simulator and stages, same run', collectors: 2, two: limit(two), one: limit(one),
     keptUpTradesPerS: { one: keptUp(one), two: keptUp(two) },
-    symbols: o.symbols, streams: 'trade', stageMs: o.settleMs + o.measureMs, shards: 16, split: 'maxShardsPerInstance 8 each',
+    symbols: o.symbols, streams: 'trade', stageMs: o.settleMs + o.measureMs, shards: 16, split: 'maxShardsPerInstance 8 each', maxInFlightPublishes: inFlight ?? 256,
     note: 'each collector still subscribes to every symbol and filters at publish, so both decode every frame', cores: CORES, load: [loadBefore, load()],
   }));
 }

@@ -52,6 +52,8 @@ export interface ScalingOptions {
   readonly settleMs: number;
   readonly measureMs: number;
   readonly tmpDir: string;
+  /** cluster.maxInFlightPublishes of the collectors (default: the example's, i.e. the default 256). */
+  readonly maxInFlightPublishes?: number;
 }
 
 const SHARDS = 16;
@@ -86,6 +88,7 @@ async function phase(collectors: 1 | 2, o: ScalingOptions, simPort: number, simP
         TICKGATE__venues__binance__symbols: JSON.stringify(manySymbols(o.symbols)),
         TICKGATE__venues__binance__streams: '["trade"]',
         TICKGATE__cluster__maxShardsPerInstance: String(collectors === 2 ? SHARDS / 2 : 0),
+        ...(o.maxInFlightPublishes !== undefined ? { TICKGATE__cluster__maxInFlightPublishes: String(o.maxInFlightPublishes) } : {}),
       },
     });
     procs.push(p);
