@@ -100,7 +100,12 @@ describe('end-to-end chaos', () => {
     const recover = async (fault: string, injectedAt: number, detail = ''): Promise<void> => {
       const target = new Map(SYMBOLS.map((s) => [s, (sim.truth.lastTrade('binance', s)?.id ?? 0) + 1]));
       await waitFor(() => gw.readiness().ready && SYMBOLS.every((s) => taps.get(s)!.contiguousHigh(first(s)) >= target.get(s)!),
-        `recovery from ${fault}`, 45_000, () => ({ ready: gw.readiness(), high: SYMBOLS.map((s) => [taps.get(s)!.contiguousHigh(first(s)), target.get(s)]) }));
+        `recovery from ${fault}`, 45_000, () => ({
+          ready: gw.readiness(), high: SYMBOLS.map((s) => [taps.get(s)!.contiguousHigh(first(s)), target.get(s)]),
+          // For a stuck high: the first ids the fast client lacks, what it got first, and what integrity saw (the half-open flake).
+          lacking: SYMBOLS.map((s) => { const t = taps.get(s)!; const h = t.contiguousHigh(first(s)); return { s, first: first(s), missing: h + 1, firstReceived: Math.min(...t.ids), received: t.ids.size }; }),
+          integrity: gw.feeds.get('binance')!.integrity.stats(), fastState: fast.state,
+        }));
       faults.push({ fault, atS: (injectedAt - t0) / 1000, recoveryMs: Date.now() - injectedAt, detail });
     };
     const settle = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));

@@ -23,7 +23,12 @@ export function print8(v: bigint): string {
 
 /** Price x size at 8 decimals, truncated (what Binance prints for quote quantities). */
 export function mul8(price: string, size: string): bigint {
-  return (to8(price) * to8(size)) / SCALE;
+  return mulScaled8(to8(price), to8(size));
+}
+
+/** mul8 of values already scaled by 10^8 (a caller holding both parses saves two). */
+export function mulScaled8(price8: bigint, size8: bigint): bigint {
+  return (price8 * size8) / SCALE;
 }
 
 /** Any decimal string re-printed with 8 decimals ("0.01" -> "0.01000000"). */

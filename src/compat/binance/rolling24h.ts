@@ -9,7 +9,7 @@
  * before the newest bucket (a venue clock step) is folded into the newest bucket and counted.
  */
 import type { Trade } from '../../model/events.js';
-import { mul8, to8 } from './decimal8.js';
+import { mulScaled8, to8 } from './decimal8.js';
 
 export const ROLLING_WINDOW_MS = 86_400_000;
 export const ROLLING_BUCKET_MS = 60_000;
@@ -83,7 +83,7 @@ export class Rolling24h {
   add(t: Trade): void {
     const p = to8(t.price);
     const s = to8(t.size);
-    const quote = mul8(t.price, t.size);
+    const quote = mulScaled8(p, s); // = mul8(price, size), without parsing both again
     let minute = t.eventTime - (t.eventTime % ROLLING_BUCKET_MS);
     const newest = this.buckets[this.buckets.length - 1];
     if (newest !== undefined && this.bucketCount > 0 && minute < newest.minute) {
