@@ -157,7 +157,14 @@ export class ShardLeases extends TypedEmitter<LeaseEventMap> {
     } catch (err) {
       this.counters.renewFailures++;
       if (isConflict(err)) {
-        const holder = await this.holderOf(key);
+        const cur = await this.entryOf(key);
+        // Our own earlier renew landed although its reply was lost (a NATS cut): still ours.
+        if (cur !== null && cur.value.instance === this.opts.instance && cur.value.acquiredAt === h.acquiredAt) {
+          h.revision = cur.revision;
+          this.log.info({ shard, revision: cur.revision }, 'lease renew: adopted our own revision (an earlier renew landed unacknowledged)');
+          return;
+        }
+        const holder = cur?.value.instance ?? null;
         this.lose(shard, h, holder === null ? 'expired' : 'taken', holder);
       } else if (this.now() - h.lastRenewOk >= this.opts.leaseTtlMs) {
         // Not renewed for a whole TTL: the server has expired it, another may hold it now.
@@ -213,11 +220,11 @@ export class ShardLeases extends TypedEmitter<LeaseEventMap> {
     return 'taken';
   }
 
-  private async holderOf(key: string): Promise<string | null> {
+  private async entryOf(key: string): Promise<{ value: LeaseValue; revision: number } | null> {
     try {
       const e = await this.kv.get(key);
       if (!e || e.operation !== 'PUT') return null;
-      return (e.json() as LeaseValue).instance ?? null;
+      return { value: e.json() as LeaseValue, revision: e.revision };
     } catch {
       return null;
     }

@@ -272,6 +272,11 @@ export const clusterSchema = z.object({
   takeoverMaxBackfillTrades: posInt(CL.takeoverMaxBackfillTrades),
   /** Recent events kept per symbol for re-publishing on a takeover (the standby ring). */
   standbyEventsPerSymbol: posInt(CL.standbyEventsPerSymbol),
+  /** Collector: feed events queued in memory for the bus; past it they go to the disk spool. */
+  maxQueuedPublishes: posInt(CL.maxQueuedPublishes),
+  /** Collector: disk spool for publish overflow (a subdirectory per instance); null = none (dropped, counted). */
+  spoolDir: z.string().min(1).nullable().default(CL.spoolDir),
+  spoolMaxBytes: posInt(CL.spoolMaxBytes),
   connectTimeoutMs: posInt(CL.connectTimeoutMs),
   reconnectWaitMs: posInt(CL.reconnectWaitMs),
 }).strict().refine((c) => c.leaseRenewIntervalMs * 2 <= c.leaseTtlMs, {

@@ -16,9 +16,10 @@
 import { hostname } from 'node:os';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { JetStreamManager } from '@nats-io/jetstream';
-import {
-  DEFAULT_CLUSTER_CATCH_UP_EVENTS_PER_SYMBOL, DEFAULT_CLUSTER_DEDUP_IDS_PER_STREAM, DEFAULT_CLUSTER_MAX_QUEUED_PUBLISHES,
-} from '../config/defaults/cluster.js';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { DEFAULT_CLUSTER_CATCH_UP_EVENTS_PER_SYMBOL, DEFAULT_CLUSTER_DEDUP_IDS_PER_STREAM } from '../config/defaults/cluster.js';
+import { BusSpool, type BusSpoolStats } from '../cluster/bus-spool.js';
 import type { TickgateConfig } from '../config/schema.js';
 import type { MarketEvent, StreamState } from '../model/events.js';
 import type { Logger } from '../observability/logger.js';
@@ -48,6 +49,7 @@ type ClusterConfig = NonNullable<TickgateConfig['cluster']>;
 export interface ClusterWiringStats {
   queued: number;
   maxQueued: number;
+  /** Feed events lost: memory queue full without a spool, or the spool full / failing. */
   dropped: number;
   notOwned: number;
   consumed: number;
@@ -105,13 +107,19 @@ export class ClusterWiring {
   /** Collector: venue feeds whose subscriptions follow the leases (venue -> feed). */
   private readonly feeds = new Map<string, VenueFeed>();
   private readonly takeover: TakeoverBackfill;
+  /** Collector: disk overflow of the publish queue (opened on the first overflow, or at start when a previous run left events). */
+  private spool: BusSpool | null = null;
+  private replayingSpool = false;
+  private spoolDisabled = false;
+  private stopping = false;
+  private roomWaiter: (() => void) | null = null;
 
   constructor(
     private readonly cfg: ClusterConfig,
     private readonly log: Logger,
     /** Where consumed events go (the gateway's pipeline). */
     private readonly publishLocal: (e: MarketEvent) => void,
-    private readonly maxQueued = DEFAULT_CLUSTER_MAX_QUEUED_PUBLISHES,
+    private readonly maxQueued = cfg.maxQueuedPublishes,
     standbyEventsPerSymbol = cfg.standbyEventsPerSymbol,
   ) {
     this.role = cfg.role;
@@ -190,6 +198,8 @@ export class ClusterWiring {
         namespace: c.namespace, maxInFlight: c.maxInFlightPublishes, publishTimeoutMs: c.publishTimeoutMs, logger: this.log, reconnect: pubConnection,
       });
       this.leases.on('lease', (e) => this.onLease(e));
+      // Events a previous run spooled and did not publish go out first.
+      if (this.spoolDir() !== null && existsSync(this.spoolDir()!)) { this.openSpool(); this.replaySpool(); }
       await this.leases.start();
     }
     if (this.processes) {
@@ -300,10 +310,59 @@ export class ClusterWiring {
 
   private enqueue(e: MarketEvent): void {
     if (!this.floors.admit(e)) return;
-    if (this.queue.length >= this.maxQueued) { this.counters.dropped++; return; }
+    if (this.spool?.active || this.queue.length >= this.maxQueued) {
+      // Overflow (NATS away longer than memory holds): to disk, and everything after it too, in order.
+      if (this.spool === null && this.spoolDir() !== null) this.openSpool();
+      if (this.spool === null) { this.counters.dropped++; return; }
+      this.spool.add(e);
+      this.replaySpool();
+      return;
+    }
+    this.push(e);
+  }
+
+  private push(e: MarketEvent): void {
     this.queue.push(e);
     if (this.queue.length > this.counters.maxQueued) this.counters.maxQueued = this.queue.length;
     if (!this.pumping) void this.pump();
+  }
+
+  private spoolDir(): string | null {
+    return this.cfg.spoolDir === null || this.spoolDisabled ? null : join(this.cfg.spoolDir, this.instance);
+  }
+
+  private openSpool(): void {
+    try {
+      this.spool = new BusSpool({ dir: this.spoolDir()!, maxBytes: this.cfg.spoolMaxBytes, logger: this.log });
+      this.log.warn({ dir: this.spoolDir(), memoryQueue: this.queue.length }, 'publish queue overflow: spooling to disk');
+    } catch (err) {
+      this.log.error({ dir: this.spoolDir(), err: errorText(err) }, 'bus spool cannot open; overflow is dropped');
+      this.spoolDisabled = true; // do not retry on every event
+    }
+  }
+
+  /**
+   * Moves spooled batches back into the memory queue whenever it has drained below half, oldest
+   * first, until the spool is empty (new events keep going to the spool meanwhile: order kept).
+   */
+  private replaySpool(): void {
+    if (this.replayingSpool || this.spool === null) return;
+    this.replayingSpool = true;
+    const spool = this.spool;
+    void (async () => {
+      try {
+        while (spool.active && !this.stopping) {
+          if (this.queue.length > this.maxQueued >> 1) { await new Promise<void>((r) => { this.roomWaiter = r; }); continue; }
+          const batch = await spool.take();
+          if (batch === null) { if (spool.active) await new Promise((r) => setImmediate(r)); continue; }
+          for (const e of batch) this.push(e);
+        }
+      } catch (err) {
+        this.log.error({ err: errorText(err) }, 'bus spool replay stopped');
+      } finally {
+        this.replayingSpool = false;
+      }
+    })();
   }
 
   private onLease(e: LeaseEvent): void {
@@ -380,9 +439,10 @@ export class ClusterWiring {
     this.log.info({ shard, replayed: replay.length, resumePoints: lastSeq.size }, 'shard taken over');
   }
 
-  stats(): Readonly<ClusterWiringStats> & { publisher: ReturnType<EventPublisher['stats']> | null; leases: ReturnType<ShardLeases['stats']> | null; consumer: ReturnType<EventConsumer['stats']> | null; owned: number[] } {
+  stats(): Readonly<ClusterWiringStats> & { publisher: ReturnType<EventPublisher['stats']> | null; leases: ReturnType<ShardLeases['stats']> | null; consumer: ReturnType<EventConsumer['stats']> | null; owned: number[]; spool: BusSpoolStats | null } {
+    const spool = this.spool?.stats() ?? null;
     return {
-      ...this.counters, handoverBackfills: this.takeover.stats.backfilled, skippedOwnTrades: this.floors.stats.skippedOwn, skippedStreamTrades: this.floors.stats.skippedInStream,
+      ...this.counters, dropped: this.counters.dropped + (spool?.dropped ?? 0), spool, handoverBackfills: this.takeover.stats.backfilled, skippedOwnTrades: this.floors.stats.skippedOwn, skippedStreamTrades: this.floors.stats.skippedInStream,
       consumedBelowFloor: this.dedup.stats.belowFloor, consumedDoubles: this.dedup.stats.doubles, queued: this.queue.length, publisher: this.publisher?.stats() ?? null, leases: this.leases?.stats() ?? null,
       consumer: this.consumer?.stats() ?? null, owned: this.leases ? [...this.leases.owned()] : [],
     };
@@ -391,7 +451,11 @@ export class ClusterWiring {
   /** After the feeds stopped: publish what is queued, release leases, stop consuming. */
   async stop(timeoutMs = 10_000): Promise<void> {
     const end = Date.now() + timeoutMs;
-    while ((this.queue.length > 0 || this.pumping) && Date.now() < end) await new Promise((r) => setTimeout(r, 10));
+    while ((this.queue.length > 0 || this.pumping || this.spool?.active) && Date.now() < end) await new Promise((r) => setTimeout(r, 10));
+    // What is still spooled stays on disk: the next start publishes it first.
+    this.stopping = true;
+    if (this.roomWaiter) { const w = this.roomWaiter; this.roomWaiter = null; w(); }
+    await this.spool?.close();
     this.takeover.close();
     await this.publisher?.close(Math.max(0, end - Date.now()));
     await this.leases?.stop();
@@ -416,6 +480,7 @@ export class ClusterWiring {
     try {
       while (this.queue.length > 0 && this.publisher) {
         await this.publisher.publish(this.queue.shift()!);
+        if (this.roomWaiter !== null && this.queue.length <= this.maxQueued >> 1) { const w = this.roomWaiter; this.roomWaiter = null; w(); }
       }
     } catch (err) {
       this.log.error({ err: errorText(err) }, 'cluster publish loop stopped');
@@ -476,7 +541,9 @@ export function registerClusterMetrics(m: MetricsRegistry, c: ClusterWiring): vo
   });
   m.gauge('tickgate_cluster_publish_in_flight', 'Bus publishes awaiting their ack', [], () => one(c.stats().publisher?.inFlight));
   m.gauge('tickgate_cluster_publish_queue', 'Feed events waiting for the bus publisher', [], () => one(c.stats().queued));
-  m.counter('tickgate_cluster_publish_dropped_total', 'Feed events dropped because the publish queue was full', [], () => one(c.stats().dropped));
+  m.counter('tickgate_cluster_publish_dropped_total', 'Feed events dropped: publish queue full without a disk spool, or the spool full or failing', [], () => one(c.stats().dropped));
+  m.counter('tickgate_cluster_publish_spooled_total', 'Feed events written to the disk spool (publish queue overflow while NATS is away)', [], () => one(c.stats().spool?.spooled));
+  m.gauge('tickgate_cluster_publish_spool_events', 'Feed events in the disk spool waiting for the bus', [], () => one(c.stats().spool?.depth));
   m.counter('tickgate_cluster_handover_replayed_total', 'Events re-published from the standby ring on shard takeover', [], () => one(c.stats().handoverReplayed));
   m.counter('tickgate_cluster_handover_gaps_total', 'Takeovers whose standby ring did not reach the stream\'s last trade and no REST fetcher could fill it', [], () => one(c.stats().handoverGaps));
   m.counter('tickgate_cluster_handover_backfills_total', 'Trade streams REST-backfilled from the stream\'s last trade after a takeover', [], () => one(c.stats().handoverBackfills));

@@ -49,8 +49,24 @@ export const DEFAULT_CLUSTER_SUBSCRIBE_OWNED_ONLY = true;
  * a hole larger than this many trades is declared (trade_gap, max_resume_exceeded), not fetched.
  */
 export const DEFAULT_CLUSTER_TAKEOVER_MAX_BACKFILL_TRADES = 200_000;
+/**
+ * Collector: where publish overflow goes when NATS is away longer than the memory queue holds
+ * (a subdirectory per instance; created on the first overflow, replayed first on the next start).
+ * null = no disk spool (overflow is dropped and counted).
+ */
+export const DEFAULT_CLUSTER_SPOOL_DIR = './data/cluster-spool';
+/** Cap of that spool on disk; past it events are dropped and counted. */
+export const DEFAULT_CLUSTER_SPOOL_MAX_BYTES = 1024 * 1024 * 1024;
 export const DEFAULT_CLUSTER_CONNECT_TIMEOUT_MS = 5_000;
 export const DEFAULT_CLUSTER_RECONNECT_WAIT_MS = 250;
+
+/**
+ * Feed events waiting for the bus publisher in the gateway wiring (feeds push synchronously; the
+ * publisher's in-flight window drains it). Past it events are dropped and counted: size it for
+ * the longest NATS outage at the feed rate (100,000 = 50 s at 2,000 events/s); past it they go to
+ * the disk spool (spoolDir) or, without one, are dropped and counted.
+ */
+export const DEFAULT_CLUSTER_MAX_QUEUED_PUBLISHES = 100_000;
 
 /**
  * Hot standby: a collector keeps the last events of every symbol it receives, owned or not, so
@@ -79,16 +95,12 @@ export const clusterDefaults = {
   subscribeOwnedOnly: DEFAULT_CLUSTER_SUBSCRIBE_OWNED_ONLY,
   takeoverMaxBackfillTrades: DEFAULT_CLUSTER_TAKEOVER_MAX_BACKFILL_TRADES,
   standbyEventsPerSymbol: DEFAULT_CLUSTER_STANDBY_EVENTS_PER_SYMBOL,
+  maxQueuedPublishes: DEFAULT_CLUSTER_MAX_QUEUED_PUBLISHES,
+  spoolDir: DEFAULT_CLUSTER_SPOOL_DIR,
+  spoolMaxBytes: DEFAULT_CLUSTER_SPOOL_MAX_BYTES,
   connectTimeoutMs: DEFAULT_CLUSTER_CONNECT_TIMEOUT_MS,
   reconnectWaitMs: DEFAULT_CLUSTER_RECONNECT_WAIT_MS,
 } as const;
-
-/**
- * Feed events waiting for the bus publisher in the gateway wiring (feeds push synchronously; the
- * publisher's in-flight window drains it). Past it events are dropped and counted: size it for
- * the longest NATS outage at the feed rate (100,000 = 50 s at 2,000 events/s).
- */
-export const DEFAULT_CLUSTER_MAX_QUEUED_PUBLISHES = 100_000;
 
 /**
  * Collector: events of one symbol held while the stream's last trade of it is looked up (after

@@ -148,4 +148,26 @@ describe('shard leases in a JetStream KV bucket', () => {
     expect((await holderOf(1))?.instance).toBe('B');
     console.log(JSON.stringify({ test: 'lease takeover after kill -9', takeoverMs, ttlMs: 1_500, renewMs: 300 }));
   }, 60_000);
+  it('a renew that landed but whose reply was lost (NATS cut) is adopted, not taken for a lost lease', async () => {
+    const a = await leases('A', { leaseTtlMs: 10_000, renewIntervalMs: 5_000 }); // not started: rounds only when ticked
+    const seen = record(a);
+    await a.tick();
+    expect(a.holds(0)).toBe(true);
+    // What our own renew does on the server, without A seeing the reply: same value, next revision.
+    const kv = await new Kvm(nc).open(`${ns}-leases`);
+    const e = (await kv.get('shard.0.slot.0'))!;
+    const landed = await kv.update('shard.0.slot.0', e.value, e.revision);
+    await a.tick(); // A renews with the revision it knew: a conflict, and the holder is A itself
+    expect(a.holds(0)).toBe(true);
+    expect(seen.filter((x) => x.type === 'lost')).toEqual([]);
+    await a.tick(); // renewed on the adopted revision
+    expect((await holderOf(0))!.revision).toBeGreaterThan(landed);
+    expect(a.stats().lost).toBe(0);
+    // Another instance's write is still a loss.
+    const other = (await kv.get('shard.1.slot.0'))!;
+    await kv.update('shard.1.slot.0', new TextEncoder().encode(JSON.stringify({ instance: 'X', acquiredAt: 1, renewedAt: 1, expiresAt: 1 })), other.revision);
+    await a.tick();
+    expect(a.holds(1)).toBe(false);
+    expect(seen.filter((x) => x.type === 'lost').map((x) => (x.type === 'lost' ? [x.shard, x.reason, x.holder] : []))).toEqual([[1, 'taken', 'X']]);
+  }, 30_000);
 });
