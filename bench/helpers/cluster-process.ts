@@ -92,7 +92,8 @@ export class ExampleProcess {
   }
 
   async metricsText(): Promise<string> {
-    return (await fetch(`${this.url}/metrics`, { signal: AbortSignal.timeout(5_000) })).text();
+    // Generous: on an overloaded machine (load 15-25 seen) a scrape can wait seconds for the event loop.
+    return (await fetch(`${this.url}/metrics`, { signal: AbortSignal.timeout(20_000) })).text();
   }
 
   /** One sample of a series without labels or with exactly `labels` (e.g. 'result="stored"'); NaN when absent. */
