@@ -9,7 +9,7 @@
  *   duplicate window, so re-sending them could store them twice.
  * Trades without a numeric id and every other event type pass (the duplicate window covers them).
  */
-import type { MarketEvent } from '../model/events.js';
+import type { MarketEvent, TradeGap } from '../model/events.js';
 import { eventKind } from './event-identity.js';
 
 export interface TradeFloorStats {
@@ -17,13 +17,15 @@ export interface TradeFloorStats {
   skippedOwn: number;
   /** Trades at or below the stream's last trade (stored by another collector). */
   skippedInStream: number;
+  /** Declared holes not published, or narrowed, because the stream holds those ids. */
+  gapsInStream: number;
 }
 
 interface Mark { own: number; stream: number }
 
 export class TradeFloors {
   private readonly marks = new Map<string, Mark>();
-  readonly stats: TradeFloorStats = { skippedOwn: 0, skippedInStream: 0 };
+  readonly stats: TradeFloorStats = { skippedOwn: 0, skippedInStream: 0, gapsInStream: 0 };
 
   /** True when `e` should be published (and raises the own mark for trades). */
   admit(e: MarketEvent): boolean {
@@ -35,6 +37,19 @@ export class TradeFloors {
     if (e.seq <= m.own) { this.stats.skippedOwn++; return false; }
     m.own = e.seq;
     return true;
+  }
+
+  /**
+   * A hole our own integrity declared (e.g. a re-taken stream whose old backfill reached past the
+   * venue's history): the ids at or below the stream floor are not missing from the stream (another
+   * collector stored them), so that part is no hole there. Returns the gap to publish, or null.
+   */
+  admitGap(g: TradeGap): TradeGap | null {
+    const m = this.marks.get(key(g.venue, g.symbol, tradeKindOfSource(g.source)));
+    if (m === undefined || m.stream < g.fromId) return g;
+    this.stats.gapsInStream++;
+    if (g.toId !== null && g.toId <= m.stream) return null;
+    return { ...g, fromId: m.stream + 1 };
   }
 
   /** The stream holds every trade up to `lastId` of this (venue, symbol, kind); only raises. */

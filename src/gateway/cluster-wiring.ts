@@ -308,8 +308,13 @@ export class ClusterWiring {
     if (held) for (const e of held) this.takeover.push(e);
   }
 
-  private enqueue(e: MarketEvent): void {
-    if (!this.floors.admit(e)) return;
+  private enqueue(ev: MarketEvent): void {
+    let e = ev;
+    if (e.type === 'trade_gap') {
+      const g = this.floors.admitGap(e);
+      if (g === null) return;
+      e = g;
+    } else if (!this.floors.admit(e)) return;
     if (this.spool?.active || this.queue.length >= this.maxQueued) {
       // Overflow (NATS away longer than memory holds): to disk, and everything after it too, in order.
       if (this.spool === null && this.spoolDir() !== null) this.openSpool();
@@ -439,9 +444,20 @@ export class ClusterWiring {
     this.log.info({ shard, replayed: replay.length, resumePoints: lastSeq.size }, 'shard taken over');
   }
 
-  stats(): Readonly<ClusterWiringStats> & { publisher: ReturnType<EventPublisher['stats']> | null; leases: ReturnType<ShardLeases['stats']> | null; consumer: ReturnType<EventConsumer['stats']> | null; owned: number[]; spool: BusSpoolStats | null } {
+  stats(): Readonly<ClusterWiringStats> & { publisher: ReturnType<EventPublisher['stats']> | null; leases: ReturnType<ShardLeases['stats']> | null; consumer: ReturnType<EventConsumer['stats']> | null; owned: number[]; spool: BusSpoolStats | null;
+    /** Attached feeds' venue streams subscribed now and the runtime changes so far (null: no feed attached). */
+    venue: { streams: number; subscribed: number; unsubscribed: number } | null;
+  } {
     const spool = this.spool?.stats() ?? null;
+    const venue = { streams: 0, subscribed: 0, unsubscribed: 0 };
+    for (const f of this.feeds.values()) {
+      const sub = f.subscriptionStats();
+      venue.streams += f.subscribedStreams().length;
+      venue.subscribed += sub.subscribed;
+      venue.unsubscribed += sub.unsubscribed;
+    }
     return {
+      venue: this.feeds.size > 0 ? venue : null,
       ...this.counters, dropped: this.counters.dropped + (spool?.dropped ?? 0), spool, handoverBackfills: this.takeover.stats.backfilled, skippedOwnTrades: this.floors.stats.skippedOwn, skippedStreamTrades: this.floors.stats.skippedInStream,
       consumedBelowFloor: this.dedup.stats.belowFloor, consumedDoubles: this.dedup.stats.doubles, queued: this.queue.length, publisher: this.publisher?.stats() ?? null, leases: this.leases?.stats() ?? null,
       consumer: this.consumer?.stats() ?? null, owned: this.leases ? [...this.leases.owned()] : [],
@@ -546,6 +562,11 @@ export function registerClusterMetrics(m: MetricsRegistry, c: ClusterWiring): vo
   m.gauge('tickgate_cluster_publish_spool_events', 'Feed events in the disk spool waiting for the bus', [], () => one(c.stats().spool?.depth));
   m.counter('tickgate_cluster_handover_replayed_total', 'Events re-published from the standby ring on shard takeover', [], () => one(c.stats().handoverReplayed));
   m.counter('tickgate_cluster_handover_gaps_total', 'Takeovers whose standby ring did not reach the stream\'s last trade and no REST fetcher could fill it', [], () => one(c.stats().handoverGaps));
+  m.gauge('tickgate_cluster_venue_streams', 'Venue streams this collector is subscribed to (subscriptions follow its leases)', [], () => one(c.stats().venue?.streams));
+  m.counter('tickgate_cluster_venue_subscription_changes_total', 'Venue streams subscribed or unsubscribed at runtime on lease changes', ['change'], () => {
+    const v = c.stats().venue;
+    return v ? [[{ change: 'subscribed' }, v.subscribed], [{ change: 'unsubscribed' }, v.unsubscribed]] : [];
+  });
   m.counter('tickgate_cluster_handover_backfills_total', 'Trade streams REST-backfilled from the stream\'s last trade after a takeover', [], () => one(c.stats().handoverBackfills));
   m.counter('tickgate_cluster_consumed_total', 'Events consumed from the bus into the pipeline', [], () => one(c.stats().consumer ? c.stats().consumed : undefined));
   m.counter('tickgate_cluster_consumed_skipped_total', 'Bus trades not passed to the pipeline: already stored (re-read after a restart) or stored twice in the stream', ['reason'], () => {
@@ -570,6 +591,10 @@ export interface ClusterStatus {
   readonly leaseChanges: { readonly acquired: number; readonly lost: number; readonly released: number } | null;
   readonly publish: { readonly stored: number; readonly duplicates: number; readonly retries: number; readonly queued: number; readonly dropped: number; readonly meanAckMs: number; readonly recentMaxAckMs: number } | null;
   readonly skipped: { readonly own: number; readonly inStream: number };
+  /** Collector: venue streams subscribed now (they follow the leases); null without attached feeds. */
+  readonly venueStreams: number | null;
+  /** Collector: events in the disk spool (NATS away longer than memory holds); null before any overflow. */
+  readonly spooled: number | null;
   readonly consumer: { readonly consumed: number; readonly lagMessages: number; readonly stored: number; readonly doubles: number; readonly startSeq: number } | null;
 }
 
@@ -584,6 +609,8 @@ export function clusterStatus(c: ClusterWiring): ClusterStatus {
       meanAckMs: p.ackCount > 0 ? p.ackMsSum / p.ackCount : 0, recentMaxAckMs: p.recentMaxAckMs,
     } : null,
     skipped: { own: s.skippedOwnTrades, inStream: s.skippedStreamTrades },
+    venueStreams: s.venue?.streams ?? null,
+    spooled: s.spool?.depth ?? null,
     consumer: s.consumer ? { consumed: s.consumed, lagMessages: s.consumer.lagMessages, stored: s.consumedBelowFloor, doubles: s.consumedDoubles, startSeq: s.startSeqFromStorage } : null,
   };
 }

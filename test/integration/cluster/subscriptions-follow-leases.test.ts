@@ -70,6 +70,7 @@ describe('venue subscriptions follow shard leases', () => {
     expect(b.cluster!.stats().owned).toEqual([]);
     expect(b.feeds.get('binance')!.subscribedStreams()).toEqual([]);
     expect(subscribed(sim)).toEqual({ holders: 1, streams: ALL_STREAMS });
+    expect(b.status().cluster!.venueStreams).toBe(0);
 
     const killedAt = Date.now();
     child.kill('SIGKILL');
@@ -77,6 +78,8 @@ describe('venue subscriptions follow shard leases', () => {
     await until(() => subscribed(sim).holders === 1 && b.feeds.get('binance')!.subscribedStreams().length === 3, 'the venue subscriptions moved to B', 10_000);
     expect(subscribed(sim).streams).toEqual(ALL_STREAMS);
     const takeoverMs = Date.now() - killedAt;
+    expect(b.status().cluster!.venueStreams).toBe(3);
+    expect(await b.metrics.text()).toMatch(/^tickgate_cluster_venue_subscription_changes_total\{change="subscribed"\} 3$/m);
     const atTakeover = b.cluster!.stats().publisher!.published;
     await until(() => b.cluster!.stats().publisher!.published > atTakeover + 300, 'B publishes live', 20_000);
     const bStats = b.cluster!.stats();
