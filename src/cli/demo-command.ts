@@ -25,7 +25,7 @@ export function addDemoCommand(program: Command): void {
           `  downstream: ${url.replace(/^http/, 'ws')}/ws   (subscribe e.g. {"op":"subscribe","channels":["candles.t100.binance.BTCUSDT"]})`,
           `  metrics:    ${url}/metrics     ready: ${url}/readyz`,
           `  simulator:  ${demo.simulator.urls.admin}   (fault injection API)`,
-          `  storage:    sqlite in ${opts.data}/tickgate.db   (try: node bin/tickgate.js query --sqlite ${opts.data}/tickgate.db --symbol BTCUSDT)`,
+          `  storage:    sqlite in ${opts.data}/tickgate.db   (try: node bin/tickgate.js query --sqlite ${opts.data}/tickgate.db --symbol BTCUSDT --interval 1m)`,
           'Ctrl-C to stop.',
           '',
         ].join('\n'));
