@@ -55,14 +55,19 @@ export class DedupWindow {
 export class MonotonicDedup {
   /** A holder per stream: raising the mark updates a field in place (a Map value above 2^31 would be a new heap number per set). */
   private readonly high = new Map<string, { h: number }>();
+  /** The last stream's holder: consecutive tickers are mostly of one symbol, whose string the fast path interns (a pointer compare, no Map lookup). */
+  private lastStream = '';
+  private lastHolder: { h: number } | undefined = undefined;
   dropped = 0;
 
   /** True when `id` is above the stream's high-water mark (and raises it); false for a replay. */
   accept(stream: string, id: number): boolean {
-    const m = this.high.get(stream);
-    if (m === undefined) {
-      this.high.set(stream, { h: id });
-      return true;
+    let m = this.lastHolder;
+    if (m === undefined || stream !== this.lastStream) {
+      m = this.high.get(stream);
+      if (m === undefined) this.high.set(stream, (m = { h: id - 1 }));
+      this.lastStream = stream;
+      this.lastHolder = m;
     }
     if (id <= m.h) {
       this.dropped++;

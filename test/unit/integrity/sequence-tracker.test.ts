@@ -66,4 +66,12 @@ describe('dedup', () => {
     expect(m.dropped).toBe(2);
     expect(m.highWater('x')).toBe(7);
   });
+
+  it('MonotonicDedup keeps each stream apart when they interleave (the last-stream shortcut), also for equal names built anew', () => {
+    const m = new MonotonicDedup();
+    const name = (s: string): string => [...s].join('');
+    const seq: [string, number, boolean][] = [['x', 5, true], ['y', 1, true], [name('x'), 5, false], ['y', 2, true], [name('y'), 2, false], ['x', 6, true], ['x', 6, false], ['y', 1, false]];
+    for (const [s, id, want] of seq) expect(m.accept(s, id), `${s} ${id}`).toBe(want);
+    expect([m.highWater('x'), m.highWater('y'), m.dropped]).toEqual([6, 2, 4]);
+  });
 });
