@@ -4,7 +4,9 @@
  * together (one fsync). A spill that fails puts its records back at the head of the queue, in
  * order. When the spool refuses (full, or a write failed) `full` is raised and the queue is held
  * to maxQueueRecords; while a spill is being written the queue may grow to maxSpillBacklogRecords
- * (a stalled disk), beyond which the newest records are dropped. Every drop is counted.
+ * (a stalled disk). Beyond either bound, repeats of a row are first collapsed to their newest
+ * revision (lossless: every sink keeps the highest revision per key), and only then are the
+ * newest records dropped. Every collapse and every drop is counted.
  */
 import type { Logger } from '../observability/logger.js';
 import { errorMessage, SpoolFullError } from './errors.js';
@@ -23,7 +25,7 @@ export interface SpoolSpillerDeps {
   readonly maxQueueRecords: number;
   readonly maxSpillBacklogRecords: number;
   /** The sink's counters, updated in place. */
-  readonly counters: { spooledRecords: number; droppedRecords: number };
+  readonly counters: { spooledRecords: number; droppedRecords: number; coalescedRecords: number };
   /** Spills scheduled for the end of a turn still apply (spool mode, not closed). */
   readonly active: () => boolean;
   /** `full` was raised. */
@@ -104,8 +106,10 @@ export class SpoolSpiller {
     const q = this.d.queue;
     if (q.items.length <= limit) return 0;
     if (q.items.length >= this.coalescedAt + limit / 2 || q.items.length < this.coalescedAt) {
+      const before = q.items.length;
       q.items = coalesceByKey(q.items);
       this.coalescedAt = q.items.length;
+      this.d.counters.coalescedRecords += before - q.items.length;
     }
     const over = q.items.length - limit;
     if (over <= 0) return 0;

@@ -13,9 +13,12 @@
  * overflowed into the spool may land after records spooled behind it; every sink upserts by
  * natural key and keeps the highest revision, so the stored result is the same.
  *
- * Spool full: the spool refuses (SpoolFullError), `spoolFull` is raised in health and logged once;
- * records then wait in the memory queue up to maxQueueRecords, beyond which they are dropped and
- * counted in stats().droppedRecords. Memory and disk stay bounded.
+ * Over budget: a queue beyond maxQueueRecords first collapses repeats of a row to their newest
+ * revision (what every sink stores anyway; counted in stats().coalescedRecords): a sink that merely
+ * lags behind an amending aggregator then stays in memory, and only distinct records overflow
+ * into the spool. Spool full: the spool refuses (SpoolFullError), `spoolFull` is raised in health
+ * and logged once; records then wait in the memory queue up to maxQueueRecords (collapsed again),
+ * beyond which they are dropped and counted in stats().droppedRecords. Memory and disk stay bounded.
  *
  * Nothing here waits on the event loop: sink writes are promises (SQLite runs on its own worker
  * thread), and spool appends are written and fsynced off the loop by the SpoolSpiller
