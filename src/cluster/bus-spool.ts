@@ -7,8 +7,8 @@
  * so the bus sees memory (older) then the spool's batches (in append order) then the rest.
  * Events are batched (up to BATCH_EVENTS, or what arrived in one turn) into one append.
  * A batch taken back (take) is acked once the caller queued it in memory: like the memory queue
- * itself it is lost on kill -9 while not yet published; a graceful stop leaves the unreplayed
- * batches on disk and the next start replays them first.
+ * itself it is lost on kill -9 while not yet published. The spool bridges an outage within one
+ * run; what a previous run left is the caller's to discard (see ClusterWiring).
  */
 import type { MarketEvent } from '../model/events.js';
 import type { SinkRecord } from '../sinks/sink.js';
@@ -48,7 +48,6 @@ export class BusSpool {
     this.log = (opts.logger ?? silentLogger()).child({ part: 'bus-spool' });
     this.spool = Spool.open({ dir: opts.dir, maxBytes: opts.maxBytes, fsync: opts.fsync ?? 'interval', onIssue: (i) => this.log.warn({ issue: i }, 'bus spool: damaged record skipped') });
     this.counters.depth = this.spool.depth().rows;
-    if (this.counters.depth > 0) this.log.info({ events: this.counters.depth, dir: opts.dir }, 'bus spool: events left by a previous run, replaying them first');
   }
 
   /** True while anything is spooled or waiting to be: newer events must follow them here. */

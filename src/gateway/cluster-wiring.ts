@@ -198,8 +198,7 @@ export class ClusterWiring {
         namespace: c.namespace, maxInFlight: c.maxInFlightPublishes, publishTimeoutMs: c.publishTimeoutMs, logger: this.log, reconnect: pubConnection,
       });
       this.leases.on('lease', (e) => this.onLease(e));
-      // Events a previous run spooled and did not publish go out first.
-      if (this.spoolDir() !== null && existsSync(this.spoolDir()!)) { this.openSpool(); this.replaySpool(); }
+      if (this.spoolDir() !== null && existsSync(this.spoolDir()!)) await this.discardLeftoverSpool();
       await this.leases.start();
     }
     if (this.processes) {
@@ -319,6 +318,7 @@ export class ClusterWiring {
       // Overflow (NATS away longer than memory holds): to disk, and everything after it too, in order.
       if (this.spool === null && this.spoolDir() !== null) this.openSpool();
       if (this.spool === null) { this.counters.dropped++; return; }
+      if (!this.spool.active) this.log.warn({ memoryQueue: this.queue.length }, 'publish queue full (NATS away): spooling to disk');
       this.spool.add(e);
       this.replaySpool();
       return;
@@ -339,11 +339,25 @@ export class ClusterWiring {
   private openSpool(): void {
     try {
       this.spool = new BusSpool({ dir: this.spoolDir()!, maxBytes: this.cfg.spoolMaxBytes, logger: this.log });
-      this.log.warn({ dir: this.spoolDir(), memoryQueue: this.queue.length }, 'publish queue overflow: spooling to disk');
+      this.log.info({ dir: this.spoolDir(), memoryQueue: this.queue.length }, 'bus spool open');
     } catch (err) {
       this.log.error({ dir: this.spoolDir(), err: errorText(err) }, 'bus spool cannot open; overflow is dropped');
       this.spoolDisabled = true; // do not retry on every event
     }
+  }
+
+  /**
+   * What a previous run spooled is not replayed: the memory queue (older events) died with that
+   * run, so publishing the spool would put a hole before it into the stream. Each trade stream
+   * resumes instead from the stream's last trade when this collector takes its shard (REST
+   * backfill through integrity), which covers both; non-trade events are state, not history.
+   */
+  private async discardLeftoverSpool(): Promise<void> {
+    this.openSpool();
+    if (this.spool === null) return;
+    let n = 0;
+    for (let b = await this.spool.take(); b !== null; b = await this.spool.take()) n += b.length;
+    if (n > 0) this.log.warn({ events: n, dir: this.spoolDir() }, 'bus spool: discarded events a previous run spooled (takeover backfill re-fetches its trades from the stream)');
   }
 
   /**
@@ -468,7 +482,7 @@ export class ClusterWiring {
   async stop(timeoutMs = 10_000): Promise<void> {
     const end = Date.now() + timeoutMs;
     while ((this.queue.length > 0 || this.pumping || this.spool?.active) && Date.now() < end) await new Promise((r) => setTimeout(r, 10));
-    // What is still spooled stays on disk: the next start publishes it first.
+    // What is still spooled is not published (the next start resumes by takeover backfill instead).
     this.stopping = true;
     if (this.roomWaiter) { const w = this.roomWaiter; this.roomWaiter = null; w(); }
     await this.spool?.close();

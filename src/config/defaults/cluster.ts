@@ -51,7 +51,8 @@ export const DEFAULT_CLUSTER_SUBSCRIBE_OWNED_ONLY = true;
 export const DEFAULT_CLUSTER_TAKEOVER_MAX_BACKFILL_TRADES = 200_000;
 /**
  * Collector: where publish overflow goes when NATS is away longer than the memory queue holds
- * (a subdirectory per instance; created on the first overflow, replayed first on the next start).
+ * (a subdirectory per instance, created on the first overflow; a restart discards what a previous
+ * run left there and resumes each trade stream by takeover backfill instead).
  * null = no disk spool (overflow is dropped and counted).
  */
 export const DEFAULT_CLUSTER_SPOOL_DIR = './data/cluster-spool';
