@@ -8,6 +8,7 @@
  * the streams continue (no duplicates, no gaps: every repeat is new data to integrity).
  * Rounds alternate between the contenders so machine noise hits them alike; the median round is
  * reported (`value`, wall clock) with `cpuValue` (per process CPU second).
+ * Stages (trade corpus): decode, integrity and aggregation each alone (CPU ns per frame).
  * Replay: `tickgate replay`'s path (replayRecording) on the recorded file end to end (gzip read,
  * line split, decode, integrity with books from the REST snapshot, aggregation), fast path on and
  * off, next to reading the same file with gunzip + readline + JSON.parse in the same run.
@@ -21,7 +22,7 @@ import { BinanceDecoder } from '../src/venues/binance/decode.js';
 import { decodeDepthSnapshot } from '../src/venues/binance/rest-decode.js';
 import { FeedIntegrity } from '../src/integrity/feed-integrity.js';
 import { Aggregator } from '../src/aggregate/aggregator.js';
-import type { BookSnapshot } from '../src/model/events.js';
+import type { BookSnapshot, MarketEvent } from '../src/model/events.js';
 import { BINANCE_DEPTH_SNAPSHOT, BINANCE_FRAMES } from '../test/helpers/recorded-data.js';
 import { replayRecording } from '../src/gateway/replay.js';
 import { parseRecordedFrameLine, readRecordedLines } from '../src/gateway/recorded-frames.js';
@@ -139,6 +140,41 @@ async function fullPath(corpus: Line[], fastPath: boolean, books: boolean): Prom
   return r;
 }
 
+/**
+ * Where a trade's time goes, each stage on its own (CPU ns per frame): integrity alone on the
+ * decoded events, aggregation alone on the integrity output (decode alone is decode_fast). Stages after decode
+ * run on events decoded beforehand, so their frames are no longer in cache: the sum can differ
+ * from the whole path measured in one loop.
+ */
+function stages(corpus: Line[]): { integrity: number; aggregate: number } {
+  // Decoded outside the clock (decode alone is decode_fast, without keeping its events).
+  const d = new BinanceDecoder({ fastPath: true });
+  const events: MarketEvent[] = [];
+  for (let i = 0; i < corpus.length; i++) {
+    const ev = d.decode(corpus[i]!.frame, corpus[i]!.rt).events;
+    for (let j = 0; j < ev.length; j++) events.push(ev[j]!);
+  }
+  const passed: MarketEvent[] = [];
+  const integrity = new FeedIntegrity({
+    venue: 'binance',
+    // eslint-disable-next-line require-yield
+    fetchTrades: async function* () { throw new Error('the corpus has no trade gap'); },
+    onEvent: (e) => { passed.push(e); },
+  });
+  const integ = timed(corpus.length, () => {
+    for (let i = 0; i < events.length; i++) integrity.push(events[i]!);
+  });
+  integrity.close();
+  let outputs = 0;
+  const agg = new Aggregator({ onOutput: () => { outputs++; }, tickCandleTicks: 100, timeCandleIntervalsMs: [1_000, 60_000], allowedLatenessMs: 1_000 });
+  const ag = timed(corpus.length, () => {
+    for (let i = 0; i < passed.length; i++) agg.ingest(passed[i]!);
+    agg.flush();
+  });
+  sink += outputs;
+  return { integrity: 1e9 / integ.cpu, aggregate: 1e9 / ag.cpu };
+}
+
 /** tardis-dev: JSON.parse + its Binance trades mapper + tick-100 and 1 s trade bars. */
 function tardis(corpus: Line[]): Rate {
   const mapper = normalizeTrades('binance', new Date(corpus[0]!.rt));
@@ -164,6 +200,7 @@ const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floo
 
 async function suite(name: string, corpus: Line[], books: boolean): Promise<void> {
   const runs: Record<string, Rate[]> = { parse: [], decodeFast: [], decodeFull: [], pathFast: [], pathFull: [], tardis: [] };
+  const split: { integrity: number; aggregate: number }[] = [];
   for (let r = 0; r < ROUNDS; r++) {
     runs.parse!.push(bareParse(corpus));
     runs.decodeFast!.push(decodeOnly(corpus, true));
@@ -171,6 +208,8 @@ async function suite(name: string, corpus: Line[], books: boolean): Promise<void
     runs.pathFast!.push(await fullPath(corpus, true, books));
     runs.pathFull!.push(await fullPath(corpus, false, books));
     runs.tardis!.push(tardis(corpus));
+    // Last in the round: the code is warm by then.
+    if (!books) split.push(stages(corpus));
   }
   const m = Object.fromEntries(Object.entries(runs).map(([k, v]) => [k, { wall: median(v.map((x) => x.wall)), cpu: median(v.map((x) => x.cpu)) }])) as Record<string, Rate>;
   const common = { corpus: `recorded btcusdt-20240808 ${name}, repeated with shifted ids`, frames: corpus.length, unit: 'frames/s/core', rounds: ROUNDS, fastPathShare: Number((lastFast.fast / Math.max(1, lastFast.fast + lastFast.fallback)).toFixed(4)), fallbacks: lastFast.fallback };
@@ -183,6 +222,17 @@ async function suite(name: string, corpus: Line[], books: boolean): Promise<void
   line(`hotpath.${name}.pipeline_fast`, m.pathFast!, m.tardis!, 'tardis-dev normalizeTrades + computeTradeBars tick 100 + time 1s', { metric2: 'vs_tardis', path });
   line(`hotpath.${name}.pipeline_full`, m.pathFull!, m.tardis!, 'tardis-dev normalizeTrades + computeTradeBars tick 100 + time 1s', { path });
   line(`hotpath.${name}.tardis`, m.tardis!, m.parse!, 'JSON.parse', { note: 'tardis-dev on mixed frames maps trades only (no books)' });
+  if (split.length > 0) {
+    const ns = (k: 'integrity' | 'aggregate'): number => Math.round(median(split.map((x) => x[k])));
+    const decodeNs = Math.round(1e9 / m.decodeFast!.cpu);
+    const sum = decodeNs + ns('integrity') + ns('aggregate');
+    report({
+      bench: `hotpath.${name}.stages`, metric: 'cpu_ns_per_frame', value: sum, unit: 'ns/frame (CPU)',
+      decodeNs, integrityNs: ns('integrity'), aggregateNs: ns('aggregate'), wholePathNs: Math.round(1e9 / m.pathFast!.cpu),
+      baseline: Math.round(1e9 / m.parse!.cpu), baselineName: 'JSON.parse ns/frame (CPU), same run', ratio: Number((sum / (1e9 / m.parse!.cpu)).toFixed(3)),
+      note: 'each stage alone on the previous stage\'s output (decoded beforehand): where a trade\'s time goes; the stages read events whose frames are out of cache, so the sum differs from the whole path in one loop',
+    });
+  }
 }
 
 /** The recorded file read as the replay reads it (gunzip + readline), each frame JSON.parsed. */
