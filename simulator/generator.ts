@@ -65,6 +65,13 @@ export interface GeneratorStats {
   events: number;
   bursts: number;
   rate: number;
+  /**
+   * Generator-clock time paced at a nonzero rate: the sum of each tick's elapsed time (capped at
+   * 1 s a tick). At a flat rate without bursts, events made by ticks = rate * pacedMs / 1000 (to
+   * within one carried event), however late the ticks came: a rate check divides by this, not by
+   * a wall-clock window whose ends fall between ticks.
+   */
+  pacedMs: number;
 }
 
 export class Generator {
@@ -80,7 +87,7 @@ export class Generator {
   private profileStartMs = 0;
   private profileTotalMs = 0;
   private readonly randomBursts: boolean;
-  readonly counters: GeneratorStats = { events: 0, bursts: 0, rate: 0 };
+  readonly counters: GeneratorStats = { events: 0, bursts: 0, rate: 0, pacedMs: 0 };
 
   constructor(private readonly opts: GeneratorOptions) {
     this.rng = Prng.derive(opts.seed, 'generator');
@@ -153,6 +160,7 @@ export class Generator {
         this.counters.bursts++;
       }
     }
+    this.counters.pacedMs += elapsed;
     this.carry += (rate * this.burstFactor * elapsed) / 1000;
     const n = Math.floor(this.carry);
     this.carry -= n;

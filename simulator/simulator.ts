@@ -12,7 +12,7 @@ import { BinanceWs } from './binance/ws.js';
 import { BybitVenue } from './bybit/ws.js';
 import { EquitiesVenue, type MarketHoursMode } from './equities/ws.js';
 import { FaultController, type ActiveFault, type VenueId } from './faults.js';
-import { Generator, type RateProfile } from './generator.js';
+import { Generator, type GeneratorStats, type RateProfile } from './generator.js';
 import { generateHistory, HistoryError, type HistoryOptions, type HistoryResult } from './history.js';
 import { GroundTruth } from './ground-truth.js';
 import { Replayer, type ReplayOptions, type ReplayResult } from './replay.js';
@@ -318,7 +318,7 @@ export class Simulator {
     this.faults.applied(f, `closed ${n} connection(s) with ${code}`);
   }
 
-  stats(): Record<string, unknown> & { generator: { events: number; bursts: number; rate: number } } {
+  stats(): Record<string, unknown> & { generator: GeneratorStats } {
     return {
       port: this.port,
       /** When these counters were read (rates between two reads need no client-side clock). */

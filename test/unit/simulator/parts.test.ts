@@ -76,6 +76,26 @@ describe('Generator', () => {
     expect(flushes).toBeGreaterThan(150);
   });
 
+  it('late ticks make up their elapsed time (capped at 1 s a tick): events = rate * pacedMs / 1000 however irregular the ticks', () => {
+    vi.useFakeTimers();
+    let clock = 0;
+    let steps = 0;
+    const g = new Generator({ seed: 1, rate: 1000, tickMs: 10, now: () => clock, afterBatch: () => undefined, randomBursts: false });
+    g.addLane({ venue: 'v', symbol: 'A', step: () => steps++ });
+    g.start();
+    // What each tick finds elapsed: on time, late (a loaded machine), and one stall past the cap.
+    const gaps = [10, 10, 250, 10, 37, 600, 1_500, 10, 10, 95];
+    for (const gap of gaps) {
+      clock += gap;
+      vi.advanceTimersByTime(10);
+    }
+    g.stop();
+    const paced = gaps.reduce((a, x) => a + Math.min(1_000, x), 0);
+    expect(g.stats().pacedMs).toBe(paced);
+    expect(steps).toBe(Math.floor((1000 * paced) / 1000));
+    expect(g.stats().events).toBe(steps);
+  });
+
   it('rate 0 generates nothing until generate() is called', () => {
     vi.useFakeTimers();
     let steps = 0;
