@@ -8,15 +8,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { useCompatDemo, waitFor } from './helpers.js';
-
-const toUnits = (s: string, scale: number): bigint => {
-  const [i, f = ''] = s.split('.');
-  return BigInt(i! + f.padEnd(scale, '0').slice(0, scale));
-};
-const fmt = (v: bigint, scale: number): string => {
-  const s = v.toString().padStart(scale + 1, '0');
-  return `${s.slice(0, s.length - scale)}.${s.slice(s.length - scale).padEnd(8, '0').slice(0, 8)}`;
-};
+import { foldTrades } from './truth-fold.js';
 
 describe('Binance-compatible REST', () => {
   const c = useCompatDemo({ compat: { binance: { forwardWeightPerMinute: 200 } } }, 200);
@@ -51,7 +43,7 @@ describe('Binance-compatible REST', () => {
     expect(rows).toHaveLength(50);
     const truth = c.demo.simulator.truth.trades('binance', 'BTCUSDT', { fromId: rows[0]!.id, limit: 50 });
     expect(rows).toEqual(truth.map((t) => ({
-      id: t.id, price: t.price, qty: t.qty, quoteQty: fmt((toUnits(t.price, 8) * toUnits(t.qty, 8)) / 10n ** 8n, 8), time: t.timeMs, isBuyerMaker: t.buyerMaker, isBestMatch: true,
+      id: t.id, price: t.price, qty: t.qty, quoteQty: foldTrades([t]).q, time: t.timeMs, isBuyerMaker: t.buyerMaker, isBestMatch: true,
     })));
     const h = await get(`/api/v3/historicalTrades?symbol=BTCUSDT&fromId=${rows[10]!.id}&limit=5`);
     expect((h.body as { id: number }[]).map((x) => x.id)).toEqual(rows.slice(10, 15).map((x) => x.id));
@@ -81,13 +73,8 @@ describe('Binance-compatible REST', () => {
       const ts = c.demo.simulator.truth.trades('binance', 'BTCUSDT').filter((t) => t.timeMs >= open && t.timeMs <= close);
       expect(n).toBe(ts.length);
       if (ts.length === 0) continue;
-      expect(o).toBe(ts[0]!.price);
-      expect(cl).toBe(ts.at(-1)!.price);
-      expect(h).toBe(ts.map((t) => t.price).sort((a, b) => Number(b) - Number(a))[0]);
-      expect(l).toBe(ts.map((t) => t.price).sort((a, b) => Number(a) - Number(b))[0]);
-      expect(v).toBe(fmt(ts.reduce((s, t) => s + toUnits(t.qty, 8), 0n), 8));
-      expect(q).toBe(fmt(ts.reduce((s, t) => s + (toUnits(t.price, 8) * toUnits(t.qty, 8)) / 10n ** 8n, 0n), 8));
-      expect(tv).toBe(fmt(ts.filter((t) => t.buyerMaker === false).reduce((s, t) => s + toUnits(t.qty, 8), 0n), 8));
+      const f = foldTrades(ts);
+      expect({ o, h, l, cl, v, q, tv }).toEqual({ o: f.o, h: f.h, l: f.l, cl: f.c, v: f.v, q: f.q, tv: f.V });
     }
     expect((await get('/api/v3/klines?symbol=BTCUSDT&interval=7m')).body).toEqual({ code: -1120, msg: 'Invalid interval.' });
   });

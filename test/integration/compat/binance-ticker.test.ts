@@ -4,47 +4,23 @@
  * trades F..L give when computed here independently (exact decimal strings), and the frames come
  * at Binance's 1000 ms speed; ccxt's watchTicker parses them unchanged.
  */
-import ccxt from 'ccxt';
 import { describe, expect, it } from 'vitest';
 import { metric, parseMetrics } from '../gateway/helpers.js';
 import { StreamClient, useCompatDemo, waitFor } from './helpers.js';
+import { ccxtAt } from './ccxt-at.js';
+import { big8, foldTrades, str8, type FoldTrade } from './truth-fold.js';
 
-/** A decimal string as an integer scaled by 10^8 (test-side, independent of src). */
-const big8 = (s: string): bigint => {
-  const [i, f = ''] = s.split('.');
-  return BigInt(i!) * 100_000_000n + BigInt((f + '00000000').slice(0, 8));
-};
-const str8 = (v: bigint): string => {
-  const neg = v < 0n;
-  const a = neg ? -v : v;
-  return `${neg ? '-' : ''}${a / 100_000_000n}.${(a % 100_000_000n).toString().padStart(8, '0')}`;
-};
-
-interface TruthTrade { id: number; price: string; qty: string; timeMs: number }
-
-function expected(truth: readonly TruthTrade[]) {
-  let h = big8(truth[0]!.price);
-  let l = h;
-  let v = 0n;
-  let q = 0n;
-  for (const t of truth) {
-    const p = big8(t.price);
-    if (p > h) h = p;
-    if (p < l) l = p;
-    v += big8(t.qty);
-    q += (p * big8(t.qty)) / 100_000_000n; // Binance's quote quantity per trade, 8 decimals
-  }
-  const o = big8(truth[0]!.price);
-  const c = big8(truth.at(-1)!.price);
-  return { o: str8(o), c: str8(c), h: str8(h), l: str8(l), v: str8(v), q: str8(q), p: str8(c - o), w: str8((q * 100_000_000n) / v), Q: str8(big8(truth.at(-1)!.qty)) };
+/** A 24 h ticker's figures of trades F..L: the fold, change, VWAP and last quantity. */
+function expected(truth: readonly FoldTrade[]) {
+  const f = foldTrades(truth);
+  return { ...f, p: str8(f.units.c - f.units.o), w: str8((f.units.q * 100_000_000n) / f.units.v), Q: str8(big8(truth.at(-1)!.qty)) };
 }
 
 describe('Binance-compatible 24 h ticker streams', () => {
   const c = useCompatDemo({}, 200);
   const clients = c.clients;
 
-  const truthOf = (F: number, L: number): TruthTrade[] =>
-    c.demo.simulator.truth.trades('binance', 'BTCUSDT', { fromId: F, limit: L - F + 1 }) as TruthTrade[];
+  const truthOf = (F: number, L: number) => c.demo.simulator.truth.trades('binance', 'BTCUSDT', { fromId: F, limit: L - F + 1 });
 
   it('@miniTicker, @ticker and !…@arr: every field equals the simulator\'s trades F..L, pushed each 1000 ms', async () => {
     const x = new StreamClient(`${c.ws}/stream?streams=btcusdt@ticker/btcusdt@miniTicker/!miniTicker@arr/!ticker@arr`);
@@ -122,14 +98,7 @@ describe('Binance-compatible 24 h ticker streams', () => {
   }, 40_000);
 
   it('ccxt watchTicker (miniTicker by default, <s>@ticker by name): last, open, high, low, volumes and vwap equal the simulator\'s trades F..L', async () => {
-    // As ccxt.test.ts configures it: every public URL at tickgate.
-    const ex = new ccxt.pro.binance({
-      enableRateLimit: false, options: { fetchMarkets: { types: ['spot'] }, fetchCurrencies: false },
-      urls: { api: { public: `${c.rest}/api/v3`, private: `${c.rest}/api/v3`, ws: { spot: `${c.ws}/ws` } } },
-    });
-    const api = ex.urls.api as Record<string, unknown>;
-    for (const k of Object.keys(api)) if (typeof api[k] === 'string' && !String(api[k]).startsWith(c.rest)) api[k] = `${c.rest}/${k}`;
-    ex.has.fetchCurrencies = false;
+    const ex = ccxtAt(c.rest, c.ws);
     try {
       await ex.loadHttpProxyAgent();
       await ex.loadMarkets();

@@ -5,26 +5,10 @@
  * tickgate's snapshot; its book equal to the simulator's at the same update id), fetchOHLCV,
  * fetchOrderBook and fetchTrades.
  */
-import ccxt from 'ccxt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { useCompatDemo, waitFor } from './helpers.js';
 import { bookThroughResync } from './ccxt-book.js';
-
-type ProBinance = InstanceType<typeof ccxt.pro.binance>;
-
-/** A ccxt binance whose every public URL points at tickgate; nothing reaches binance.com. */
-export function ccxtAt(rest: string, ws: string): ProBinance {
-  // The README's snippet: ccxt deep-merges `urls` from its constructor config (freqtrade's ccxt_config too).
-  const ex = new ccxt.pro.binance({
-    enableRateLimit: false, options: { fetchMarkets: { types: ['spot'] }, fetchCurrencies: false },
-    urls: { api: { public: `${rest}/api/v3`, private: `${rest}/api/v3`, ws: { spot: `${ws}/ws` } } },
-  });
-  // Offline guarantee for the test: every other REST base points at tickgate too (which refuses them).
-  const api = ex.urls.api as Record<string, unknown>;
-  for (const k of Object.keys(api)) if (typeof api[k] === 'string' && !String(api[k]).startsWith(rest)) api[k] = `${rest}/${k}`;
-  ex.has.fetchCurrencies = false;
-  return ex;
-}
+import { ccxtAt, type ProBinance } from './ccxt-at.js';
 
 describe('ccxt through tickgate\'s Binance-compatible endpoint', () => {
   const c = useCompatDemo({}, 200);

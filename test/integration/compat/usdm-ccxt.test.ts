@@ -5,34 +5,10 @@
  * U <= nonce <= u on the first event, then pu == previous u) with its book equal to the
  * simulator's at the same update id, fetchOHLCV from memory, fetchOrderBook.
  */
-import ccxt from 'ccxt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { useCompatDemo, StreamClient, waitFor } from './helpers.js';
 import { bookThroughResync } from './ccxt-book.js';
-
-type ProUsdm = InstanceType<typeof ccxt.pro.binanceusdm>;
-
-/**
- * A ccxt binanceusdm whose every public URL points at tickgate. The simulator's USD-M
- * exchangeInfo lacks `contractType`/`marginAsset` (reported to its owner), without which ccxt
- * parses the market as spot; until it sends them, parseMarket here adds the two fields Binance's
- * own USD-M exchangeInfo carries for a USDT perpetual. Nothing else is changed.
- */
-function usdmAt(rest: string, ws: string): ProUsdm {
-  class Usdm extends ccxt.pro.binanceusdm {
-    override parseMarket(market: Record<string, unknown>) {
-      return super.parseMarket({ contractType: 'PERPETUAL', marginAsset: market.quoteAsset, ...market });
-    }
-  }
-  const ex = new Usdm({
-    enableRateLimit: false, options: { fetchMarkets: { types: ['linear'] }, fetchCurrencies: false },
-    urls: { api: { fapiPublic: `${rest}/fapi/v1`, fapiPublicV2: `${rest}/fapi/v2`, fapiPublicV3: `${rest}/fapi/v3`, ws: { future: `${ws}/ws` } } },
-  });
-  const api = ex.urls.api as Record<string, unknown>;
-  for (const k of Object.keys(api)) if (typeof api[k] === 'string' && !String(api[k]).startsWith(rest)) api[k] = `${rest}/${k}`;
-  ex.has.fetchCurrencies = false;
-  return ex as ProUsdm;
-}
+import { usdmAt, type ProUsdm } from './ccxt-at.js';
 
 describe('ccxt binanceusdm through tickgate\'s USD-M endpoint', () => {
   const c = useCompatDemo({}, 200, { futuresStreams: ['trade', 'aggTrade', 'bookTicker', 'depth', 'markPrice'] });
@@ -67,34 +43,6 @@ describe('ccxt binanceusdm through tickgate\'s USD-M endpoint', () => {
     await bookThroughResync(c, 'binance-futures', () => ex.watchOrderBook(SYMBOL));
     c.demo.simulator.setRate(200);
   }, 40_000);
-
-  it('fetchOHLCV (1m, from memory, equal to the simulator\'s trades of the minute), fetchOrderBook (maintained book)', async () => {
-    const compat = c.demo.gateway.compatFutures!;
-    // Served from memory once the trades in memory reach back before the running minute.
-    await waitFor(() => {
-      const ring = compat.market.get('BTCUSDT')?.trades;
-      return ring !== undefined && ring.size > 0 && ring.eventTimeAt(0) < Date.now() - (Date.now() % 60_000);
-    }, 'a whole minute in memory', 65_000);
-    // Two seconds into the running minute, so it holds trades (a minute that just began may not).
-    const into = Date.now() % 60_000;
-    if (into < 2_000) await new Promise((r) => setTimeout(r, 2_000 - into));
-    c.demo.simulator.setRate(0);
-    await new Promise((r) => setTimeout(r, 500)); // the last trades reach tickgate
-    const fromState = compat.rest.counters.fromState;
-    const rows = await ex.fetchOHLCV(SYMBOL, '1m', undefined, 1) as [number, number, number, number, number, number][];
-    const [t, o, h, l, cl, v] = rows[0]!;
-    c.demo.simulator.setRate(200);
-    expect(compat.rest.counters.fromState).toBe(fromState + 1);
-    const truth = c.demo.simulator.truth.trades('binance-futures', 'BTCUSDT', {}).filter((x) => x.timeMs >= t && x.timeMs < t + 60_000);
-    const prices = truth.map((x) => Number(x.price));
-    expect(prices.length).toBeGreaterThan(0);
-    expect([o, h, l, cl]).toEqual([prices[0], Math.max(...prices), Math.min(...prices), prices.at(-1)]);
-    expect(v).toBeCloseTo(truth.reduce((a, x) => a + Number(x.qty), 0), 6);
-    const ob = await ex.fetchOrderBook(SYMBOL, 10);
-    expect(ob.bids).toHaveLength(10);
-    expect(ob.bids[0]![0]!).toBeLessThan(ob.asks[0]![0]!);
-    expect(ob.nonce).toBeGreaterThan(0);
-  }, 80_000);
 
   it('raw USD-M frames on /market/stream: aggTrade, bookTicker (e, T, E), markPrice@1s; REST premiumIndex is the last mark price', async () => {
     const x = new StreamClient(`${c.futuresWs}/market/stream?streams=btcusdt@aggTrade/btcusdt@bookTicker/btcusdt@markPrice@1s`);
@@ -200,4 +148,38 @@ describe('ccxt binanceusdm through tickgate\'s USD-M endpoint', () => {
       await x.close();
     }
   }, 40_000);
+
+  // Last: it waits for a whole minute in memory (the gateway up before the running minute began),
+  // which the tests above spend most of.
+  it('fetchOHLCV (1m, from memory, equal to the simulator\'s trades of the minute), fetchOrderBook (maintained book)', async () => {
+    const compat = c.demo.gateway.compatFutures!;
+    // Served from memory once the trades in memory reach back before the running minute.
+    await waitFor(() => {
+      const ring = compat.market.get('BTCUSDT')?.trades;
+      return ring !== undefined && ring.size > 0 && ring.eventTimeAt(0) < Date.now() - (Date.now() % 60_000);
+    }, 'a whole minute in memory', 65_000);
+    // Two seconds into the running minute, so it holds trades (a minute that just began may not).
+    const into = Date.now() % 60_000;
+    if (into < 2_000) await new Promise((r) => setTimeout(r, 2_000 - into));
+    c.demo.simulator.setRate(0);
+    const last = String(c.demo.simulator.truth.lastTrade('binance-futures', 'BTCUSDT')!.id);
+    await waitFor(() => {
+      const ring = compat.market.get('BTCUSDT')!.trades;
+      return ring.at(ring.size - 1)?.tradeId === last;
+    }, 'the last trade in tickgate\'s memory', 10_000);
+    const fromState = compat.rest.counters.fromState;
+    const rows = await ex.fetchOHLCV(SYMBOL, '1m', undefined, 1) as [number, number, number, number, number, number][];
+    const [t, o, h, l, cl, v] = rows[0]!;
+    c.demo.simulator.setRate(200);
+    expect(compat.rest.counters.fromState).toBe(fromState + 1);
+    const truth = c.demo.simulator.truth.trades('binance-futures', 'BTCUSDT', {}).filter((x) => x.timeMs >= t && x.timeMs < t + 60_000);
+    const prices = truth.map((x) => Number(x.price));
+    expect(prices.length).toBeGreaterThan(0);
+    expect([o, h, l, cl]).toEqual([prices[0], Math.max(...prices), Math.min(...prices), prices.at(-1)]);
+    expect(v).toBeCloseTo(truth.reduce((a, x) => a + Number(x.qty), 0), 6);
+    const ob = await ex.fetchOrderBook(SYMBOL, 10);
+    expect(ob.bids).toHaveLength(10);
+    expect(ob.bids[0]![0]!).toBeLessThan(ob.asks[0]![0]!);
+    expect(ob.nonce).toBeGreaterThan(0);
+  }, 80_000);
 });
