@@ -32,23 +32,26 @@ describe('config print / check', () => {
     expect(line('venues.equities.apiToken')).toMatch(/"\*\*\*"/);
     expect(line('sinks')).toContain('postgres://writer:***@127.0.0.1:5432/test');
     for (const secret of ['supersecret-token-123', 'eodhd-secret-xyz', 'pgpass-very-secret']) expect(r.stdout + r.stderr).not.toContain(secret);
-  });
+  }, 60_000);
 
   it('config check with a bad value exits 1 and names the key, the value and where it came from', async () => {
     const file = join(tmp.dir, 'bad.yaml');
     writeFileSync(file, 'connection:\n  pingTimeoutMs: -5\n');
-    const bad = await runCli(['--config', file, 'config', 'check']);
+    // Three independent CLI processes, started together: each is mostly a node + tsx start-up.
+    const [bad, env, good] = await Promise.all([
+      runCli(['--config', file, 'config', 'check']),
+      runCli(['config', 'check'], { env: cleanEnv({ WEBSOCKET_PING_TIMEOUT: 'soon' }) }),
+      runCli(['config', 'check']),
+    ]);
     expect(bad.code).toBe(1);
     expect(bad.stderr).toMatch(/E_CONFIG/);
     expect(bad.stderr).toMatch(/connection\.pingTimeoutMs = -5/);
     expect(bad.stderr).toContain(file);
 
-    const env = await runCli(['config', 'check'], { env: cleanEnv({ WEBSOCKET_PING_TIMEOUT: 'soon' }) });
     expect(env.code).toBe(1);
     expect(env.stderr).toMatch(/WEBSOCKET_PING_TIMEOUT|pingTimeoutMs/);
 
-    const good = await runCli(['config', 'check']);
     expect(good.code, good.stderr).toBe(0);
     expect(good.stdout).toContain('config ok');
-  });
+  }, 60_000);
 });
