@@ -84,11 +84,14 @@ async function collectors(tmp: string): Promise<void> {
   // Throughput = the highest stored rate of a phase (the saturated stage's when one did not keep up).
   const best = (xs: readonly ScalingStage[]): number => Math.max(0, ...xs.map((x) => x.storedPerS));
   const keptUp = (xs: readonly ScalingStage[]): number => Math.max(0, ...xs.filter((x) => x.keptUp).map((x) => x.targetTradesPerS));
+  const cpuPerEvent = (xs: readonly ScalingStage[]): number | null => xs.filter((x) => x.keptUp).at(-1)?.collectorCpuUsPerEvent ?? null;
   const limit = (xs: readonly ScalingStage[]): string => (xs.some((x) => !x.keptUp) ? 'saturated' : 'kept up at every stage (the limit is elsewhere)');
   report(withRatio({
     bench: 'cluster.collectors', metric: 'stored_events_per_s', value: best(two), unit: 'events/s', baseline: best(one),
     baselineName: '1 collector holding every shard, same simulator and stages, same run', collectors: 2, two: limit(two), one: limit(one),
     keptUpTradesPerS: { one: keptUp(one), two: keptUp(two) },
+    // CPU per stored event at the highest kept-up stage: less sensitive to the machine's load than the rates.
+    collectorCpuUsPerEvent: { one: cpuPerEvent(one), two: cpuPerEvent(two) },
     symbols: o.symbols, streams: 'trade', stageMs: o.settleMs + o.measureMs, shards: 16, split: 'maxShardsPerInstance 8 each', maxInFlightPublishes: inFlight ?? 256,
     note: 'each collector still subscribes to every symbol and filters at publish, so both decode every frame', cores: CORES, load: [loadBefore, load()],
   }));
