@@ -1,24 +1,16 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { startSimulator, type Simulator } from '../../../simulator/index.js';
-import { applyLevels, getJson, parseAll, record, sortedLevels, type Recorder } from './helpers.js';
+import { beforeEach, describe, expect, it } from 'vitest';
+import type { Simulator } from '../../../simulator/index.js';
+import { applyLevels, getJson, parseAll, record, type Recorder, simulatorFixture, sortedLevels } from './helpers.js';
 
 const DEC8 = /^\d+\.\d{8}$/;
 
 describe('simulator: Binance spot', () => {
+  const fx = simulatorFixture();
+  const open = (url: string): Promise<Recorder> => fx.open(url);
   let sim: Simulator;
-  const clients: Recorder[] = [];
-  const open = async (url: string): Promise<Recorder> => {
-    const r = await record(url);
-    clients.push(r);
-    return r;
-  };
 
   beforeEach(async () => {
-    sim = await startSimulator({ rate: 0, seed: 42, symbols: ['BTCUSDT', 'ETHUSDT'] });
-  });
-  afterEach(async () => {
-    for (const c of clients.splice(0)) c.close();
-    await sim.close();
+    sim = await fx.start({ rate: 0, seed: 42, symbols: ['BTCUSDT', 'ETHUSDT'] });
   });
 
   it('trade frames on /ws/<stream> have exactly the real fields and types', async () => {
@@ -193,44 +185,34 @@ describe('simulator: Binance spot', () => {
 });
 
 describe('simulator: Binance limits', () => {
-  let sim: Simulator | null = null;
-  const clients: Recorder[] = [];
-  afterEach(async () => {
-    for (const c of clients.splice(0)) c.close();
-    await sim?.close();
-    sim = null;
-  });
+  const fx = simulatorFixture();
 
   it('closes with 1008 a connection that sends more than 5 messages in a second', async () => {
-    sim = await startSimulator({ rate: 0 });
-    const c = await record(sim.urls.binanceWs);
-    clients.push(c);
+    const sim = await fx.start({ rate: 0 });
+    const c = await fx.open(sim.urls.binanceWs);
     for (let i = 1; i <= 7; i++) c.send({ method: 'LIST_SUBSCRIPTIONS', id: i });
     expect(await c.closed()).toBe(1008);
   });
 
   it('closes a connection at the end of its lifetime', async () => {
-    sim = await startSimulator({ rate: 0, binance: { lifetimeMs: 300 } });
-    const c = await record(`${sim.urls.binanceWs}/btcusdt@trade`);
-    clients.push(c);
+    const sim = await fx.start({ rate: 0, binance: { lifetimeMs: 300 } });
+    const c = await fx.open(`${sim.urls.binanceWs}/btcusdt@trade`);
     expect(await c.closed(5000)).toBe(1000);
   });
 
   it('refuses more than maxStreams per connection on the URL and by SUBSCRIBE', async () => {
-    sim = await startSimulator({ rate: 0, binance: { maxStreams: 2 } });
+    const sim = await fx.start({ rate: 0, binance: { maxStreams: 2 } });
     await expect(record(`${sim.urls.binanceStream}?streams=btcusdt@trade/btcusdt@aggTrade/btcusdt@bookTicker`)).rejects.toThrow(/400/);
-    const c = await record(`${sim.urls.binanceStream}?streams=btcusdt@trade/btcusdt@aggTrade`);
-    clients.push(c);
+    const c = await fx.open(`${sim.urls.binanceStream}?streams=btcusdt@trade/btcusdt@aggTrade`);
     c.send({ method: 'SUBSCRIBE', params: ['ethusdt@trade'], id: 9 });
     await c.until((t) => t.some((x) => x.includes('"id":9')));
     expect(JSON.parse(c.texts[0] ?? '{}')).toMatchObject({ error: { code: 2 }, id: 9 });
   });
 
   it('pings every pingIntervalMs and drops a client that never pongs within pongTimeoutMs', async () => {
-    sim = await startSimulator({ rate: 0, binance: { pingIntervalMs: 100, pongTimeoutMs: 500, maxIncomingPerS: 100 } });
-    const good = await record(`${sim.urls.binanceWs}/btcusdt@trade`);
-    const mute = await record(`${sim.urls.binanceWs}/btcusdt@trade`, { autoPong: false });
-    clients.push(good, mute);
+    const sim = await fx.start({ rate: 0, binance: { pingIntervalMs: 100, pongTimeoutMs: 500, maxIncomingPerS: 100 } });
+    const good = await fx.open(`${sim.urls.binanceWs}/btcusdt@trade`);
+    const mute = await fx.open(`${sim.urls.binanceWs}/btcusdt@trade`, { autoPong: false });
     expect(await mute.closed(5000)).toBe(1006);
     expect(mute.pings.length).toBeGreaterThanOrEqual(2);
     expect(good.closeCode).toBeNull();
@@ -238,7 +220,7 @@ describe('simulator: Binance limits', () => {
   });
 
   it('answers 429 with Retry-After over the weight limit, then 418 after repeated violations', async () => {
-    sim = await startSimulator({ rate: 0, binance: { weightLimitPerMin: 20, violationsBeforeBan: 2, banS: 30 } });
+    const sim = await fx.start({ rate: 0, binance: { weightLimitPerMin: 20, violationsBeforeBan: 2, banS: 30 } });
     const url = `${sim.urls.binanceRest}/api/v3/depth?symbol=BTCUSDT&limit=10`;
     const statuses: number[] = [];
     let retry429: string | null = null;
@@ -258,12 +240,11 @@ describe('simulator: Binance limits', () => {
   });
 
   it('userDataStream: listenKey lifecycle, private events from admin, listenKeyExpired after the TTL', async () => {
-    sim = await startSimulator({ rate: 0, binance: { listenKeyTtlMs: 600, klineIntervalMs: 50 } });
+    const sim = await fx.start({ rate: 0, binance: { listenKeyTtlMs: 600, klineIntervalMs: 50 } });
     const post = await getJson<{ listenKey: string }>(`${sim.urls.binanceRest}/api/v3/userDataStream`, { method: 'POST' });
     const key = post.body.listenKey;
     expect(key).toMatch(/^[A-Za-z0-9]{60}$/);
-    const c = await record(`${sim.urls.binanceWs}/${key}`);
-    clients.push(c);
+    const c = await fx.open(`${sim.urls.binanceWs}/${key}`);
     const ev = await getJson<{ delivered: number }>(`${sim.urls.admin}/binance/user-event`, { method: 'POST', body: JSON.stringify({ event: 'executionReport' }) });
     expect(ev.body.delivered).toBe(1);
     sim.binanceUserEvent('outboundAccountPosition', key);
@@ -276,9 +257,8 @@ describe('simulator: Binance limits', () => {
   });
 
   it('USD-M futures depth carries the pu chain and a snapshot + deltas reproduce the book', async () => {
-    sim = await startSimulator({ rate: 0, symbols: ['BTCUSDT'] });
-    const c = await record(`${sim.urls.binanceFuturesWs}/btcusdt@depth@100ms`);
-    clients.push(c);
+    const sim = await fx.start({ rate: 0, symbols: ['BTCUSDT'] });
+    const c = await fx.open(`${sim.urls.binanceFuturesWs}/btcusdt@depth@100ms`);
     sim.generate(100, { venue: 'binance-futures' });
     sim.publishBooks();
     const snap = await getJson<{ lastUpdateId: number; E: number; T: number; bids: [string, string][]; asks: [string, string][] }>(`${sim.urls.binanceFuturesRest}/fapi/v1/depth?symbol=BTCUSDT&limit=1000`);
@@ -309,9 +289,8 @@ describe('simulator: Binance limits', () => {
   });
 
   it('kline_1m and !forceOrder@arr frames have the real shapes', async () => {
-    sim = await startSimulator({ rate: 0, symbols: ['BTCUSDT'], binance: { klineIntervalMs: 50 } });
-    const c = await record(`${sim.urls.binanceStream}?streams=btcusdt@kline_1m/!forceOrder@arr`);
-    clients.push(c);
+    const sim = await fx.start({ rate: 0, symbols: ['BTCUSDT'], binance: { klineIntervalMs: 50 } });
+    const c = await fx.open(`${sim.urls.binanceStream}?streams=btcusdt@kline_1m/!forceOrder@arr`);
     sim.generate(3000, { venue: 'binance' });
     await c.until((t) => t.some((x) => x.includes('"kline"')) && t.some((x) => x.includes('"forceOrder"')));
     const k = parseAll<{ stream: string; data: { k: Record<string, unknown> } }>(c.texts).find((f) => f.stream === 'btcusdt@kline_1m');

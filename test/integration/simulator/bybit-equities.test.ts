@@ -1,20 +1,12 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { startSimulator, type Simulator } from '../../../simulator/index.js';
-import { applyLevels, parseAll, record, sortedLevels, type Recorder } from './helpers.js';
+import { describe, expect, it } from 'vitest';
+import { applyLevels, parseAll, simulatorFixture, sortedLevels } from './helpers.js';
 
 describe('simulator: Bybit v5 public spot', () => {
-  let sim: Simulator | null = null;
-  const clients: Recorder[] = [];
-  afterEach(async () => {
-    for (const c of clients.splice(0)) c.close();
-    await sim?.close();
-    sim = null;
-  });
+  const fx = simulatorFixture();
 
   it('acks subscribe and ping in the real reply format, rejects an unknown topic', async () => {
-    sim = await startSimulator({ rate: 0, symbols: ['BTCUSDT'] });
-    const c = await record(sim.urls.bybitPublic);
-    clients.push(c);
+    const sim = await fx.start({ rate: 0, symbols: ['BTCUSDT'] });
+    const c = await fx.open(sim.urls.bybitPublic);
     c.send({ req_id: 'r1', op: 'subscribe', args: ['publicTrade.BTCUSDT'] });
     c.send({ req_id: 'p1', op: 'ping' });
     c.send({ req_id: 'r2', op: 'subscribe', args: ['nope.BTCUSDT'] });
@@ -27,9 +19,8 @@ describe('simulator: Bybit v5 public spot', () => {
   });
 
   it('publicTrade frames carry T,s,S,v,p,L,i,BT with string prices and contiguous ids', async () => {
-    sim = await startSimulator({ rate: 0, symbols: ['BTCUSDT'] });
-    const c = await record(sim.urls.bybitPublic);
-    clients.push(c);
+    const sim = await fx.start({ rate: 0, symbols: ['BTCUSDT'] });
+    const c = await fx.open(sim.urls.bybitPublic);
     c.send({ req_id: '1', op: 'subscribe', args: ['publicTrade.BTCUSDT'] });
     await c.until((t) => t.length >= 1);
     sim.generate(300, { venue: 'bybit' });
@@ -46,9 +37,8 @@ describe('simulator: Bybit v5 public spot', () => {
   });
 
   it('orderbook.50 snapshot then deltas with contiguous u rebuild the simulator book', async () => {
-    sim = await startSimulator({ rate: 0, symbols: ['BTCUSDT'] });
-    const c = await record(sim.urls.bybitPublic);
-    clients.push(c);
+    const sim = await fx.start({ rate: 0, symbols: ['BTCUSDT'] });
+    const c = await fx.open(sim.urls.bybitPublic);
     sim.generate(100, { venue: 'bybit' });
     c.send({ req_id: 'b', op: 'subscribe', args: ['orderbook.50.BTCUSDT'] });
     await c.until((t) => t.some((x) => x.includes('"snapshot"')));
@@ -77,9 +67,8 @@ describe('simulator: Bybit v5 public spot', () => {
   });
 
   it('tickers and allLiquidation topics carry their real fields', async () => {
-    sim = await startSimulator({ rate: 0, symbols: ['BTCUSDT'], bybit: { tickersIntervalMs: 30 } });
-    const c = await record(sim.urls.bybitPublic);
-    clients.push(c);
+    const sim = await fx.start({ rate: 0, symbols: ['BTCUSDT'], bybit: { tickersIntervalMs: 30 } });
+    const c = await fx.open(sim.urls.bybitPublic);
     c.send({ req_id: 't', op: 'subscribe', args: ['tickers.BTCUSDT', 'allLiquidation.BTCUSDT'] });
     await c.until((t) => t.length >= 1);
     sim.generate(3000, { venue: 'bybit' });
@@ -91,10 +80,9 @@ describe('simulator: Bybit v5 public spot', () => {
   });
 
   it('disconnects a client that sends no {"op":"ping"} within pingTimeoutMs, keeps one that pings', async () => {
-    sim = await startSimulator({ rate: 0, bybit: { pingTimeoutMs: 400 } });
-    const quiet = await record(sim.urls.bybitPublic);
-    const pinger = await record(sim.urls.bybitPublic);
-    clients.push(quiet, pinger);
+    const sim = await fx.start({ rate: 0, bybit: { pingTimeoutMs: 400 } });
+    const quiet = await fx.open(sim.urls.bybitPublic);
+    const pinger = await fx.open(sim.urls.bybitPublic);
     const timer = setInterval(() => pinger.send({ op: 'ping' }), 100);
     try {
       await quiet.closed(5000);
@@ -106,26 +94,18 @@ describe('simulator: Bybit v5 public spot', () => {
 });
 
 describe('simulator: equities (EODHD-style)', () => {
-  let sim: Simulator | null = null;
-  const clients: Recorder[] = [];
-  afterEach(async () => {
-    for (const c of clients.splice(0)) c.close();
-    await sim?.close();
-    sim = null;
-  });
+  const fx = simulatorFixture();
 
   it('a wrong api_token gets an Unauthorized message and a 4001 close', async () => {
-    sim = await startSimulator({ rate: 0 });
-    const c = await record(`${sim.urls.equitiesWs}?api_token=wrong`);
-    clients.push(c);
+    const sim = await fx.start({ rate: 0 });
+    const c = await fx.open(`${sim.urls.equitiesWs}?api_token=wrong`);
     expect(await c.closed()).toBe(4001);
     expect(JSON.parse(c.texts[0] ?? '{}')).toEqual({ status_code: 401, message: 'Unauthorized' });
   });
 
   it('subscribed symbols get trades with exact numeric price text while the market is open', async () => {
-    sim = await startSimulator({ rate: 0, symbols: ['BTCUSDT', 'AAPL', 'MSFT'], marketHours: 'always-open' });
-    const c = await record(`${sim.urls.equitiesWs}?api_token=demo`);
-    clients.push(c);
+    const sim = await fx.start({ rate: 0, symbols: ['BTCUSDT', 'AAPL', 'MSFT'], marketHours: 'always-open' });
+    const c = await fx.open(`${sim.urls.equitiesWs}?api_token=demo`);
     await c.until((t) => t.length >= 1);
     expect(JSON.parse(c.texts[0] ?? '{}')).toEqual({ status_code: 200, message: 'Authorized' });
     c.send({ action: 'subscribe', symbols: 'AAPL' });
@@ -145,9 +125,8 @@ describe('simulator: equities (EODHD-style)', () => {
   });
 
   it('sends no trades while the market is closed, and resumes when reopened', async () => {
-    sim = await startSimulator({ rate: 0, symbols: ['AAPL'], marketHours: 'always-closed' });
-    const c = await record(`${sim.urls.equitiesWs}?api_token=demo`);
-    clients.push(c);
+    const sim = await fx.start({ rate: 0, symbols: ['AAPL'], marketHours: 'always-closed' });
+    const c = await fx.open(`${sim.urls.equitiesWs}?api_token=demo`);
     c.send({ action: 'subscribe', symbols: 'AAPL' });
     await new Promise((r) => setTimeout(r, 50));
     sim.generate(100, { venue: 'equities' });

@@ -1,7 +1,7 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
-import { startSimulator, type Simulator } from '../../../simulator/index.js';
-import { getJson, parseAll, record, sleep, type Recorder } from './helpers.js';
+import type { Simulator } from '../../../simulator/index.js';
+import { getJson, parseAll, type Recorder, simulatorFixture, sleep } from './helpers.js';
 
 function pingOnce(ws: WebSocket, timeoutMs: number): Promise<boolean> {
   return new Promise((resolve) => {
@@ -30,19 +30,11 @@ function connectError(url: string, opts: { handshakeTimeout?: number } = {}): Pr
 }
 
 describe('simulator faults', () => {
+  const fx = simulatorFixture();
+  const open = (url: string): Promise<Recorder> => fx.open(url);
   let sim: Simulator;
-  const clients: Recorder[] = [];
-  const open = async (url: string): Promise<Recorder> => {
-    const r = await record(url);
-    clients.push(r);
-    return r;
-  };
   beforeEach(async () => {
-    sim = await startSimulator({ rate: 0, symbols: ['BTCUSDT'], binance: { maxIncomingPerS: 1000 } });
-  });
-  afterEach(async () => {
-    for (const c of clients.splice(0)) c.close();
-    await sim.close();
+    sim = await fx.start({ rate: 0, symbols: ['BTCUSDT'], binance: { maxIncomingPerS: 1000 } });
   });
 
   it('half-open (silent): the socket stays open but carries no frames and no pongs', async () => {
@@ -60,7 +52,7 @@ describe('simulator faults', () => {
 
   it('half-open survives the pong deadline: a silent socket is never hung up by the simulator', async () => {
     await sim.close();
-    sim = await startSimulator({ rate: 0, symbols: ['BTCUSDT'], binance: { pingIntervalMs: 50, pongTimeoutMs: 200 } });
+    sim = await fx.start({ rate: 0, symbols: ['BTCUSDT'], binance: { pingIntervalMs: 50, pongTimeoutMs: 200 } });
     sim.faults.inject({ kind: 'silent', venue: 'binance' });
     const c = await open(`${sim.urls.binanceWs}/btcusdt@trade`);
     await sleep(600);

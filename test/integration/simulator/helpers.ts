@@ -1,5 +1,7 @@
 /** Test helpers: a ws client that records frames and lets a test await a condition. */
+import { afterEach } from 'vitest';
 import { WebSocket, type ClientOptions } from 'ws';
+import { startSimulator, type Simulator, type SimulatorOptions } from '../../../simulator/index.js';
 
 export interface Recorder {
   readonly ws: WebSocket;
@@ -101,4 +103,34 @@ export function applyLevels(side: Map<string, string>, levels: ReadonlyArray<rea
 
 export function sortedLevels(side: Map<string, string>, desc: boolean): Array<[string, string]> {
   return [...side.entries()].sort((a, b) => (desc ? Number(b[0]) - Number(a[0]) : Number(a[0]) - Number(b[0])));
+}
+
+/** What a describe block's tests start: a simulator and recorders on it. */
+export interface SimulatorFixture {
+  /** Starts this test's simulator (closed after the test). */
+  start(opts?: SimulatorOptions): Promise<Simulator>;
+  /** A Recorder on `url`, closed after the test. */
+  open(url: string, opts?: ClientOptions): Promise<Recorder>;
+}
+
+/** Registers the afterEach that closes what each test of the block started: recorders, then the simulator. */
+export function simulatorFixture(): SimulatorFixture {
+  let sim: Simulator | null = null;
+  const clients: Recorder[] = [];
+  afterEach(async () => {
+    for (const c of clients.splice(0)) c.close();
+    await sim?.close();
+    sim = null;
+  });
+  return {
+    async start(opts = {}) {
+      sim = await startSimulator(opts);
+      return sim;
+    },
+    async open(url, opts = {}) {
+      const r = await record(url, opts);
+      clients.push(r);
+      return r;
+    },
+  };
 }
