@@ -79,7 +79,8 @@ async function collectors(tmp: string): Promise<void> {
   const inFlight = process.env.CLUSTER_BENCH_MAX_IN_FLIGHT ? Number(process.env.CLUSTER_BENCH_MAX_IN_FLIGHT) : undefined;
   const o = { stages, symbols: 64, settleMs: 2_000, measureMs: 6_000, tmpDir: join(tmp, 'collectors'), ...(inFlight !== undefined ? { maxInFlightPublishes: inFlight } : {}) };
   const loadBefore = load();
-  const { one, two } = await measureScaling(o);
+  const phases = await measureScaling(o);
+  const [one, two] = [phases.one.stages, phases.two.stages];
   for (const st of [...one, ...two]) report({ bench: 'cluster.collectors.stage', metric: 'stored_events_per_s', value: st.storedPerS, unit: 'events/s', ...st, load: load() });
   // Throughput = the highest stored rate of a phase (the saturated stage's when one did not keep up).
   const best = (xs: readonly ScalingStage[]): number => Math.max(0, ...xs.map((x) => x.storedPerS));
@@ -93,7 +94,8 @@ async function collectors(tmp: string): Promise<void> {
     // CPU per stored event at the highest kept-up stage: less sensitive to the machine's load than the rates.
     collectorCpuUsPerEvent: { one: cpuPerEvent(one), two: cpuPerEvent(two) },
     symbols: o.symbols, streams: 'trade', stageMs: o.settleMs + o.measureMs, shards: 16, split: 'maxShardsPerInstance 8 each', maxInFlightPublishes: inFlight ?? 256,
-    note: 'each collector still subscribes to every symbol and filters at publish, so both decode every frame', cores: CORES, load: [loadBefore, load()],
+    venueStreams: { one: phases.one.venueStreams, two: phases.two.venueStreams },
+    note: 'venueStreams null: a collector subscribes to every configured symbol and filters at publish, so each of two decodes every frame', cores: CORES, load: [loadBefore, load()],
   }));
 }
 

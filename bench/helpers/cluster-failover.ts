@@ -62,7 +62,10 @@ export async function measureFailover(rounds: number, tmpDir: string): Promise<F
         TICKGATE__storage__spoolDir: join(tmpDir, `${role}-${procs.length}`, 'spool'),
         ...(role === 'processor'
           ? { TICKGATE__sinks: JSON.stringify([`sqlite:${join(tmpDir, 'processor.db')}`]) }
-          : { TICKGATE__venues__binance__wsBaseUrl: `ws://${venue}/binance`, TICKGATE__venues__binance__restBaseUrl: `http://${venue}/binance` }),
+          : {
+            TICKGATE__venues__binance__wsBaseUrl: `ws://${venue}/binance`, TICKGATE__venues__binance__restBaseUrl: `http://${venue}/binance`,
+            TICKGATE__cluster__spoolDir: join(tmpDir, 'bus-spool'),
+          }),
       },
     });
     procs.push(p);

@@ -6,8 +6,8 @@
  * A stage sets the simulator's trade rate, lets it settle, then counts what the events stream
  * stored per second against what the simulator generated. Stages stop at the first one the
  * collectors do not keep up with: its stored rate is their throughput when saturated.
- * Collectors still subscribe to every configured symbol and filter at publish (README: not yet
- * subscriptions that follow leases), so each of two collectors decodes every frame.
+ * Whether each collector subscribes only to its shards' symbols or to all of them (filtering at
+ * publish, so that each of two decodes every frame) shows in the venue streams it reports.
  */
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
@@ -72,7 +72,13 @@ async function until(cond: () => Promise<boolean>, what: string, timeoutMs = 40_
   }
 }
 
-async function phase(collectors: 1 | 2, o: ScalingOptions, simPort: number, simPid: number | undefined, nc: NatsConnection): Promise<ScalingStage[]> {
+export interface ScalingPhase {
+  readonly stages: ScalingStage[];
+  /** tickgate_cluster_venue_streams of each collector once ready (null: not reported, i.e. every configured stream). */
+  readonly venueStreams: (number | null)[];
+}
+
+async function phase(collectors: 1 | 2, o: ScalingOptions, simPort: number, simPid: number | undefined, nc: NatsConnection): Promise<ScalingPhase> {
   const natsPid = natsServerPid();
   const ns = `benchsc${collectors}${Date.now().toString(36)}`;
   const jsm = await jetstreamManager(nc);
@@ -83,6 +89,7 @@ async function phase(collectors: 1 | 2, o: ScalingOptions, simPort: number, simP
       env: {
         TICKGATE__cluster__namespace: ns, TICKGATE__server__port: '0', TICKGATE__log__level: 'warn',
         TICKGATE__storage__spoolDir: join(o.tmpDir, `${ns}-${role}`, 'spool'),
+        TICKGATE__cluster__spoolDir: join(o.tmpDir, `${ns}-bus-spool`),
         TICKGATE__venues__binance__wsBaseUrl: `ws://127.0.0.1:${simPort}/binance`,
         TICKGATE__venues__binance__restBaseUrl: `http://127.0.0.1:${simPort}/binance`,
         TICKGATE__venues__binance__symbols: JSON.stringify(manySymbols(o.symbols)),
@@ -95,6 +102,7 @@ async function phase(collectors: 1 | 2, o: ScalingOptions, simPort: number, simP
     return p.started();
   };
   const out: ScalingStage[] = [];
+  const venueStreams: (number | null)[] = [];
   try {
     // One after the other, so each leases its cap (greedy leases: the first would race the second).
     await start('collector-a');
@@ -103,6 +111,8 @@ async function phase(collectors: 1 | 2, o: ScalingOptions, simPort: number, simP
       await until(async () => (await fetch(`${p.url}/readyz`)).status === 200, `${p.name} connected`);
       const owned = await p.metric('tickgate_cluster_shards_owned');
       if (owned !== SHARDS / collectors) throw new Error(`${p.name} owns ${owned} shards, expected ${SHARDS / collectors}`);
+      const streams = await p.metric('tickgate_cluster_venue_streams');
+      venueStreams.push(Number.isNaN(streams) ? null : streams);
     }
     const sum = async (name: string): Promise<number> => (await Promise.all(procs.map((p) => p.metric(name)))).reduce((a, b) => a + b, 0);
     for (const rate of o.stages) {
@@ -134,11 +144,11 @@ async function phase(collectors: 1 | 2, o: ScalingOptions, simPort: number, simP
     for (const p of procs) if (p.running()) await p.stop();
     for (const s of [`${ns}-events`, `KV_${ns}-leases`]) await jsm.streams.delete(s).catch(() => false);
   }
-  return out;
+  return { stages: out, venueStreams };
 }
 
 /** Both phases on one simulator: 1 collector, then 2. */
-export async function measureScaling(o: ScalingOptions): Promise<{ one: ScalingStage[]; two: ScalingStage[] }> {
+export async function measureScaling(o: ScalingOptions): Promise<{ one: ScalingPhase; two: ScalingPhase }> {
   const sim = await startSimChild({ symbols: manySymbols(o.symbols), maxStreams: 1024 });
   const nc = await connect({ servers: 'nats://127.0.0.1:4222' });
   try {

@@ -35,6 +35,7 @@ case "$role" in
     default TICKGATE__cluster__instance "$role"
     default TICKGATE__sinks '[]'  # a collector stores nothing
     default TICKGATE__storage__spoolDir "./data/cluster/$role/spool"
+    default TICKGATE__cluster__spoolDir ./data/cluster/bus-spool
     if [ "$role" = collector-a ]; then default TICKGATE__server__port 8182; else default TICKGATE__server__port 8183; fi
     ;;
   processor)

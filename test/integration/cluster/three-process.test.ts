@@ -4,7 +4,7 @@
  * --config ...`), overriding through TICKGATE__* variables only what a test must (a unique
  * namespace, the venue URL of this test's simulator, data dirs in a temp dir, port 0).
  *
- * A starts first and leases every shard; B starts as a hot standby. Mid-stream A is killed with
+ * A starts first and leases every shard; B starts as a standby. Mid-stream A is killed with
  * SIGKILL: B takes its shards over after the lease TTL. Then collector-a is started again, this
  * time from examples/cluster/env-only.sh (no config file), and B is stopped gracefully: its
  * released leases go to the env-only A, which publishes the rest. Afterwards:
@@ -71,7 +71,10 @@ describe('three-process cluster from examples/cluster (kill -9 of the lease hold
           TICKGATE__storage__spoolDir: join(tmp.dir, `${role}-${procs.length}`, 'spool'),
           ...(role === 'processor'
             ? { TICKGATE__sinks: JSON.stringify([`sqlite:${join(tmp.dir, 'processor.db')}`]) }
-            : { TICKGATE__venues__binance__wsBaseUrl: `ws://${venue}/binance`, TICKGATE__venues__binance__restBaseUrl: `http://${venue}/binance` }),
+            : {
+              TICKGATE__venues__binance__wsBaseUrl: `ws://${venue}/binance`, TICKGATE__venues__binance__restBaseUrl: `http://${venue}/binance`,
+              TICKGATE__cluster__spoolDir: join(tmp.dir, 'bus-spool'),
+            }),
         },
       });
       procs.push(p);
@@ -95,7 +98,7 @@ describe('three-process cluster from examples/cluster (kill -9 of the lease hold
     const b = await start('collector-b').started();
     expect(await owned(b), 'B starts as a standby').toBe(0);
     mark('bStarted');
-    // B must hold the venue connection before trading starts (its standby ring covers the handover).
+    // B is up before trading starts (while it holds no lease it keeps a standby ring of what it receives).
     await until(async () => (await fetch(`${b.url}/readyz`)).status === 200, 'B connected to the venue', 30_000);
 
     const got = new Map<string, Trade[]>(SYMBOLS.map((s) => [s, []]));
