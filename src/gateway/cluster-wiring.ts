@@ -16,10 +16,10 @@
 import { hostname } from 'node:os';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { JetStreamManager } from '@nats-io/jetstream';
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { DEFAULT_CLUSTER_CATCH_UP_EVENTS_PER_SYMBOL, DEFAULT_CLUSTER_DEDUP_IDS_PER_STREAM } from '../config/defaults/cluster.js';
-import { BusSpool, type BusSpoolStats } from '../cluster/bus-spool.js';
+import type { BusSpoolStats } from '../cluster/bus-spool.js';
+import { PublishQueue } from '../cluster/publish-queue.js';
 import type { TickgateConfig } from '../config/schema.js';
 import type { MarketEvent, StreamState } from '../model/events.js';
 import type { Logger } from '../observability/logger.js';
@@ -85,8 +85,8 @@ export class ClusterWiring {
   private publisher: EventPublisher | null = null;
   private consumer: EventConsumer | null = null;
   private consuming: Promise<void> | null = null;
-  private readonly queue: MarketEvent[] = [];
-  private pumping = false;
+  /** Feed events on their way to the publisher: memory, then the disk spool past it. */
+  private readonly queue: PublishQueue;
   private jsm: JetStreamManager | null = null;
   /** Shards held and caught up: their live events go to the bus. */
   private readonly live = new Set<number>();
@@ -107,25 +107,24 @@ export class ClusterWiring {
   /** Collector: venue feeds whose subscriptions follow the leases (venue -> feed). */
   private readonly feeds = new Map<string, VenueFeed>();
   private readonly takeover: TakeoverBackfill;
-  /** Collector: disk overflow of the publish queue (opened on the first overflow, or at start when a previous run left events). */
-  private spool: BusSpool | null = null;
-  private replayingSpool = false;
-  private spoolDisabled = false;
-  private stopping = false;
-  private roomWaiter: (() => void) | null = null;
 
   constructor(
     private readonly cfg: ClusterConfig,
     private readonly log: Logger,
     /** Where consumed events go (the gateway's pipeline). */
     private readonly publishLocal: (e: MarketEvent) => void,
-    private readonly maxQueued = cfg.maxQueuedPublishes,
+    maxQueued = cfg.maxQueuedPublishes,
     standbyEventsPerSymbol = cfg.standbyEventsPerSymbol,
   ) {
     this.role = cfg.role;
+    this.instance = cfg.instance ?? `${hostname().replace(/[^A-Za-z0-9_-]/g, '_')}-${process.pid}`;
     this.ring = new StandbyRing(standbyEventsPerSymbol, cfg.duplicateWindowMs / 2, Date.now, true);
     this.takeover = new TakeoverBackfill(this.resumeFiller, (e) => this.enqueue(e));
-    this.instance = cfg.instance ?? `${hostname().replace(/[^A-Za-z0-9_-]/g, '_')}-${process.pid}`;
+    const publish = (e: MarketEvent): Promise<void> => this.publisher!.publish(e);
+    this.queue = new PublishQueue({
+      maxQueued, spoolDir: cfg.spoolDir === null ? null : join(cfg.spoolDir, this.instance), spoolMaxBytes: cfg.spoolMaxBytes, logger: this.log,
+      publisher: () => (this.publisher ? publish : null),
+    });
   }
 
   get namespace(): string {
@@ -197,8 +196,9 @@ export class ClusterWiring {
       this.publisher = new EventPublisher(await pubConnection(), {
         namespace: c.namespace, maxInFlight: c.maxInFlightPublishes, publishTimeoutMs: c.publishTimeoutMs, logger: this.log, reconnect: pubConnection,
       });
+      this.queue.kick();
       this.leases.on('lease', (e) => this.onLease(e));
-      if (this.spoolDir() !== null && existsSync(this.spoolDir()!)) await this.discardLeftoverSpool();
+      await this.queue.discardLeftover();
       await this.leases.start();
     }
     if (this.processes) {
@@ -314,74 +314,7 @@ export class ClusterWiring {
       if (g === null) return;
       e = g;
     } else if (!this.floors.admit(e)) return;
-    if (this.spool?.active || this.queue.length >= this.maxQueued) {
-      // Overflow (NATS away longer than memory holds): to disk, and everything after it too, in order.
-      if (this.spool === null && this.spoolDir() !== null) this.openSpool();
-      if (this.spool === null) { this.counters.dropped++; return; }
-      if (!this.spool.active) this.log.warn({ memoryQueue: this.queue.length }, 'publish queue full (NATS away): spooling to disk');
-      this.spool.add(e);
-      this.replaySpool();
-      return;
-    }
-    this.push(e);
-  }
-
-  private push(e: MarketEvent): void {
-    this.queue.push(e);
-    if (this.queue.length > this.counters.maxQueued) this.counters.maxQueued = this.queue.length;
-    if (!this.pumping) void this.pump();
-  }
-
-  private spoolDir(): string | null {
-    return this.cfg.spoolDir === null || this.spoolDisabled ? null : join(this.cfg.spoolDir, this.instance);
-  }
-
-  private openSpool(): void {
-    try {
-      this.spool = new BusSpool({ dir: this.spoolDir()!, maxBytes: this.cfg.spoolMaxBytes, logger: this.log });
-      this.log.info({ dir: this.spoolDir(), memoryQueue: this.queue.length }, 'bus spool open');
-    } catch (err) {
-      this.log.error({ dir: this.spoolDir(), err: errorText(err) }, 'bus spool cannot open; overflow is dropped');
-      this.spoolDisabled = true; // do not retry on every event
-    }
-  }
-
-  /**
-   * What a previous run spooled is not replayed: the memory queue (older events) died with that
-   * run, so publishing the spool would put a hole before it into the stream. Each trade stream
-   * resumes instead from the stream's last trade when this collector takes its shard (REST
-   * backfill through integrity), which covers both; non-trade events are state, not history.
-   */
-  private async discardLeftoverSpool(): Promise<void> {
-    this.openSpool();
-    if (this.spool === null) return;
-    let n = 0;
-    for (let b = await this.spool.take(); b !== null; b = await this.spool.take()) n += b.length;
-    if (n > 0) this.log.warn({ events: n, dir: this.spoolDir() }, 'bus spool: discarded events a previous run spooled (takeover backfill re-fetches its trades from the stream)');
-  }
-
-  /**
-   * Moves spooled batches back into the memory queue whenever it has drained below half, oldest
-   * first, until the spool is empty (new events keep going to the spool meanwhile: order kept).
-   */
-  private replaySpool(): void {
-    if (this.replayingSpool || this.spool === null) return;
-    this.replayingSpool = true;
-    const spool = this.spool;
-    void (async () => {
-      try {
-        while (spool.active && !this.stopping) {
-          if (this.queue.length > this.maxQueued >> 1) { await new Promise<void>((r) => { this.roomWaiter = r; }); continue; }
-          const batch = await spool.take();
-          if (batch === null) { if (spool.active) await new Promise((r) => setImmediate(r)); continue; }
-          for (const e of batch) this.push(e);
-        }
-      } catch (err) {
-        this.log.error({ err: errorText(err) }, 'bus spool replay stopped');
-      } finally {
-        this.replayingSpool = false;
-      }
-    })();
+    this.queue.add(e);
   }
 
   private onLease(e: LeaseEvent): void {
@@ -462,7 +395,7 @@ export class ClusterWiring {
     /** Attached feeds' venue streams subscribed now and the runtime changes so far (null: no feed attached). */
     venue: { streams: number; subscribed: number; unsubscribed: number } | null;
   } {
-    const spool = this.spool?.stats() ?? null;
+    const q = this.queue.stats();
     const venue = { streams: 0, subscribed: 0, unsubscribed: 0 };
     for (const f of this.feeds.values()) {
       const sub = f.subscriptionStats();
@@ -472,8 +405,8 @@ export class ClusterWiring {
     }
     return {
       venue: this.feeds.size > 0 ? venue : null,
-      ...this.counters, dropped: this.counters.dropped + (spool?.dropped ?? 0), spool, handoverBackfills: this.takeover.stats.backfilled, skippedOwnTrades: this.floors.stats.skippedOwn, skippedStreamTrades: this.floors.stats.skippedInStream,
-      consumedBelowFloor: this.dedup.stats.belowFloor, consumedDoubles: this.dedup.stats.doubles, queued: this.queue.length, publisher: this.publisher?.stats() ?? null, leases: this.leases?.stats() ?? null,
+      ...this.counters, dropped: q.dropped, maxQueued: q.maxQueued, spool: q.spool, handoverBackfills: this.takeover.stats.backfilled, skippedOwnTrades: this.floors.stats.skippedOwn, skippedStreamTrades: this.floors.stats.skippedInStream,
+      consumedBelowFloor: this.dedup.stats.belowFloor, consumedDoubles: this.dedup.stats.doubles, queued: q.queued, publisher: this.publisher?.stats() ?? null, leases: this.leases?.stats() ?? null,
       consumer: this.consumer?.stats() ?? null, owned: this.leases ? [...this.leases.owned()] : [],
     };
   }
@@ -481,11 +414,7 @@ export class ClusterWiring {
   /** After the feeds stopped: publish what is queued, release leases, stop consuming. */
   async stop(timeoutMs = 10_000): Promise<void> {
     const end = Date.now() + timeoutMs;
-    while ((this.queue.length > 0 || this.pumping || this.spool?.active) && Date.now() < end) await new Promise((r) => setTimeout(r, 10));
-    // What is still spooled is not published (the next start resumes by takeover backfill instead).
-    this.stopping = true;
-    if (this.roomWaiter) { const w = this.roomWaiter; this.roomWaiter = null; w(); }
-    await this.spool?.close();
+    await this.queue.close(end);
     this.takeover.close();
     await this.publisher?.close(Math.max(0, end - Date.now()));
     await this.leases?.stop();
@@ -502,20 +431,6 @@ export class ClusterWiring {
       const drained = await Promise.race([nc.drain().then(() => true, () => false), new Promise<boolean>((r) => { t = setTimeout(() => r(false), Math.max(1_000, end - Date.now())); })]);
       clearTimeout(t);
       if (!drained) await nc.close().catch(() => undefined);
-    }
-  }
-
-  private async pump(): Promise<void> {
-    this.pumping = true;
-    try {
-      while (this.queue.length > 0 && this.publisher) {
-        await this.publisher.publish(this.queue.shift()!);
-        if (this.roomWaiter !== null && this.queue.length <= this.maxQueued >> 1) { const w = this.roomWaiter; this.roomWaiter = null; w(); }
-      }
-    } catch (err) {
-      this.log.error({ err: errorText(err) }, 'cluster publish loop stopped');
-    } finally {
-      this.pumping = false;
     }
   }
 

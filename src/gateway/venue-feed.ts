@@ -71,6 +71,8 @@ export function symbolStreamOf(stream: string): string | null {
 
 /** Malformed frames are logged at most once per this interval per feed (the counter stays exact). */
 const MALFORMED_LOG_INTERVAL_MS = 10_000;
+/** A failed subscription change (filtered feeds) is retried after this (at most retryMaxDelayMs). */
+const SUBSCRIPTION_RETRY_MS = 2_000;
 
 export class VenueFeed {
   readonly integrity: FeedIntegrity;
@@ -93,6 +95,7 @@ export class VenueFeed {
   private wanted: ((symbol: string) => boolean) | null = null;
   /** Subscription changes run one after another (each diffs the wanted set against the registries). */
   private syncing: Promise<void> = Promise.resolve();
+  private subscriptionRetry: NodeJS.Timeout | null = null;
   private readonly subscriptionChanges: FeedSubscriptionStats = { subscribed: 0, unsubscribed: 0, connectionsAdded: 0, failures: 0 };
 
   constructor(private readonly opts: VenueFeedOptions) {
@@ -156,7 +159,14 @@ export class VenueFeed {
     const run = this.syncing.then(() => this.applyWanted());
     this.syncing = run.catch((err: unknown) => {
       this.subscriptionChanges.failures++;
-      this.log.warn({ err: { message: (err as Error).message } }, 'subscription change failed; the next change or reconnect retries');
+      // E.g. a connection for more streams could not be opened (venue down): try again by itself,
+      // a lease change may never come to trigger it.
+      const delay = Math.min(this.opts.retryMaxDelayMs ?? 30_000, SUBSCRIPTION_RETRY_MS);
+      this.log.warn({ err: { message: (err as Error).message }, retryInMs: delay }, 'subscription change failed; retrying');
+      if (!this.stopped && this.subscriptionRetry === null) {
+        this.subscriptionRetry = setTimeout(() => { this.subscriptionRetry = null; void this.refreshSubscriptions(); }, delay);
+        this.subscriptionRetry.unref?.();
+      }
     });
     return this.syncing;
   }
@@ -336,6 +346,8 @@ export class VenueFeed {
 
   async stop(): Promise<void> {
     this.stopped = true;
+    if (this.subscriptionRetry) clearTimeout(this.subscriptionRetry);
+    this.subscriptionRetry = null;
     if (this.retryTimer) clearTimeout(this.retryTimer);
     this.retryTimer = null;
     this.integrity.close();
