@@ -95,7 +95,7 @@ async function collectors(tmp: string): Promise<void> {
     collectorCpuUsPerEvent: { one: cpuPerEvent(one), two: cpuPerEvent(two) },
     symbols: o.symbols, streams: 'trade', stageMs: o.settleMs + o.measureMs, shards: 16, split: 'maxShardsPerInstance 8 each', maxInFlightPublishes: inFlight ?? 256,
     venueStreams: { one: phases.one.venueStreams, two: phases.two.venueStreams },
-    note: 'venueStreams null: a collector subscribes to every configured symbol and filters at publish, so each of two decodes every frame', cores: CORES, load: [loadBefore, load()],
+    note: 'venueStreams 0 or null: no subscription follows the leases (the gateway does not attach its feeds), so a collector subscribes to every configured symbol, filters at publish, and each of two decodes every frame', cores: CORES, load: [loadBefore, load()],
   }));
 }
 

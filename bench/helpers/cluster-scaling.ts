@@ -74,7 +74,7 @@ async function until(cond: () => Promise<boolean>, what: string, timeoutMs = 40_
 
 export interface ScalingPhase {
   readonly stages: ScalingStage[];
-  /** tickgate_cluster_venue_streams of each collector once ready (null: not reported, i.e. every configured stream). */
+  /** tickgate_cluster_venue_streams of each collector once ready (0 or null: its subscriptions do not follow its leases). */
   readonly venueStreams: (number | null)[];
 }
 
