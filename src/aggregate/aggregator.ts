@@ -188,10 +188,16 @@ export class Aggregator {
     return this.symbolState(seed.venue, seed.symbol).seed(seed, maxRebuildTrades);
   }
 
-  /** Wall-clock tick from the edge: closes quiet seconds and candles. */
-  onClock(nowMs: number): void {
+  /**
+   * Wall-clock tick from the edge: closes quiet seconds and candles. `queuedSinceMs`: receive
+   * time of the oldest event still queued for this aggregator (Pipeline.queuedSince), if any: the
+   * clock then acts as if it were that time, so while its queue lags it does not close the
+   * windows the queued trades belong to (they would all arrive late and amend them).
+   */
+  onClock(nowMs: number, queuedSinceMs?: number): void {
+    const now = queuedSinceMs !== undefined && queuedSinceMs < nowMs ? queuedSinceMs : nowMs;
     // Every symbol emits its queued amendments here (before the windows its clock closes).
-    for (const agg of this.symbols.values()) agg.onClock(nowMs);
+    for (const agg of this.symbols.values()) agg.onClock(now);
     this.amendPending.length = 0;
   }
 

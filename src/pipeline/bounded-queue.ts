@@ -105,6 +105,11 @@ export class BoundedQueue<T> {
     return item;
   }
 
+  /** The oldest queued item, left in place (undefined when empty). */
+  peek(): T | undefined {
+    return this.count === 0 ? undefined : this.items[this.head];
+  }
+
   /** Remove everything (close); returns what was queued, oldest first. */
   drain(): T[] {
     const out: T[] = [];

@@ -195,6 +195,17 @@ export class Dispatcher<E extends Dispatchable> {
     }
   }
 
+  /**
+   * Receive time (epoch ms) of the oldest event still queued for a consumer, or undefined when its
+   * queue is empty (or the event carries none). A clock-driven consumer (the aggregator) uses it
+   * so its wall clock does not run ahead of the events it has not been handed yet.
+   */
+  queuedSince(name: string): number | undefined {
+    const head = this.consumers.get(name)?.queue.peek() as { readonly receiveTime?: unknown } | undefined;
+    const t = head?.receiveTime;
+    return typeof t === 'number' ? t : undefined;
+  }
+
   /** Names of consumers inside a handler call right now. */
   running(): string[] {
     return this.list.filter((c) => c.running > 0).map((c) => c.spec.name);

@@ -56,6 +56,11 @@ export class Pipeline<E extends Dispatchable> {
     this.dispatcher.addConsumer(spec);
   }
 
+  /** See Dispatcher.queuedSince: receive time of the oldest event queued for a consumer. */
+  queuedSince(name: string): number | undefined {
+    return this.dispatcher.queuedSince(name);
+  }
+
   stats(): PipelineStats {
     const d = this.dispatcher.stats();
     return { published: d.published, consumers: d.consumers, pool: d.pool, lag: this.lag?.stats() ?? null };
