@@ -46,6 +46,10 @@ describe('processor kill -9 and restart', () => {
     sim = await startSimulator({ port: 0, seed: 23, rate: 0, symbols: FAILOVER_SYMBOLS, marketHours: 'always-open' });
     collector = await startGateway(loadConfig({ env: {}, cli: collectorLayer({ simPort: sim.port, namespace: ns, instance: 'C', dir: tmpC.dir, leaseTtlMs: 4_000 }) }).config);
     await until(() => collector!.cluster!.stats().owned.length === 4, 'the collector holds every shard', 15_000);
+    // Subscribed before the first trade (the feed starts in the background; on a loaded machine
+    // its subscribe can be acked after the simulator started trading, and the first trades are
+    // then before the stream's start, not a gap in it).
+    await until(() => collector!.feeds.get('binance')!.live && collector!.feeds.get('binance')!.subscribedStreams().length === FAILOVER_SYMBOLS.length, 'the collector is subscribed', 15_000);
 
     const configFile = join(tmpP.dir, 'processor.json');
     const base = chaosConfigInput({ simPort: sim.port, dataDir: tmpP.dir, symbols: FAILOVER_SYMBOLS, spoolFsync: 'always' });
