@@ -77,6 +77,8 @@ describe('processor kill -9 and restart', () => {
     await trade(1_500); // the collector keeps publishing while no processor runs
     p = await start();
     await trade(4_000);
+    // A loaded machine paces the simulator slower than RATE: trade on until every symbol has enough.
+    await until(() => FAILOVER_SYMBOLS.every((s) => sim.truth.trades('binance', s).length > 300), 'every symbol traded 300 times', 30_000);
     sim.setRate(0);
     await sleep(2_500); // lateness + a quiet second, closed by the clock
     // The restarted processor re-read trades storage already held (dropped by id), so it started before its ack floor.
