@@ -282,6 +282,8 @@ export class Gateway {
     this.compatFutures?.start();
     this.stopFlush = startFlushTimer(this.aggregator, {
       enrichment: this.enrichment, enrichIntervalMs: this.config.aggregate.enrichIntervalMs, enrichWindowMs: this.config.aggregate.enrichWindowMs,
+      // A lagging aggregate queue must not see its trades' windows closed by the wall clock (they would all be late).
+      queuedSince: () => this.pipeline.queuedSince('aggregate'),
     });
     this.every(STATUS_INTERVAL_MS, () => this.publishStatus());
     this.every(this.config.log.healthLineIntervalMs, () => this.healthLine());
