@@ -30,12 +30,9 @@ const dump = (db: string): { snapshots: unknown[]; time_candles: unknown[]; tick
 describe.skipIf(!existsSync(FRAMES))('replay + query', () => {
   it('replaying the same recording twice writes identical rows and a summary that matches them; query prints them as CSV', async () => {
     const dbs = [join(tmp.dir, 'a.db'), join(tmp.dir, 'b.db')];
-    const runs = [];
-    for (const db of dbs) {
-      const r = await runCli(['replay', FRAMES, '--venue', 'binance', '--snapshot', SNAPSHOT, '--sink', `sqlite:${db}`], { timeoutMs: 90_000 });
-      expect(r.code, r.stderr).toBe(0);
-      runs.push(r);
-    }
+    // Two independent processes (own database each): run side by side.
+    const runs = await Promise.all(dbs.map((db) => runCli(['replay', FRAMES, '--venue', 'binance', '--snapshot', SNAPSHOT, '--sink', `sqlite:${db}`], { timeoutMs: 90_000 })));
+    for (const r of runs) expect(r.code, r.stderr).toBe(0);
     const s = summary(runs[0]!.stdout);
     expect(Number(s.frames)).toBeGreaterThan(40_000);
     expect(s['malformed frames']).toBe('0');
