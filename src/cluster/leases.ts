@@ -3,8 +3,11 @@
  * Acquire = create-if-absent (the server's expected-last-subject-sequence check, so two instances
  * never both win); renew = update with the revision we hold, every renew interval (at most half
  * the TTL); the bucket's max age removes a key nobody renewed, which lets another instance create
- * it. A holder that cannot renew for a whole TTL (NATS away) gives the lease up locally before
- * anyone else can take it, so two owners never act at once for longer than a clock skew.
+ * it. A holder that cannot renew for a whole TTL (NATS away) gives the lease up locally at the end
+ * of that renew round; a cut can hold a round up to the JetStream request timeout, so a successor
+ * may act alongside it for up to about that long (harmless for the bus: Nats-Msg-Id dedup and the
+ * collectors' trade floors make two publishers of a shard an A/B pair). A renew whose reply was
+ * lost but which landed is recognised by its value (same instance and acquiredAt) and adopted.
  * With redundancy 2 each shard has two slot keys and one instance holds at most one of them.
  */
 import type { NatsConnection } from '@nats-io/transport-node';
