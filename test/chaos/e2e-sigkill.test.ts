@@ -43,6 +43,17 @@ describe('SIGKILL of the gateway process', () => {
   const snapshots = (s: string): { start_time: number; trade_count: number; revision: number }[] =>
     readSqlite(db(), "SELECT start_time, trade_count, revision FROM snapshots WHERE venue = 'binance' AND symbol = ? ORDER BY start_time", s);
 
+  async function untilStored(seconds: number, timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    const stored = (sym: string): number => {
+      try { return snapshots(sym).filter((r) => r.trade_count > 0).length; } catch { return 0; } // no database file yet
+    };
+    while (!SYMBOLS.every((sym) => stored(sym) >= seconds)) {
+      if (Date.now() > deadline) throw new Error(`gateway A stored fewer than ${seconds} seconds with trades per symbol within ${timeoutMs} ms`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+
   /**
    * Runs: gateway A, trades, PostgreSQL cut (A spools), kill -9 A, trades while down, PostgreSQL
    * back, gateway B on the same data dir and spool, trades, graceful stop.
@@ -51,7 +62,9 @@ describe('SIGKILL of the gateway process', () => {
     const a = rig.spawn();
     await a.ready();
     rig.sim.setRate(100);
-    await new Promise((r) => setTimeout(r, 2_000));
+    // The seconds before the PostgreSQL cut must be in SQLite before the kill, or B has no stored
+    // trade to resume after: wait for them (a loaded machine starts the SQLite worker late), not a fixed 2 s.
+    await untilStored(2, 30_000);
     await proxy.refuse();
     await new Promise((r) => setTimeout(r, 3_000));
     a.proc.kill('SIGKILL');
