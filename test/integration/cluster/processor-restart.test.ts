@@ -71,7 +71,12 @@ describe('processor kill -9 and restart', () => {
     sim.setRate(RATE); // from the very first trade (tick candles count from it)
     await trade(4_000);
     // Killed once it has stored some seconds (so the restart resumes from storage, not from nothing).
-    await until(async () => (await written(p)) >= 20, 'the first processor stored rows', 30_000);
+    // ... of every symbol: a symbol with no stored second yet is rightly re-read from the stream's
+    // start, which would hide whether the restart was positioned from storage.
+    const storedSymbols = (): Set<string> => {
+      try { return new Set(readSqlite<{ symbol: string }>(join(tmpP.dir, 'tickgate.db'), 'SELECT DISTINCT symbol FROM snapshots').map((r) => r.symbol)); } catch { return new Set(); }
+    };
+    await until(async () => (await written(p)) >= 20 && FAILOVER_SYMBOLS.every((s) => storedSymbols().has(s)), 'the first processor stored rows of every symbol', 30_000);
     expect(await p.kill9()).toBe('SIGKILL');
     const killedAt = Date.now() - startedAt;
     await trade(1_500); // the collector keeps publishing while no processor runs
