@@ -201,7 +201,7 @@ export class Gateway {
     if (c.venues.binance.enabled && c.venues.binance.streams.includes('trade')) this.tradeStreamVenues.add('binance');
     if (c.venues.binanceFutures.enabled && c.venues.binanceFutures.streams.includes('trade')) this.tradeStreamVenues.add('binance-futures');
     for (const def of this.definitions) {
-      this.feeds.set(def.venue, new VenueFeed({
+      const feed = new VenueFeed({
         venue: def.venue, key: def.venue, protocol: def.protocol, streams: def.streams, decoder: def.decoder,
         integrity: {
           ...def.integrity,
@@ -214,7 +214,10 @@ export class Gateway {
         onEvent: cluster ? (e) => cluster.onFeedEvent(e) : (e) => this.pipeline.publish(e),
         logger: this.log.child({ part: 'feed' }),
         retryBaseDelayMs: c.connection.reconnectBaseDelayMs, retryMaxDelayMs: c.connection.reconnectMaxDelayMs,
-      }));
+      });
+      this.feeds.set(def.venue, feed);
+      // A collector's venue subscriptions follow its shard leases; takeovers backfill through this feed's REST client.
+      cluster?.attachFeed(feed);
     }
 
     this.privateFeeds = binancePrivateFeeds({
