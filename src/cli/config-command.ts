@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { formatConfig, loadConfig } from '../config/index.js';
 import { configTable } from '../config/docs.js';
+import { clusterDefaults } from '../config/defaults/cluster.js';
 import { globalOptions, loadFromCli, reportCliError } from './global-options.js';
 
 /** Passwords inside URL values (sink specs like postgres://user:pass@host) are secrets too. */
@@ -35,6 +36,8 @@ export function addConfigCommand(program: Command): void {
     .command('docs')
     .description('print every option with its type, unit and default as a Markdown table')
     .action(() => {
-      process.stdout.write(`${configTable(loadConfig().config)}\n`);
+      // The cluster section has no value unless configured: list its keys with their defaults too (instance null = hostname-pid).
+      const config = loadConfig().config;
+      process.stdout.write(`${configTable({ ...config, cluster: config.cluster ?? { ...clusterDefaults, instance: null } } as typeof config)}\n`);
     });
 }
