@@ -17,7 +17,7 @@ import type { Gateway } from '../../../src/gateway/gateway.js';
 import { startSimulator, type Simulator } from '../../../simulator/simulator.js';
 import { TcpProxy } from '../../helpers/tcp-proxy.js';
 import { tempDir } from '../gateway/helpers.js';
-import { startAttachedGateway } from './fixtures/attached-gateway.js';
+import { startGateway } from '../../../src/gateway/gateway.js';
 import { collectorLayer, FAILOVER_SYMBOLS } from './fixtures/collector-config.js';
 import { dropNamespace, uniqueNamespace, until } from './helpers.js';
 import { expectWholeAndTrue, streamTrades } from './stream-check.js';
@@ -47,7 +47,7 @@ describe('collector disk spool across a NATS outage longer than the memory queue
     const layer = deepMerge(collectorLayer({ simPort: sim.port, namespace: ns, instance: 'S', dir: tmp.dir, leaseTtlMs: 20_000, duplicateWindowMs: 60_000 }), {
       cluster: { nats: `nats://127.0.0.1:${proxy.port}`, maxQueuedPublishes: MEMORY_QUEUE, maxInFlightPublishes: 32, publishTimeoutMs: 2_000 },
     });
-    gw = await startAttachedGateway(loadConfig({ env: {}, cli: layer }).config);
+    gw = await startGateway(loadConfig({ env: {}, cli: layer }).config);
     const stats = () => gw!.cluster!.stats();
     await until(() => stats().owned.length === 4 && (stats().publisher?.published ?? 0) > 200, 'the collector publishes', 20_000);
 
@@ -77,7 +77,7 @@ describe('collector disk spool across a NATS outage longer than the memory queue
     await left.close();
     // Same bucket TTL and window as the first run (they are the stream's and bucket's settings).
     const layer = collectorLayer({ simPort: sim.port, namespace: ns, instance: 'S', dir: tmp.dir, leaseTtlMs: 20_000, duplicateWindowMs: 60_000 });
-    gw = await startAttachedGateway(loadConfig({ env: {}, cli: layer }).config);
+    gw = await startGateway(loadConfig({ env: {}, cli: layer }).config);
     const stats = () => gw!.cluster!.stats();
     await until(() => stats().owned.length === 4 && (stats().publisher?.published ?? 0) > 200, 'the restarted collector publishes', 30_000);
     await gw.stop();

@@ -16,7 +16,7 @@ import { loadConfig } from '../../../src/config/load.js';
 import type { Gateway } from '../../../src/gateway/gateway.js';
 import { startSimulator, type Simulator } from '../../../simulator/simulator.js';
 import { tempDir } from '../gateway/helpers.js';
-import { startAttachedGateway } from './fixtures/attached-gateway.js';
+import { startGateway } from '../../../src/gateway/gateway.js';
 import { collectorLayer, FAILOVER_SYMBOLS } from './fixtures/collector-config.js';
 import { dropNamespace, uniqueNamespace, until } from './helpers.js';
 import { expectWholeAndTrue, streamTrades, venueSubscriptions } from './stream-check.js';
@@ -47,7 +47,7 @@ describe('venue subscriptions follow shard leases', () => {
   });
 
   const collector = async (instance: string): Promise<Gateway> => {
-    const g = await startAttachedGateway(loadConfig({ env: {}, cli: collectorLayer({ simPort: sim.port, namespace: ns, instance, dir: `${tmp.dir}/${instance}`, leaseTtlMs: TTL_MS }) }).config);
+    const g = await startGateway(loadConfig({ env: {}, cli: collectorLayer({ simPort: sim.port, namespace: ns, instance, dir: `${tmp.dir}/${instance}`, leaseTtlMs: TTL_MS }) }).config);
     gws.push(g);
     return g;
   };

@@ -9,7 +9,7 @@ import { loadConfig } from '../../../src/config/load.js';
 import type { Gateway } from '../../../src/gateway/gateway.js';
 import { startSimulator, type Simulator } from '../../../simulator/simulator.js';
 import { tempDir } from '../gateway/helpers.js';
-import { startAttachedGateway } from './fixtures/attached-gateway.js';
+import { startGateway } from '../../../src/gateway/gateway.js';
 import { collectorLayer, FAILOVER_SYMBOLS } from './fixtures/collector-config.js';
 import { dropNamespace, uniqueNamespace, until } from './helpers.js';
 import { expectWholeAndTrue, streamTrades, venueSubscriptions } from './stream-check.js';
@@ -33,7 +33,7 @@ describe('venue subscriptions with redundancy 2', () => {
 
   const collector = async (instance: string): Promise<Gateway> => {
     // A 30 s window: the A/B copies of each trade land within it (the stream keeps one).
-    const g = await startAttachedGateway(loadConfig({ env: {}, cli: collectorLayer({ simPort: sim.port, namespace: ns, instance, dir: `${tmp.dir}/${instance}`, leaseTtlMs: TTL_MS, redundancy: 2, duplicateWindowMs: 30_000 }) }).config);
+    const g = await startGateway(loadConfig({ env: {}, cli: collectorLayer({ simPort: sim.port, namespace: ns, instance, dir: `${tmp.dir}/${instance}`, leaseTtlMs: TTL_MS, redundancy: 2, duplicateWindowMs: 30_000 }) }).config);
     gws.push(g);
     return g;
   };

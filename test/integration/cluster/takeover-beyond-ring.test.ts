@@ -16,7 +16,7 @@ import { loadConfig } from '../../../src/config/load.js';
 import type { Gateway } from '../../../src/gateway/gateway.js';
 import { startSimulator, type Simulator } from '../../../simulator/simulator.js';
 import { tempDir } from '../gateway/helpers.js';
-import { startAttachedGateway } from './fixtures/attached-gateway.js';
+import { startGateway } from '../../../src/gateway/gateway.js';
 import { collectorLayer, FAILOVER_SYMBOLS } from './fixtures/collector-config.js';
 import { dropNamespace, uniqueNamespace, until } from './helpers.js';
 import { expectWholeAndTrue, streamTrades } from './stream-check.js';
@@ -50,7 +50,7 @@ describe('takeover beyond the standby ring', () => {
     await until(() => lines.some((l) => l.event === 'started'), `A started (${err.slice(-1500)})`, 40_000);
     await until(() => (lines.at(-1)?.published ?? 0) > 200, 'A publishes', 20_000);
 
-    b = await startAttachedGateway(loadConfig({ env: {}, cli: collectorLayer({ simPort: sim.port, namespace: ns, instance: 'B', dir: `${tmp.dir}/B`, leaseTtlMs: TTL_MS, standbyEventsPerSymbol: RING, subscribeOwnedOnly: false }) }).config);
+    b = await startGateway(loadConfig({ env: {}, cli: collectorLayer({ simPort: sim.port, namespace: ns, instance: 'B', dir: `${tmp.dir}/B`, leaseTtlMs: TTL_MS, standbyEventsPerSymbol: RING, subscribeOwnedOnly: false }) }).config);
     // A hot standby: subscribed to every symbol while holding nothing.
     await until(() => b!.feeds.get('binance')!.subscribedStreams().length === FAILOVER_SYMBOLS.length, 'B subscribed to every symbol', 10_000);
     expect(b.cluster!.stats().owned).toEqual([]);
