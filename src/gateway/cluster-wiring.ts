@@ -11,71 +11,38 @@
  *   bounded standby ring only (counted as notOwned).
  * - processor: no venue feeds; the pipeline is fed from a durable consumer of the bus.
  * - all: both in one process (feeds -> bus -> pipeline).
- * Without a `cluster` section the gateway does not create this at all.
+ * Without a `cluster` section the gateway does not create this at all. The processor side is
+ * ClusterProcessor (cluster-processor.ts); stats, metrics and status are in cluster-status.ts.
  */
 import { hostname } from 'node:os';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { JetStreamManager } from '@nats-io/jetstream';
 import { join } from 'node:path';
-import { DEFAULT_CLUSTER_CATCH_UP_EVENTS_PER_SYMBOL, DEFAULT_CLUSTER_DEDUP_IDS_PER_STREAM } from '../config/defaults/cluster.js';
+import { DEFAULT_CLUSTER_CATCH_UP_EVENTS_PER_SYMBOL } from '../config/defaults/cluster.js';
 import type { BusSpoolStats } from '../cluster/bus-spool.js';
 import { PublishQueue } from '../cluster/publish-queue.js';
 import type { TickgateConfig } from '../config/schema.js';
-import type { MarketEvent, StreamState } from '../model/events.js';
+import type { MarketEvent } from '../model/events.js';
 import type { Logger } from '../observability/logger.js';
-import type { MetricsRegistry, Sample } from '../observability/metrics.js';
-import { EventConsumer } from '../cluster/consumer.js';
 import { errorText } from '../cluster/errors.js';
 import { ensureEventStream } from '../cluster/event-stream.js';
 import { lastEventOf } from '../cluster/last-event.js';
+import type { ConsumerStats } from '../cluster/consumer.js';
 import type { LeaseEvent } from '../cluster/lease-events.js';
 import { ShardLeases } from '../cluster/leases.js';
 import { connectCluster } from '../cluster/nats-connect.js';
 import { EventPublisher } from '../cluster/publisher.js';
 import { shardOf } from '../cluster/shards.js';
 import { StandbyRing } from '../cluster/standby-ring.js';
-import { BusDedup } from '../cluster/bus-dedup.js';
-import { seekTradeAfter } from '../cluster/seek.js';
 import { TradeFloors, tradeKindOfSource } from '../cluster/trade-floor.js';
 import { eventKind } from '../cluster/event-identity.js';
-import { eventStreamName } from '../cluster/names.js';
 import { TakeoverBackfill, type ResumeFillerFactory } from '../cluster/takeover-backfill.js';
-import { parseSinkSpec } from '../sinks/spec.js';
 import { TradeGapFiller } from '../integrity/trade-gap-filler.js';
 import type { VenueFeed } from './venue-feed.js';
+import { ClusterProcessor } from './cluster-processor.js';
+import type { ClusterWiringStats } from './cluster-status.js';
 
-type ClusterConfig = NonNullable<TickgateConfig['cluster']>;
-
-export interface ClusterWiringStats {
-  queued: number;
-  maxQueued: number;
-  /** Feed events lost: memory queue full without a spool, or the spool full / failing. */
-  dropped: number;
-  notOwned: number;
-  consumed: number;
-  /** Events re-published from the standby ring on taking shards over. */
-  handoverReplayed: number;
-  /** Takeovers where the ring did not reach back to the stream's last trade and no REST backfill could fill it (a gap remains). */
-  handoverGaps: number;
-  /** Trade streams whose first trade after a takeover was past the stream's last one: REST-backfilled from it. */
-  handoverBackfills: number;
-  /** Stream look-ups of a takeover that failed (that stream then resumes without a floor: the duplicate window applies). */
-  handoverLookupFailures: number;
-  /** Collector: trades not re-published because this collector queued them already. */
-  skippedOwnTrades: number;
-  /** Collector: trades not re-published because the stream holds them (peer or old owner). */
-  skippedStreamTrades: number;
-  /** Collector: stream look-ups after its own trade stream fell behind (venue outage, gap). */
-  catchUpLookups: number;
-  /** Collector: events released unfiltered because a look-up's buffer was full. */
-  catchUpOverflows: number;
-  /** Processor: trades dropped as already stored (re-read after a restart). */
-  consumedBelowFloor: number;
-  /** Processor: trades dropped because the stream held them twice. */
-  consumedDoubles: number;
-  /** Processor: stream sequence it was positioned at from storage on start (0: the consumer's own position). */
-  startSeqFromStorage: number;
-}
+export type ClusterConfig = NonNullable<TickgateConfig['cluster']>;
 
 export class ClusterWiring {
   readonly role: ClusterConfig['role'];
@@ -83,27 +50,22 @@ export class ClusterWiring {
   private nc: NatsConnection | null = null;
   private leases: ShardLeases | null = null;
   private publisher: EventPublisher | null = null;
-  private consumer: EventConsumer | null = null;
-  private consuming: Promise<void> | null = null;
   /** Feed events on their way to the publisher: memory, then the disk spool past it. */
   private readonly queue: PublishQueue;
   private jsm: JetStreamManager | null = null;
   /** Shards held and caught up: their live events go to the bus. */
   private readonly live = new Set<number>();
   private readonly ring: StandbyRing;
-  private readonly counters: ClusterWiringStats = {
-    queued: 0, maxQueued: 0, dropped: 0, notOwned: 0, consumed: 0, handoverReplayed: 0, handoverGaps: 0, handoverBackfills: 0, handoverLookupFailures: 0, skippedOwnTrades: 0, skippedStreamTrades: 0,
-    catchUpLookups: 0, catchUpOverflows: 0, consumedBelowFloor: 0, consumedDoubles: 0, startSeqFromStorage: 0,
-  };
+  /** The counters this wiring keeps itself (the rest are read from its parts in stats()). */
+  private readonly counters = { notOwned: 0, handoverReplayed: 0, handoverGaps: 0, handoverLookupFailures: 0, catchUpLookups: 0, catchUpOverflows: 0 };
+  /** Roles processor and all: the bus consumer feeding the local pipeline. */
+  private readonly processor: ClusterProcessor | null;
   private readonly floors = new TradeFloors();
-  private readonly dedup = new BusDedup(DEFAULT_CLUSTER_DEDUP_IDS_PER_STREAM);
   /** "venue|symbol" -> events held while the stream's last trade of that symbol is looked up. */
   private readonly catchUp = new Map<string, MarketEvent[]>();
   /** "venue|symbol" -> when its stream floor was last looked up, while our trade stream of it is behind. */
   private readonly behind = new Map<string, number>();
   private readonly now: () => number = Date.now;
-  /** Processor: symbols re-read from storage's position, held behind until the consumer caught up. */
-  private readonly replaying: { venue: string; symbol: string }[] = [];
   /** Collector: venue feeds whose subscriptions follow the leases (venue -> feed). */
   private readonly feeds = new Map<string, VenueFeed>();
   private readonly takeover: TakeoverBackfill;
@@ -119,6 +81,7 @@ export class ClusterWiring {
     this.role = cfg.role;
     this.instance = cfg.instance ?? `${hostname().replace(/[^A-Za-z0-9_-]/g, '_')}-${process.pid}`;
     this.ring = new StandbyRing(standbyEventsPerSymbol, cfg.duplicateWindowMs / 2, Date.now, true);
+    this.processor = this.processes ? new ClusterProcessor(cfg, this.instance, log, publishLocal) : null;
     this.takeover = new TakeoverBackfill(this.resumeFiller, (e) => this.enqueue(e));
     const publish = (e: MarketEvent): Promise<void> => this.publisher!.publish(e);
     this.queue = new PublishQueue({
@@ -201,45 +164,8 @@ export class ClusterWiring {
       await this.queue.discardLeftover();
       await this.leases.start();
     }
-    if (this.processes) {
-      // Only SQLite / PostgreSQL are read back on start (src/gateway/resume.ts); without them the
-      // consumer's own position is all there is.
-      const storage = sinks.some((t) => { const k = parseSinkSpec(t).kind; return k === 'sqlite' || k === 'postgres'; });
-      const startSeq = storage ? await this.startFromStorage(jsm, resume) : null;
-      this.consumer = await EventConsumer.open(this.nc, jsm, {
-        namespace: c.namespace, durable: `processor-${this.instance}`, maxAckPending: c.maxAckPending, ackWaitMs: c.ackWaitMs, logger: this.log,
-        ...(startSeq !== null ? { startSeq } : {}),
-      });
-      this.consuming = this.consume(this.consumer);
-    }
+    await this.processor?.start(this.nc, jsm, resume, sinks);
     this.log.info({ role: this.role, instance: this.instance, namespace: c.namespace, owned: this.leases ? [...this.leases.owned()] : [] }, 'cluster started');
-  }
-
-  /**
-   * Storage floors for the dedup and the lowest stream sequence any trade stream needs (null:
-   * the stream holds nothing storage lacks). Every trade subject in the stream counts: one with
-   * no stored row yet (killed before its first second was written) is re-read from its first trade.
-   */
-  private async startFromStorage(jsm: JetStreamManager, resume: ReadonlyMap<string, number>): Promise<number | null> {
-    const ns = this.cfg.namespace;
-    const info = await jsm.streams.info(eventStreamName(ns), { subjects_filter: `${ns}.events.*.*.trade` });
-    let start: number | null = null;
-    for (const subject of Object.keys(info.state.subjects ?? {})) {
-      const [, , venue, symbol] = subject.split('.') as [string, string, string, string];
-      const afterId = resume.get(`${venue}|${symbol}`) ?? null;
-      if (afterId !== null) this.dedup.setFloor(venue, symbol, 'trade', afterId);
-      const seq = await seekTradeAfter(jsm, ns, venue, symbol, 'trade', afterId);
-      if (seq !== null && (start === null || seq < start)) start = seq;
-      if (seq !== null) this.replaying.push({ venue, symbol });
-    }
-    // Re-read trades are older than the wall clock: hold the aggregator's clock-driven closing of
-    // these symbols (an in-band marker, as integrity does for a backfill) until caught up.
-    for (const r of this.replaying) this.publishLocal(this.replayMarker(r.venue, r.symbol, 'behind'));
-    if (start !== null) {
-      this.counters.startSeqFromStorage = start;
-      this.log.info({ startSeq: start, resumed: resume.size }, 'processor positioned from storage');
-    }
-    return start;
   }
 
   /** A feed event (sync, hot path): queued for the bus when its shard is ours. */
@@ -391,11 +317,12 @@ export class ClusterWiring {
     this.log.info({ shard, replayed: replay.length, resumePoints: lastSeq.size }, 'shard taken over');
   }
 
-  stats(): Readonly<ClusterWiringStats> & { publisher: ReturnType<EventPublisher['stats']> | null; leases: ReturnType<ShardLeases['stats']> | null; consumer: ReturnType<EventConsumer['stats']> | null; owned: number[]; spool: BusSpoolStats | null;
+  stats(): Readonly<ClusterWiringStats> & { publisher: ReturnType<EventPublisher['stats']> | null; leases: ReturnType<ShardLeases['stats']> | null; consumer: ConsumerStats | null; owned: number[]; spool: BusSpoolStats | null;
     /** Attached feeds' venue streams subscribed now and the runtime changes so far (null: no feed attached). */
     venue: { streams: number; subscribed: number; unsubscribed: number } | null;
   } {
     const q = this.queue.stats();
+    const p = this.processor?.stats() ?? null;
     const venue = { streams: 0, subscribed: 0, unsubscribed: 0 };
     for (const f of this.feeds.values()) {
       const sub = f.subscriptionStats();
@@ -406,8 +333,9 @@ export class ClusterWiring {
     return {
       venue: this.feeds.size > 0 ? venue : null,
       ...this.counters, dropped: q.dropped, maxQueued: q.maxQueued, spool: q.spool, handoverBackfills: this.takeover.stats.backfilled, skippedOwnTrades: this.floors.stats.skippedOwn, skippedStreamTrades: this.floors.stats.skippedInStream,
-      consumedBelowFloor: this.dedup.stats.belowFloor, consumedDoubles: this.dedup.stats.doubles, queued: q.queued, publisher: this.publisher?.stats() ?? null, leases: this.leases?.stats() ?? null,
-      consumer: this.consumer?.stats() ?? null, owned: this.leases ? [...this.leases.owned()] : [],
+      consumed: p?.consumed ?? 0, consumedBelowFloor: p?.consumedBelowFloor ?? 0, consumedDoubles: p?.consumedDoubles ?? 0, startSeqFromStorage: p?.startSeqFromStorage ?? 0,
+      queued: q.queued, publisher: this.publisher?.stats() ?? null, leases: this.leases?.stats() ?? null,
+      consumer: p?.consumer ?? null, owned: this.leases ? [...this.leases.owned()] : [],
     };
   }
 
@@ -418,11 +346,8 @@ export class ClusterWiring {
     this.takeover.close();
     await this.publisher?.close(Math.max(0, end - Date.now()));
     await this.leases?.stop();
-    if (this.consumer) {
-      // Let the consumer catch up with what this process just published (role all).
-      await this.consumer.close();
-      await this.consuming?.catch(() => undefined);
-    }
+    // Lets the consumer catch up with what this process just published (role all).
+    await this.processor?.stop();
     const nc = this.nc;
     this.nc = null;
     if (nc) {
@@ -433,113 +358,4 @@ export class ClusterWiring {
       if (!drained) await nc.close().catch(() => undefined);
     }
   }
-
-  private replayMarker(venue: string, symbol: string, state: 'behind' | 'whole'): StreamState {
-    const now = Date.now();
-    return { type: 'stream_state', venue, symbol, source: 'bus_replay', state, reason: state === 'behind' ? 'resume' : 'caught_up', eventTime: now, receiveTime: now };
-  }
-
-  private async consume(c: EventConsumer): Promise<void> {
-    try {
-      for await (const m of c) {
-        if (this.replaying.length > 0 && m.pending === 0) {
-          for (const r of this.replaying.splice(0)) this.publishLocal(this.replayMarker(r.venue, r.symbol, 'whole'));
-        }
-        if (this.dedup.admit(m.event)) {
-          // The aggregator maps the wall clock onto venue time by receiveTime - eventTime: here the
-          // receive is this processor's (the event object is ours, freshly decoded), so a backlog
-          // read late (a restart, a slow processor) closes windows by its own trades, not by a
-          // clock that ran on while the trades sat in the stream.
-          (m.event as { receiveTime: number }).receiveTime = Date.now();
-          this.publishLocal(m.event);
-          this.counters.consumed++;
-        }
-        m.ack();
-      }
-    } catch (err) {
-      this.log.error({ err: errorText(err) }, 'cluster consumer stopped');
-    }
-  }
-}
-
-/** tickgate_cluster_* series, read from the wiring's stats at scrape time (labels: fixed enums only). */
-export function registerClusterMetrics(m: MetricsRegistry, c: ClusterWiring): void {
-  const one = (v: number | undefined): Sample[] => (v === undefined ? [] : [[{}, v]]);
-  m.gauge('tickgate_cluster_shards_owned', 'Shards this instance holds a lease on', [], () => one(c.stats().owned.length));
-  m.counter('tickgate_cluster_lease_changes_total', 'Lease changes of this instance', ['change'], () => {
-    const l = c.stats().leases;
-    return l ? [[{ change: 'acquired' }, l.acquired], [{ change: 'lost' }, l.lost], [{ change: 'released' }, l.released]] : [];
-  });
-  m.counter('tickgate_cluster_published_total', 'Bus publishes acked, by result', ['result'], () => {
-    const p = c.stats().publisher;
-    return p ? [[{ result: 'stored' }, p.published], [{ result: 'duplicate' }, p.duplicates]] : [];
-  });
-  m.counter('tickgate_cluster_publish_retries_total', 'Bus publishes re-sent after a failure', [], () => one(c.stats().publisher?.retries));
-  m.counter('tickgate_cluster_publish_ack_seconds_sum', 'Publish to JetStream ack, summed over acked publishes (with _count: the mean publish latency)', [], () => {
-    const p = c.stats().publisher;
-    return p ? [[{}, p.ackMsSum / 1000]] : [];
-  });
-  m.counter('tickgate_cluster_publish_ack_seconds_count', 'Acked publishes timed in tickgate_cluster_publish_ack_seconds_sum', [], () => one(c.stats().publisher?.ackCount));
-  m.gauge('tickgate_cluster_publish_ack_recent_max_seconds', 'Slowest publish ack among the last 256', [], () => {
-    const p = c.stats().publisher;
-    return p ? [[{}, p.recentMaxAckMs / 1000]] : [];
-  });
-  m.gauge('tickgate_cluster_publish_in_flight', 'Bus publishes awaiting their ack', [], () => one(c.stats().publisher?.inFlight));
-  m.gauge('tickgate_cluster_publish_queue', 'Feed events waiting for the bus publisher', [], () => one(c.stats().queued));
-  m.counter('tickgate_cluster_publish_dropped_total', 'Feed events dropped: publish queue full without a disk spool, or the spool full or failing', [], () => one(c.stats().dropped));
-  m.counter('tickgate_cluster_publish_spooled_total', 'Feed events written to the disk spool (publish queue overflow while NATS is away)', [], () => one(c.stats().spool?.spooled));
-  m.gauge('tickgate_cluster_publish_spool_events', 'Feed events in the disk spool waiting for the bus', [], () => one(c.stats().spool?.depth));
-  m.counter('tickgate_cluster_handover_replayed_total', 'Events re-published from the standby ring on shard takeover', [], () => one(c.stats().handoverReplayed));
-  m.counter('tickgate_cluster_handover_gaps_total', 'Takeovers whose standby ring did not reach the stream\'s last trade and no REST fetcher could fill it', [], () => one(c.stats().handoverGaps));
-  m.gauge('tickgate_cluster_venue_streams', 'Venue streams this collector is subscribed to (subscriptions follow its leases)', [], () => one(c.stats().venue?.streams));
-  m.counter('tickgate_cluster_venue_subscription_changes_total', 'Venue streams subscribed or unsubscribed at runtime on lease changes', ['change'], () => {
-    const v = c.stats().venue;
-    return v ? [[{ change: 'subscribed' }, v.subscribed], [{ change: 'unsubscribed' }, v.unsubscribed]] : [];
-  });
-  m.counter('tickgate_cluster_handover_backfills_total', 'Trade streams REST-backfilled from the stream\'s last trade after a takeover', [], () => one(c.stats().handoverBackfills));
-  m.counter('tickgate_cluster_consumed_total', 'Events consumed from the bus into the pipeline', [], () => one(c.stats().consumer ? c.stats().consumed : undefined));
-  m.counter('tickgate_cluster_consumed_skipped_total', 'Bus trades not passed to the pipeline: already stored (re-read after a restart) or stored twice in the stream', ['reason'], () => {
-    const st = c.stats();
-    return st.consumer ? [[{ reason: 'stored' }, st.consumedBelowFloor], [{ reason: 'double' }, st.consumedDoubles]] : [];
-  });
-  m.counter('tickgate_cluster_publish_skipped_total', 'Collector trades not re-published: queued once already (own) or present in the stream (peer, old owner)', ['reason'], () => {
-    const st = c.stats();
-    return st.publisher ? [[{ reason: 'own' }, st.skippedOwnTrades], [{ reason: 'in_stream' }, st.skippedStreamTrades]] : [];
-  });
-  m.gauge('tickgate_cluster_consumer_start_seq', 'Stream sequence this processor was positioned at from storage on start (0: its consumer\'s own position)', [], () => one(c.stats().consumer ? c.stats().startSeqFromStorage : undefined));
-  m.gauge('tickgate_cluster_consumer_lag_messages', 'Stream messages not yet delivered to this processor', [], () => one(c.stats().consumer?.lagMessages));
-}
-
-/** The cluster part of the gateway status (dashboard panel web/js/cluster.js). */
-export interface ClusterStatus {
-  readonly role: ClusterConfig['role'];
-  readonly instance: string;
-  readonly namespace: string;
-  readonly owned: readonly number[];
-  readonly shards: number;
-  readonly leaseChanges: { readonly acquired: number; readonly lost: number; readonly released: number } | null;
-  readonly publish: { readonly stored: number; readonly duplicates: number; readonly retries: number; readonly queued: number; readonly dropped: number; readonly meanAckMs: number; readonly recentMaxAckMs: number } | null;
-  readonly skipped: { readonly own: number; readonly inStream: number };
-  /** Collector: venue streams subscribed now (they follow the leases); null without attached feeds. */
-  readonly venueStreams: number | null;
-  /** Collector: events in the disk spool (NATS away longer than memory holds); null before any overflow. */
-  readonly spooled: number | null;
-  readonly consumer: { readonly consumed: number; readonly lagMessages: number; readonly stored: number; readonly doubles: number; readonly startSeq: number } | null;
-}
-
-export function clusterStatus(c: ClusterWiring): ClusterStatus {
-  const s = c.stats();
-  const p = s.publisher;
-  return {
-    role: c.role, instance: c.instance, namespace: c.namespace, owned: [...s.owned].sort((a, b) => a - b), shards: c.shards,
-    leaseChanges: s.leases ? { acquired: s.leases.acquired, lost: s.leases.lost, released: s.leases.released } : null,
-    publish: p ? {
-      stored: p.published, duplicates: p.duplicates, retries: p.retries, queued: s.queued, dropped: s.dropped,
-      meanAckMs: p.ackCount > 0 ? p.ackMsSum / p.ackCount : 0, recentMaxAckMs: p.recentMaxAckMs,
-    } : null,
-    skipped: { own: s.skippedOwnTrades, inStream: s.skippedStreamTrades },
-    venueStreams: s.venue?.streams ?? null,
-    spooled: s.spool?.depth ?? null,
-    consumer: s.consumer ? { consumed: s.consumed, lagMessages: s.consumer.lagMessages, stored: s.consumedBelowFloor, doubles: s.consumedDoubles, startSeq: s.startSeqFromStorage } : null,
-  };
 }

@@ -38,7 +38,8 @@ import { loadResume } from './resume.js';
 import { numericId } from '../aggregate/resume-seed.js';
 import type { GatewayStatus } from './status.js';
 import { addCompatConsumer, createBinanceCompat, createBinanceFuturesCompat, registerCompatMetrics } from './compat-wiring.js';
-import { ClusterWiring, registerClusterMetrics } from './cluster-wiring.js';
+import { ClusterWiring } from './cluster-wiring.js';
+import { registerClusterMetrics } from './cluster-status.js';
 import { channelNamer } from './channel-names.js';
 import type { BinanceCompat } from '../compat/binance/index.js';
 

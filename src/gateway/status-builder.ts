@@ -4,7 +4,7 @@ import type { Gateway } from './gateway.js';
 import type { FeedDefinition } from './feeds-from-config.js';
 import type { ConnectionStatus, GatewayStatus, VenueFlow } from './status.js';
 import { compatStatus } from './compat-wiring.js';
-import { clusterStatus } from './cluster-wiring.js';
+import { clusterStatus } from './cluster-status.js';
 
 export interface Readiness {
   readonly ready: boolean;

@@ -125,5 +125,5 @@ export interface GatewayStatus {
   /** The Binance-compatible endpoints served (absent or empty when none). */
   readonly compat?: readonly CompatStatus[];
   /** This instance's part of the cluster (absent without a cluster section). */
-  readonly cluster?: import('./cluster-wiring.js').ClusterStatus;
+  readonly cluster?: import('./cluster-status.js').ClusterStatus;
 }
