@@ -7,10 +7,7 @@
  * checked at every step; the stream holds every trade from first to last, once, contiguous, equal
  * to the simulator's truth.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { dirname, join } from 'node:path';
-import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
+import type { ChildProcess } from 'node:child_process';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../src/config/load.js';
 import type { Gateway } from '../../../src/gateway/gateway.js';
@@ -18,10 +15,10 @@ import { startSimulator, type Simulator } from '../../../simulator/simulator.js'
 import { tempDir } from '../gateway/helpers.js';
 import { startGateway } from '../../../src/gateway/gateway.js';
 import { collectorLayer, FAILOVER_SYMBOLS } from './fixtures/collector-config.js';
+import { startCollectorChild } from './fixtures/collector-child.js';
 import { dropNamespace, uniqueNamespace, until } from './helpers.js';
 import { expectWholeAndTrue, streamTrades, venueSubscriptions } from './stream-check.js';
 
-const here = dirname(fileURLToPath(import.meta.url));
 const TTL_MS = 4_000;
 const ALL_STREAMS = FAILOVER_SYMBOLS.map((s) => `${s.toLowerCase()}@trade`).sort();
 
@@ -54,13 +51,9 @@ describe('venue subscriptions follow shard leases', () => {
 
   it('kill -9 and graceful stop of the holder move the subscriptions; every trade once, contiguous, true', async () => {
     sim = await startSimulator({ port: 0, seed: 11, rate: 150, symbols: FAILOVER_SYMBOLS, marketHours: 'always-open' });
-    const lines: { event: string; published?: number; owned?: number[]; streams?: string[] }[] = [];
-    let err = '';
-    child = spawn(process.execPath, ['--import', 'tsx', join(here, 'fixtures', 'attached-collector.ts'), JSON.stringify({ simPort: sim.port, namespace: ns, instance: 'A', dir: `${tmp.dir}/A`, leaseTtlMs: TTL_MS })], { stdio: ['ignore', 'pipe', 'pipe'] });
-    createInterface({ input: child.stdout! }).on('line', (l) => { try { lines.push(JSON.parse(l)); } catch { /* a log line */ } });
-    child.stderr!.on('data', (d: Buffer) => { err += d.toString(); });
-    await until(() => lines.some((l) => l.event === 'started'), `A started (${err.slice(-1500)})`, 40_000);
-    await until(() => (lines.at(-1)?.published ?? 0) > 200, 'A publishes', 20_000);
+    const a = await startCollectorChild({ simPort: sim.port, namespace: ns, instance: 'A', dir: `${tmp.dir}/A`, leaseTtlMs: TTL_MS });
+    child = a.proc;
+    const lines = a.lines;
     expect(lines.at(-1)!.owned!.sort()).toEqual([0, 1, 2, 3]);
     expect([...lines.at(-1)!.streams!].sort()).toEqual(ALL_STREAMS);
 

@@ -7,10 +7,7 @@
  * first to last, once, contiguous, equal to the simulator's truth (before, this was a counted
  * handover gap).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { dirname, join } from 'node:path';
-import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
+import type { ChildProcess } from 'node:child_process';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../src/config/load.js';
 import type { Gateway } from '../../../src/gateway/gateway.js';
@@ -18,10 +15,10 @@ import { startSimulator, type Simulator } from '../../../simulator/simulator.js'
 import { tempDir } from '../gateway/helpers.js';
 import { startGateway } from '../../../src/gateway/gateway.js';
 import { collectorLayer, FAILOVER_SYMBOLS } from './fixtures/collector-config.js';
+import { startCollectorChild } from './fixtures/collector-child.js';
 import { dropNamespace, uniqueNamespace, until } from './helpers.js';
 import { expectWholeAndTrue, streamTrades } from './stream-check.js';
 
-const here = dirname(fileURLToPath(import.meta.url));
 const TTL_MS = 4_000;
 const RING = 5;
 
@@ -42,13 +39,9 @@ describe('takeover beyond the standby ring', () => {
 
   it('the new owner REST-backfills from the stream\'s last trade: no gap, no double', async () => {
     sim = await startSimulator({ port: 0, seed: 13, rate: 150, symbols: FAILOVER_SYMBOLS, marketHours: 'always-open' });
-    const lines: { event: string; published?: number; owned?: number[] }[] = [];
-    let err = '';
-    child = spawn(process.execPath, ['--import', 'tsx', join(here, 'fixtures', 'attached-collector.ts'), JSON.stringify({ simPort: sim.port, namespace: ns, instance: 'A', dir: `${tmp.dir}/A`, leaseTtlMs: TTL_MS })], { stdio: ['ignore', 'pipe', 'pipe'] });
-    createInterface({ input: child.stdout! }).on('line', (l) => { try { lines.push(JSON.parse(l)); } catch { /* a log line */ } });
-    child.stderr!.on('data', (d: Buffer) => { err += d.toString(); });
-    await until(() => lines.some((l) => l.event === 'started'), `A started (${err.slice(-1500)})`, 40_000);
-    await until(() => (lines.at(-1)?.published ?? 0) > 200, 'A publishes', 20_000);
+    const a = await startCollectorChild({ simPort: sim.port, namespace: ns, instance: 'A', dir: `${tmp.dir}/A`, leaseTtlMs: TTL_MS });
+    child = a.proc;
+    const lines = a.lines;
 
     b = await startGateway(loadConfig({ env: {}, cli: collectorLayer({ simPort: sim.port, namespace: ns, instance: 'B', dir: `${tmp.dir}/B`, leaseTtlMs: TTL_MS, standbyEventsPerSymbol: RING, subscribeOwnedOnly: false }) }).config);
     // A hot standby: subscribed to every symbol while holding nothing.
