@@ -5,30 +5,14 @@
  * is dropped; distinct records beyond the budget still spool (and, behind a stalled disk, are
  * dropped and counted, see supervised-sink.test.ts).
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { naturalKey, revisionOf } from '../../../src/sinks/record-key.js';
 import type { SinkRecord } from '../../../src/sinks/sink.js';
-import { SupervisedSink, type SupervisedSinkOptions } from '../../../src/sinks/supervised-sink.js';
 import { FakeSink } from './helpers/fake-sink.js';
+import { useSupervisedRunners } from './helpers/supervised-runners.js';
 import { snapshot, trade } from './helpers/records.js';
 
-let dir: string;
-const open: SupervisedSink[] = [];
-beforeEach(() => { dir = mkdtempSync(join(tmpdir(), 'tickgate-lagging-')); });
-afterEach(async () => {
-  for (const s of open.splice(0)) await s.close(10);
-  rmSync(dir, { recursive: true, force: true });
-});
-
-function runner(sink: FakeSink, extra: Partial<SupervisedSinkOptions> = {}): SupervisedSink {
-  const s = new SupervisedSink({ sink, spool: { dir: join(dir, sink.name), fsync: 'never' }, random: () => 0.5, ...extra });
-  open.push(s);
-  s.start();
-  return s;
-}
+const { runner } = useSupervisedRunners('tickgate-lagging-');
 
 /** The newest revision per key among `records`: what the table must end with. */
 function finalRows(records: readonly SinkRecord[]): Map<string, number> {

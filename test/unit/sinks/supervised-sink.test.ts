@@ -1,32 +1,20 @@
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createLogger } from '../../../src/observability/logger.js';
 import { naturalKey } from '../../../src/sinks/record-key.js';
 import { SinkSet } from '../../../src/sinks/sink-set.js';
 import type { SinkRecord } from '../../../src/sinks/sink.js';
 import { Spool } from '../../../src/sinks/spool/spool.js';
-import { SupervisedSink, type SupervisedSinkOptions } from '../../../src/sinks/supervised-sink.js';
+import { SupervisedSink } from '../../../src/sinks/supervised-sink.js';
 import { FakeSink } from './helpers/fake-sink.js';
+import { useSupervisedRunners } from './helpers/supervised-runners.js';
 import { mixed, snapshot } from './helpers/records.js';
 
-let dir: string;
-const open: SupervisedSink[] = [];
-beforeEach(() => { dir = mkdtempSync(join(tmpdir(), 'tickgate-runner-')); });
-afterEach(async () => {
-  vi.useRealTimers();
-  for (const s of open.splice(0)) await s.close(10);
-  rmSync(dir, { recursive: true, force: true });
-});
-
-function runner(sink: FakeSink, extra: Partial<SupervisedSinkOptions> = {}): SupervisedSink {
-  const s = new SupervisedSink({ sink, spool: { dir: join(dir, sink.name), fsync: 'never' }, random: () => 0.5, ...extra });
-  open.push(s);
-  s.start();
-  return s;
-}
+const rig = useSupervisedRunners('tickgate-runner-');
+const { runner, open } = rig;
+afterEach(() => { vi.useRealTimers(); });
 
 const keys = (rs: readonly SinkRecord[]): string[] => rs.map(naturalKey);
 
@@ -129,12 +117,12 @@ describe('SupervisedSink spool and replay', () => {
   });
 
   it('replays a spool left by a previous run before any new record', async () => {
-    const pre = Spool.open({ dir: join(dir, 'fake'), fsync: 'never' });
+    const pre = Spool.open({ dir: join(rig.dir(), 'fake'), fsync: 'never' });
     void pre.append(mixed(0, 4));
     void pre.append(mixed(4, 4));
     await pre.close();
     const sink = new FakeSink();
-    const s = new SupervisedSink({ sink, spool: { dir: join(dir, 'fake'), fsync: 'never' } });
+    const s = new SupervisedSink({ sink, spool: { dir: join(rig.dir(), 'fake'), fsync: 'never' } });
     open.push(s);
     expect(s.health().state).toBe('spooling');
     s.start();
@@ -169,7 +157,7 @@ describe('SupervisedSink spool and replay', () => {
     expect(Date.now() - t0).toBeLessThan(2000);
     expect(sink.closed).toBe(true);
     const again = new FakeSink();
-    const s2 = new SupervisedSink({ sink: again, spool: { dir: join(dir, 'fake'), fsync: 'never' } });
+    const s2 = new SupervisedSink({ sink: again, spool: { dir: join(rig.dir(), 'fake'), fsync: 'never' } });
     open.push(s2);
     s2.start();
     await s2.drained();
@@ -180,7 +168,7 @@ describe('SupervisedSink spool and replay', () => {
     vi.useFakeTimers({ now: 0 });
     const sink = new FakeSink();
     sink.mode = 'retryable';
-    const s = runner(sink, { spool: { dir: join(dir, 'fake'), fsync: 'never', maxBytes: 4000 }, maxQueueRecords: 10 });
+    const s = runner(sink, { spool: { dir: join(rig.dir(), 'fake'), fsync: 'never', maxBytes: 4000 }, maxQueueRecords: 10 });
     for (let i = 0; i < 100; i++) { s.push([snapshot(i)]); await vi.advanceTimersByTimeAsync(50); }
     const h = s.health();
     expect(h.spoolFull).toBe(true);
@@ -195,9 +183,9 @@ describe('SupervisedSink spool and replay', () => {
   it('a spool write that fails keeps its records in memory, in order, and they are spooled ahead of later ones', async () => {
     const sink = new FakeSink();
     sink.mode = 'retryable';
-    mkdirSync(join(dir, 'fake'), { recursive: true });
+    mkdirSync(join(rig.dir(), 'fake'), { recursive: true });
     const s = runner(sink, { retryDelaysMs: [5], replayRetryInitialMs: 50, replayRetryMaxMs: 100 });
-    mkdirSync(join(dir, 'fake', '000000000001.seg')); // the first segment file cannot be created
+    mkdirSync(join(rig.dir(), 'fake', '000000000001.seg')); // the first segment file cannot be created
     s.push(mixed(0, 5));
     await vi.waitFor(() => expect(s.health().spoolFull).toBe(true), { timeout: 5000 });
     expect(s.health()).toMatchObject({ queueRecords: 5, spool: { rows: 0 } });
@@ -260,8 +248,8 @@ describe('SinkSet', () => {
 
   it('rejects two members with the same name (their spools would collide)', () => {
     expect(() => new SinkSet([runner(new FakeSink('a')), runner(new FakeSink('b')), runner(new FakeSink('a2'))])).not.toThrow();
-    const x = new SupervisedSink({ sink: new FakeSink('dup'), spool: { dir: join(dir, 'x'), fsync: 'never' } });
-    const y = new SupervisedSink({ sink: new FakeSink('dup'), spool: { dir: join(dir, 'y'), fsync: 'never' } });
+    const x = new SupervisedSink({ sink: new FakeSink('dup'), spool: { dir: join(rig.dir(), 'x'), fsync: 'never' } });
+    const y = new SupervisedSink({ sink: new FakeSink('dup'), spool: { dir: join(rig.dir(), 'y'), fsync: 'never' } });
     open.push(x, y);
     expect(() => new SinkSet([x, y])).toThrow(/dup/);
   });
