@@ -8,7 +8,7 @@
  *
  * Only this folder knows every part; the parts know nothing of each other beyond the model.
  */
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { TickgateConfig } from '../config/schema.js';
@@ -19,18 +19,14 @@ import { EnrichmentRunner } from '../aggregate/enrich/enrichment-runner.js';
 import { SessionCalendar, type MarketCalendar } from '../aggregate/market-hours.js';
 import { Pipeline } from '../pipeline/pipeline.js';
 import type { ConsumerSpec } from '../pipeline/dispatcher.js';
-import { parseSinkSpec } from '../sinks/spec.js';
-import { createSupervisedSink } from '../sinks/create-sink.js';
-import { SinkSet } from '../sinks/sink-set.js';
+import type { SinkSet } from '../sinks/sink-set.js';
 import type { SinkRecord } from '../sinks/sink.js';
-import { DownstreamServer } from '../server/server.js';
-import { servedChannels } from '../server/channels.js';
+import type { DownstreamServer } from '../server/server.js';
 import type { MarketEvent, TradeGap } from '../model/events.js';
 import { silentLogger, type Logger } from '../observability/logger.js';
 import { MetricsRegistry } from '../observability/metrics.js';
 import { VenueFeed } from './venue-feed.js';
 import { feedsFromConfig, type FeedDefinition } from './feeds-from-config.js';
-import { countsInCandles } from '../venues/binance-futures/rules.js';
 import { binancePrivateFeeds, type PrivateFeed } from './private-feeds.js';
 import { buildStatus, readiness, type Readiness } from './status-builder.js';
 import { registerGatewayMetrics } from './metrics-wiring.js';
@@ -40,7 +36,9 @@ import type { GatewayStatus } from './status.js';
 import { addCompatConsumer, createBinanceCompat, createBinanceFuturesCompat, registerCompatMetrics } from './compat-wiring.js';
 import { ClusterWiring } from './cluster-wiring.js';
 import { registerClusterMetrics } from './cluster-status.js';
-import { channelNamer } from './channel-names.js';
+import { addCoreConsumers } from './pipeline-consumers.js';
+import { serverFromConfig } from './server-from-config.js';
+import { sinksFromConfig } from './sinks-from-config.js';
 import type { BinanceCompat } from '../compat/binance/index.js';
 
 export interface GatewayOptions {
@@ -138,53 +136,17 @@ export class Gateway {
       logger: this.log.child({ part: 'aggregate' }),
     });
 
-    const spoolRoot = resolve(c.storage.spoolDir);
-    this.sinks = new SinkSet(c.sinks.map((text) => {
-      const spec = parseSinkSpec(text);
-      if (spec.kind === 'sqlite') mkdirSync(dirname(resolve(spec.path)), { recursive: true });
-      const fsync = c.storage.spoolFsync;
-      return createSupervisedSink(spec, {
-        spoolRoot,
-        logger: this.log.child({ part: 'sink' }),
-        retryDelaysMs: c.storage.retryDelaysMs,
-        retryJitterRatio: c.storage.retryJitterRatio,
-        maxBatchRecords: c.storage.maxBatchRecords,
-        maxQueueRecords: c.storage.maxQueueRecords,
-        writeTimeoutMs: c.storage.writeTimeoutMs,
-        spool: {
-          fsync: typeof fsync === 'number' ? 'interval' : fsync,
-          ...(typeof fsync === 'number' ? { fsyncIntervalMs: fsync } : {}),
-          maxBytes: c.storage.spoolMaxBytes,
-          segmentMaxBytes: c.storage.spoolSegmentMaxBytes,
-        },
-      });
-    }));
+    this.sinks = sinksFromConfig(c, this.log.child({ part: 'sink' }));
 
     this.compat = createBinanceCompat(c, this.feeds, this.log.child({ part: 'compat' }));
     this.compatFutures = createBinanceFuturesCompat(c, this.feeds, this.log.child({ part: 'compat' }));
-    this.server = c.server.enabled ? new DownstreamServer({
-      host: c.server.host, port: c.server.port, token: c.server.token ?? undefined,
-      maxConnections: c.server.maxConnections, maxEventLoopLagMs: c.server.maxEventLoopLagMs,
-      maxMemoryBytes: c.server.maxMemoryBytes, maxChannelsPerClient: c.server.maxChannelsPerClient,
-      maxIncomingMessagesPerSec: c.server.maxIncomingMessagesPerSec, maxQueueMessages: c.server.maxQueueMessages,
-      maxIncomingPayloadBytes: c.server.maxIncomingPayloadBytes, maxSocketBufferedBytes: c.server.maxSocketBufferedBytes,
-      maxQueueBytes: c.server.maxQueueBytes, slowConsumerCloseMs: c.server.slowConsumerCloseMs,
-      heartbeatIntervalMs: c.server.heartbeatIntervalMs, cleanupIntervalMs: c.server.cleanupIntervalMs,
-      idleTimeoutMs: c.server.idleTimeoutMs, ringCapacityMessages: c.server.ringCapacityMessages,
-      maxChannels: c.server.maxChannels, channelIdleMs: c.server.channelIdleMs,
-      batchMaxBytes: c.server.batchMaxBytes, batchMaxMessages: c.server.batchMaxMessages,
+    this.server = serverFromConfig(c, {
       staticDir: opts.webDir ?? DEFAULT_WEB_DIR,
-      // The Binance-compatible endpoint under its prefix (compat.binance.pathPrefix), same auth.
       mounts: [this.compat, this.compatFutures].filter((x) => x !== null),
       logger: this.log.child({ part: 'server' }),
-      // Clients may create channels only for configured venues/symbols (bounded server state).
-      allowChannel: servedChannels(() => this.definitions),
-      admission: {
-        // The recent window, not the lifetime p99: react to the current load, forget a startup spike.
-        eventLoopLagMs: () => this.pipeline.lag?.recentP99Ms() ?? 0,
-        // Also checked on every subscribe to a channel of the venue.
-        breakerOpen: (venue) => this.breakerOpen(venue),
-      },
+      definitions: () => this.definitions,
+      eventLoopLagMs: () => this.pipeline.lag?.recentP99Ms() ?? 0,
+      breakerOpen: (venue) => this.breakerOpen(venue),
       http: {
         health: () => ({ ok: true, uptimeMs: this.now() - this.startedAt }),
         readiness: () => this.readiness(),
@@ -192,7 +154,7 @@ export class Gateway {
         metricsContentType: this.metrics.contentType,
         connections: () => ({ stats: this.manager.stats(), connections: this.manager.details(), status: this.status() }),
       },
-    }) : null;
+    });
 
     this.cluster = c.cluster ? new ClusterWiring(c.cluster, this.log.child({ part: 'cluster' }), (e) => this.pipeline.publish(e)) : null;
     const cluster = this.cluster;
@@ -228,46 +190,10 @@ export class Gateway {
     });
     for (const p of this.privateFeeds) this.feeds.set(`binance-user:${p.account}`, p.feed);
 
-    // The aggregator is lossless: when its deep queue is full it spills by folding the overflow
-    // inline (O(1) per trade, see bench/aggregate.bench.ts) instead of dropping. Sinks and clients
-    // hang off its output, never off the socket reader.
-    this.pipeline.addConsumer({
-      name: 'aggregate', policy: 'spill', maxQueueItems: Math.max(c.pipeline.maxQueueItems, 100_000),
-      // A venue's aggTrade stream repeats its trade stream: fold one of them, never both. The
-      // in-band integrity markers travel with the trades (they hold/release the clock).
-      // USD-M INSURANCE_FUND / ADL / NA trades are delivered downstream but not folded (Binance's klines count MARKET only).
-      filter: (e) => (e.type === 'trade' || e.type === 'stream_state' || e.type === 'trade_gap') && !(e.source === 'aggTrade' && this.tradeStreamVenues.has(e.venue))
-        && (e.type !== 'trade' || countsInCandles(e, c.venues.binanceFutures.candleTradeKinds)),
-      handler: (e) => this.aggregator.ingest(e),
-      spill: (e) => this.aggregator.ingest(e),
+    addCoreConsumers({
+      config: c, pipeline: this.pipeline, aggregator: this.aggregator, server: this.server,
+      tradeStreamVenues: this.tradeStreamVenues, onTradeGap: (g) => this.onTradeGap(g),
     });
-    // A declared hole is the only durable trace of lost ids: lossless to every sink, with an alert line.
-    const onTradeGap = (e: MarketEvent): void => { if (e.type === 'trade_gap') this.onTradeGap(e); };
-    this.pipeline.addConsumer({
-      name: 'trade-gaps', policy: 'spill', filter: (e) => e.type === 'trade_gap', handler: onTradeGap, spill: onTradeGap,
-    });
-    if (this.server) {
-      const server = this.server;
-      // Lossless and in order up to the server: a full queue spills its oldest event inline
-      // (publish is O(subscribers)), so the only drops are in a slow client's own queue, after a
-      // seq was assigned, and announced with `gap`. Declared trade gaps travel in the same order.
-      const tradesName = channelNamer('trades');
-      const bookName = channelNamer('book');
-      const toTrades = (e: MarketEvent): void => {
-        if (e.type === 'trade') server.publish(tradesName(e.venue, e.symbol), e);
-        else if (e.type === 'trade_gap') server.publishTradeGap(e);
-      };
-      this.pipeline.addConsumer({
-        name: 'downstream-trades', policy: 'spill',
-        // One trade stream per venue on the channel, like the aggregator (aggTrade repeats trade).
-        filter: (e) => (e.type === 'trade' || e.type === 'trade_gap') && !(e.source === 'aggTrade' && this.tradeStreamVenues.has(e.venue)),
-        handler: toTrades, spill: toTrades,
-      });
-      this.pipeline.addConsumer({
-        name: 'downstream-book', policy: 'conflate-by-key', filter: (e) => e.type === 'book_ticker',
-        handler: (e) => { if (e.type === 'book_ticker') server.publish(bookName(e.venue, e.symbol), e); },
-      });
-    }
     for (const x of [this.compat, this.compatFutures]) if (x) addCompatConsumer(x, this.pipeline, Math.max(c.pipeline.maxQueueItems, 100_000));
     registerCompatMetrics(this.metrics, [this.compat, this.compatFutures]);
     registerGatewayMetrics(this);
