@@ -74,7 +74,7 @@ export class ClusterWiring {
     private readonly cfg: ClusterConfig,
     private readonly log: Logger,
     /** Where consumed events go (the gateway's pipeline). */
-    private readonly publishLocal: (e: MarketEvent) => void,
+    publishLocal: (e: MarketEvent) => void,
     maxQueued = cfg.maxQueuedPublishes,
     standbyEventsPerSymbol = cfg.standbyEventsPerSymbol,
   ) {
@@ -247,18 +247,34 @@ export class ClusterWiring {
     if (e.type === 'acquired') {
       void this.takeOver(e.shard);
       // Subscribe now: what arrives before the takeover goes live waits in the standby ring.
-      this.refreshSubscriptions();
+      void this.refreshSubscriptions();
     } else if (e.type === 'lost' || e.type === 'released') {
       this.live.delete(e.shard);
       const shard = e.shard;
       this.takeover.disarm((v, s) => shardOf(v, s, this.cfg.shards) === shard);
-      this.refreshSubscriptions();
+      void this.refreshSubscriptions().then(() => this.forgetShard(shard));
     }
   }
 
-  private refreshSubscriptions(): void {
-    if (!this.cfg.subscribeOwnedOnly) return;
-    for (const f of this.feeds.values()) void f.refreshSubscriptions();
+  /** Resolves when the attached feeds' venue subscriptions match the leases (acked or failed). */
+  private refreshSubscriptions(): Promise<void> {
+    if (!this.cfg.subscribeOwnedOnly) return Promise.resolve();
+    return Promise.all([...this.feeds.values()].map((f) => f.refreshSubscriptions())).then(() => undefined);
+  }
+
+  /**
+   * The venue stopped sending a lost / released shard's symbols (unsubscribed): their feed
+   * integrity forgets them, so if the shard comes back its streams resume from the bus stream's
+   * last trade (takeOver, TakeoverBackfill) instead of integrity REST-backfilling from this
+   * collector's own old last id, which the stream holds already from the owner in between.
+   * Subscribed to every symbol (no subscribeOwnedOnly), integrity keeps seeing them and keeps
+   * the standby ring contiguous: nothing to forget.
+   */
+  private forgetShard(shard: number): void {
+    if (!this.cfg.subscribeOwnedOnly || this.leases?.holds(shard) !== false) return;
+    for (const [venue, feed] of this.feeds) {
+      for (const symbol of feed.symbols()) if (shardOf(venue, symbol, this.cfg.shards) === shard) feed.integrity.forgetSymbol(symbol);
+    }
   }
 
   /**

@@ -17,10 +17,13 @@ import { silentLogger, type Logger } from '../observability/logger.js';
 import { BookSync, type BookRules } from './book-sync.js';
 import { DedupWindow, MonotonicDedup } from './dedup.js';
 import type { OrderBook } from './order-book.js';
-import { SequenceTracker, type SequenceStats, type SequenceStream } from './sequence-tracker.js';
+import { SequenceTracker, type SequenceStream } from './sequence-tracker.js';
 import { realTimers, type IntegrityTimers } from './timers.js';
-import { TradeGapFiller, type FetchTrades, type TradeGapFillerStats } from './trade-gap-filler.js';
+import { TradeGapFiller, type FetchTrades } from './trade-gap-filler.js';
 import { RecentTradeBackfill, type FetchRecentTrades } from './recent-trade-backfill.js';
+import { integrityStats, RetiredCounters, type IntegrityStats } from './integrity-stats.js';
+
+export type { IntegrityStats } from './integrity-stats.js';
 
 export type IntegrityAlert =
   /** A declared hole (the TradeGap event went out in order with the trades); reason as TradeGap.reason. */
@@ -63,44 +66,6 @@ export interface FeedIntegrityOptions {
   readonly now?: () => number;
 }
 
-export interface IntegrityStats {
-  readonly eventsIn: number;
-  readonly eventsOut: number;
-  readonly gapsDetected: number;
-  readonly gapsFilled: number;
-  readonly reconnectBackfills: number;
-  readonly gapsUnfilled: number;
-  readonly tradesBackfilled: number;
-  /** Backfilled trades emitted after a newer one (loss inside a live stream, found afterwards). */
-  readonly tradesLate: number;
-  /** Recent-trades pages fetched by the periodic reconciliation that completed. */
-  readonly reconciliations: number;
-  readonly duplicatesDropped: number;
-  readonly bookGaps: number;
-  readonly bookResyncs: number;
-  readonly bookSnapshots: number;
-  readonly bufferedTrades: number;
-  /** Most live trades one stream held at once during a backfill (bounded by maxBufferedTrades). */
-  readonly peakBufferedTrades: number;
-  readonly overflowDropped: number;
-  /** Numbered trade streams with a backfill running now. */
-  readonly backfillsInProgress: number;
-  /** Ids those backfills still have to deliver, where the end is known. */
-  readonly backfillIdsRemaining: number;
-  /** Rows received in backfill pages (including ones the live stream also delivered). */
-  readonly backfillTradesFetched: number;
-  readonly backfillPages: number;
-  /** Fetch rate of the running backfills (0 when none runs). */
-  readonly backfillTradesPerSec: number;
-  /** Holes declared unrecoverable (TradeGap events) and the ids in them (where the end is known). */
-  readonly tradeGapsDeclared: number;
-  readonly tradeIdsDeclaredMissing: number;
-  /** Numbered trade streams currently behind (between StreamState 'behind' and 'whole'). */
-  readonly streamsBehind: number;
-  /** Raw live sequence as received (before repair). */
-  readonly live: SequenceStats;
-}
-
 /** "btcusdt@aggTrade" -> "BTCUSDT", "publicTrade.BTCUSDT" -> "BTCUSDT", "ETHUSDT" -> "ETHUSDT". */
 export function symbolOfStream(stream: string): string {
   const at = stream.indexOf('@');
@@ -131,6 +96,14 @@ export class FeedIntegrity {
   private readonly window: DedupWindow;
   private readonly tickers = new MonotonicDedup();
   private readonly tracker = new SequenceTracker();
+  /** Counters of the streams forgetSymbol dropped (totals never go down). */
+  private readonly retired = new RetiredCounters();
+  /**
+   * Symbols forgotten at least once: their streams start anew from the first trade seen, without
+   * the restart resume point (stored before this process held the symbol last, long stale).
+   * Bounded by the feed's symbols.
+   */
+  private readonly forgotten = new Set<string>();
   private readonly log: Logger;
   private eventsIn = 0;
   private eventsOut = 0;
@@ -223,6 +196,37 @@ export class FeedIntegrity {
     return out;
   }
 
+  /**
+   * Drop everything this stage remembers of one symbol's trade streams: trackers, last ids, gap
+   * fillers with their buffered trades and pending backfills, recent-trades windows. Its next
+   * trade starts each stream anew (no gap is seen against the old last id, no restart resume
+   * point applies). For a cluster collector that stopped receiving the symbol (its shard was lost
+   * or released): if it gets the shard back, the takeover resumes from the bus stream's last trade
+   * (TakeoverBackfill) instead of this stage backfilling from its own old last id, which the
+   * stream already holds from the owner in between. Kept: books and book tickers (a book resyncs
+   * on its own at the first delta past a gap) and the dedup window of unsequenced trades without a
+   * recent-trades fetcher (bounded; their ids never recur). `sym` as in the events ("BTCUSDT").
+   */
+  forgetSymbol(sym: string): void {
+    this.forgotten.add(sym);
+    this.tradeStreams.delete(sym);
+    if (this.lastSymbol === sym) { this.lastStream = null; this.lastSymbol = ''; this.lastSource = ''; }
+    for (const [key, filler] of [...this.trades]) {
+      if (key.slice(0, key.indexOf('|')) !== sym) continue;
+      this.retired.addFiller(filler.stats());
+      filler.close();
+      this.trades.delete(key);
+      // Kept in place by reset (a stale handle stays harmless); started anew at the next id.
+      this.tracker.reset(key);
+    }
+    for (const [key, r] of [...this.recent]) {
+      if (key.slice(0, key.indexOf('|')) !== sym) continue;
+      this.retired.addRecent(r.stats());
+      r.close();
+      this.recent.delete(key);
+    }
+  }
+
   /** Fetch the recent-trades page of one symbol's unsequenced trade streams now (a suspected loss). */
   checkRecentTrades(symbol: string): void {
     for (const [key, r] of this.recent) if (key.slice(0, key.indexOf('|')) === symbol) r.check('requested');
@@ -249,52 +253,10 @@ export class FeedIntegrity {
   }
 
   stats(): IntegrityStats {
-    const t: TradeGapFillerStats = {
-      gapsDetected: 0, gapsFilled: 0, reconnectBackfills: 0, gapsUnfilled: 0, idsDeclaredMissing: 0, tradesBackfilled: 0, duplicatesDropped: 0, overflowDropped: 0,
-      fetches: 0, fetchFailures: 0, pages: 0, tradesFetched: 0, buffered: 0, peakBuffered: 0, backfilling: 0, idsRemaining: 0, tradesPerSec: 0, behind: 0, behindEpisodes: 0, internalErrors: 0,
-    };
-    let peak = 0;
-    for (const f of this.trades.values()) {
-      const s = f.stats();
-      for (const k of Object.keys(t) as (keyof TradeGapFillerStats)[]) t[k] += s[k];
-      peak = Math.max(peak, s.peakBuffered);
-    }
-    const declared = t.gapsUnfilled;
-    let late = 0;
-    let reconciliations = 0;
-    for (const r of this.recent.values()) {
-      const s = r.stats();
-      t.tradesBackfilled += s.tradesBackfilled;
-      t.reconnectBackfills += s.reconnectBackfills;
-      t.duplicatesDropped += s.duplicatesDropped;
-      t.overflowDropped += s.overflowDropped;
-      t.fetches += s.fetches;
-      t.fetchFailures += s.fetchFailures;
-      t.buffered += s.buffered;
-      t.gapsUnfilled += s.windowExceeded + s.checksFailed;
-      late += s.late;
-      reconciliations += s.reconciliations;
-    }
-    let bookGaps = 0;
-    let bookResyncs = 0;
-    let bookSnapshots = 0;
-    let bookDups = 0;
-    for (const b of this.books.values()) {
-      const s = b.stats();
-      bookGaps += s.gaps;
-      bookResyncs += s.resyncs;
-      bookSnapshots += s.snapshots;
-      bookDups += s.duplicatesDropped;
-    }
-    return {
-      eventsIn: this.eventsIn, eventsOut: this.eventsOut,
-      gapsDetected: t.gapsDetected + bookGaps, gapsFilled: t.gapsFilled, reconnectBackfills: t.reconnectBackfills, gapsUnfilled: t.gapsUnfilled, tradesBackfilled: t.tradesBackfilled, tradesLate: late, reconciliations,
-      duplicatesDropped: t.duplicatesDropped + bookDups + this.window.dropped + this.tickers.dropped,
-      bookGaps, bookResyncs, bookSnapshots, bufferedTrades: t.buffered, peakBufferedTrades: peak, overflowDropped: t.overflowDropped,
-      backfillsInProgress: t.backfilling, backfillIdsRemaining: t.idsRemaining, backfillTradesFetched: t.tradesFetched, backfillPages: t.pages,
-      backfillTradesPerSec: t.tradesPerSec, tradeGapsDeclared: declared, tradeIdsDeclaredMissing: t.idsDeclaredMissing, streamsBehind: t.behind,
-      live: this.tracker.stats(),
-    };
+    return integrityStats({
+      eventsIn: this.eventsIn, eventsOut: this.eventsOut, fillers: this.trades.values(), recent: this.recent.values(), books: this.books.values(),
+      retired: this.retired, dedupDropped: this.window.dropped + this.tickers.dropped, live: this.tracker.stats(),
+    });
   }
 
   close(): void {
@@ -334,8 +296,8 @@ export class FeedIntegrity {
       filler = new TradeGapFiller({
         venue, symbol, source, fetchTrades: this.opts.fetchTrades, emit: this.emit, now: this.opts.now,
         maxBuffered: this.opts.maxBufferedTrades, retryDelayMs: this.opts.retryDelayMs, maxAttempts: this.opts.maxFetchAttempts, timers: this.opts.timers,
-        resumeAfterId: this.opts.resumeAfter?.(symbol, source) ?? null,
-        resumeStoredThroughId: this.opts.resumeStoredThrough?.(symbol, source) ?? null, maxResumeTrades: this.opts.maxResumeTrades,
+        resumeAfterId: this.forgotten.has(symbol) ? null : this.opts.resumeAfter?.(symbol, source) ?? null,
+        resumeStoredThroughId: this.forgotten.has(symbol) ? null : this.opts.resumeStoredThrough?.(symbol, source) ?? null, maxResumeTrades: this.opts.maxResumeTrades,
         progressIntervalMs: this.opts.backfillProgressLogIntervalMs,
         onDeclared: (g, err) => {
           this.log.error({ venue, symbol, source, fromId: g.fromId, toId: g.toId, reason: g.reason, err: errText(err) }, 'trade_gap_declared');
