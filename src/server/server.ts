@@ -2,99 +2,27 @@
  * The downstream server: one HTTP server on one port serving the HTTP routes (http.ts) and the
  * WebSocket upgrade at /ws (protocol.ts). The gateway publishes with publish(channel, data).
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocket, WebSocketServer } from 'ws';
 import { serverDefaults } from '../config/defaults/server.js';
 import { silentLogger, type Logger } from '../observability/logger.js';
-import { Admission, type AdmissionProviders, type AdmissionReason } from './admission.js';
+import { Admission } from './admission.js';
 import { Authenticator, isLoopbackHost, pathOnly } from './auth.js';
-import { ChannelHub, type ChannelInfo, type Serializer, type UpstreamGapFields } from './channel-hub.js';
-import { tradesChannel, type Channel } from './channels.js';
+import { ChannelHub, type ChannelInfo, type UpstreamGapFields } from './channel-hub.js';
+import { tradesChannel } from './channels.js';
 import type { TradeGap } from '../model/events.js';
 import { ClientSession, type SessionInfo, type SessionTransport } from './client-session.js';
 import { ServerError } from './errors.js';
 import { FrameBatcher, wantsBatch } from './frame-batch.js';
-import { createHttpHandler, defaultVendorFiles, type HttpHandler, type HttpProviders } from './http.js';
+import type { DownstreamServerOptions, DownstreamServerStats, ServerLimits } from './server-options.js';
+import { WriteCoalescer } from './write-coalescer.js';
+import { createHttpHandler, defaultVendorFiles, type HttpHandler } from './http.js';
 import { CLOSE_GOING_AWAY, CLOSE_IDLE, CLOSE_SETUP_FAILED, CLOSE_TRY_AGAIN_LATER, type ChannelPosition } from './protocol.js';
 import { declaredVenues, RequestHandler } from './requests.js';
 
-export type ServerLimits = { -readonly [K in Exclude<keyof typeof serverDefaults, 'host'>]: number } & { host: string };
-
-export interface ConnectionSetupInfo {
-  readonly id: number;
-  readonly remoteAddress: string;
-  /** Venues the client declared with ?channels=. */
-  readonly venues: ReadonlySet<string>;
-}
-
-export interface DownstreamServerOptions extends Partial<Omit<ServerLimits, 'host'>> {
-  /** Default 127.0.0.1. Any non-loopback host requires `token`. */
-  readonly host?: string;
-  /** Required to bind a non-loopback host; without it only loopback peers are accepted. Never logged. */
-  readonly token?: string;
-  readonly admission?: AdmissionProviders;
-  readonly http?: HttpProviders;
-  /** Directory served at "/" (the dashboard). */
-  readonly staticDir?: string;
-  /** URL path → absolute file; default: /vendor/lightweight-charts.js when the package is installed. */
-  readonly files?: Readonly<Record<string, string>>;
-  /** Epoch every channel starts in (default Date.now(): a new process means a new epoch). */
-  readonly initialEpoch?: number;
-  readonly serializer?: Serializer;
-  readonly logger?: Logger;
-  readonly now?: () => number;
-  /** Peer address of a request; tests inject it to pose as a remote peer. */
-  readonly remoteAddress?: (req: IncomingMessage) => string | undefined;
-  /** Called while a connection is set up; throwing refuses it with 1011 (counted as setup_failed). */
-  readonly onConnection?: (info: ConnectionSetupInfo) => void;
-  /**
-   * Channels a client may create by subscribing (e.g. only configured venues/symbols): null to
-   * allow, or why not (the client gets `channel_not_served` with it). Channels already published
-   * are always subscribable. Default: any well-formed name (still capped by maxChannels).
-   */
-  readonly allowChannel?: (channel: Channel) => string | null;
-  /** Endpoints served under their own path prefix on this port (e.g. the Binance-compatible one), same auth. */
-  readonly mounts?: readonly ServerMount[];
-}
-
-/** An endpoint mounted on the server's port: it owns its paths' HTTP requests and WebSocket upgrades. */
-export interface ServerMount {
-  owns(path: string): boolean;
-  handleRequest(req: IncomingMessage, res: ServerResponse): void;
-  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void;
-}
-
-export interface DownstreamServerStats {
-  clients: number;
-  backloggedClients: number;
-  channels: number;
-  channelsCreated: number;
-  channelsFreed: number;
-  /** Subscribes refused: channel not served, server channel limit, venue breaker open. */
-  channelRefusals: { notServed: number; limit: number; breakerOpen: number };
-  subscriptions: number;
-  subscriptionsByChannel: Record<string, number>;
-  messagesPublished: number;
-  deliveryFailures: number;
-  messagesSent: number;
-  bytesSent: number;
-  drops: number;
-  /** Frames of several messages sent to clients that asked for batches (?batch=1), and the messages in them. */
-  batchFrames: number;
-  batchedMessages: number;
-  conflations: number;
-  gapNotices: number;
-  admissionRejections: Record<AdmissionReason, number>;
-  authRejections: number;
-  slowConsumerCloses: number;
-  heartbeatTerminations: number;
-  idleCloses: number;
-  rateLimited: number;
-  rateLimitCloses: number;
-  connectionsAccepted: number;
-}
+export type { ConnectionSetupInfo, DownstreamServerOptions, DownstreamServerStats, ServerLimits, ServerMount } from './server-options.js';
 
 /** Text frames from a Buffer without a copy: ws frames a Buffer as is. */
 const TEXT_FRAME = { binary: false } as const;
@@ -115,12 +43,9 @@ export class DownstreamServer {
   private wss: WebSocketServer | null = null;
   private timers: NodeJS.Timeout[] = [];
   private boundPort: number | null = null;
-  /** Sockets corked this turn, with the frame bytes written to them since. */
-  private readonly corked = new Map<Socket, number>();
-  /** Batching connections with messages pending this turn (flushed by uncorkAll). */
-  private readonly batching = new Set<FrameBatcher>();
+  /** One write per socket per turn of the event loop (batches flushed first). */
+  private readonly writes = new WriteCoalescer();
   private readonly batchCounters = { batchFrames: 0, batchedMessages: 0 };
-  private uncorkScheduled = false;
 
   constructor(private readonly options: DownstreamServerOptions = {}) {
     const { host, token, admission, http, staticDir, files, initialEpoch, serializer, logger, now, remoteAddress, onConnection, allowChannel, mounts, ...limits } = options;
@@ -325,17 +250,17 @@ export class DownstreamServer {
     const transport: SessionTransport = {
       send: (frame) => {
         if (ws.readyState !== WebSocket.OPEN) return;
-        this.cork(socket, typeof frame === 'string' ? Buffer.byteLength(frame) : frame.length);
+        this.writes.cork(socket, typeof frame === 'string' ? Buffer.byteLength(frame) : frame.length);
         if (batcher === null) { ws.send(frame, TEXT_FRAME); return; }
-        if (batcher.add(frame)) this.batching.add(batcher);
+        if (batcher.add(frame)) this.writes.addBatch(batcher);
       },
       // Bytes corked (or batched) this turn leave at setImmediate; up to one budget of them is a burst, not a backlog.
-      bufferedAmount: () => Math.max(0, ws.bufferedAmount + (batcher?.pendingBytes ?? 0) - Math.min(this.corked.get(socket) ?? 0, this.limits.maxSocketBufferedBytes)),
+      bufferedAmount: () => Math.max(0, ws.bufferedAmount + (batcher?.pendingBytes ?? 0) - Math.min(this.writes.corkedBytes(socket), this.limits.maxSocketBufferedBytes)),
       close: (code, reason) => {
         // Closed by us: out of the hub and the count at once, not when the peer finishes closing.
         this.remove(id);
         // What was written before the close (e.g. an error) still leaves first.
-        if (batcher !== null) { batcher.flush(); this.batching.delete(batcher); }
+        if (batcher !== null) { batcher.flush(); this.writes.dropBatch(batcher); }
         if (ws.readyState === WebSocket.OPEN) ws.close(code, reason);
         graceTimer = setTimeout(() => ws.terminate(), this.limits.closeGraceMs).unref();
       },
@@ -355,7 +280,7 @@ export class DownstreamServer {
       ws.on('pong', () => { session.awaitingPong = false; session.lastActivityMs = this.now(); });
       ws.on('close', () => {
         clearTimeout(graceTimer);
-        if (batcher !== null) { batcher.clear(); this.batching.delete(batcher); }
+        if (batcher !== null) { batcher.clear(); this.writes.dropBatch(batcher); }
         this.remove(id);
       });
       ws.on('error', (err) => this.logger.debug({ id, err: err.message }, 'downstream socket error'));
@@ -372,34 +297,6 @@ export class DownstreamServer {
     this.counts.connectionsAccepted++;
     this.logger.debug({ id, peer }, 'downstream client connected');
   }
-
-  /**
-   * Frames written in the same turn of the event loop leave in one write per socket: cork on the
-   * first send, uncork all on setImmediate (a burst of publishes costs one syscall per client).
-   */
-  private cork(socket: Socket, bytes: number): void {
-    const before = this.corked.get(socket);
-    this.corked.set(socket, (before ?? 0) + bytes);
-    if (before !== undefined) return;
-    socket.cork();
-    if (!this.uncorkScheduled) {
-      this.uncorkScheduled = true;
-      setImmediate(this.uncorkAll);
-    }
-  }
-
-  private readonly uncorkAll = (): void => {
-    this.uncorkScheduled = false;
-    // Batches first, into the still-corked sockets: then one write per socket carries them.
-    if (this.batching.size > 0) {
-      const batchers = [...this.batching];
-      this.batching.clear();
-      for (const b of batchers) b.flush();
-    }
-    const sockets = [...this.corked.keys()];
-    this.corked.clear();
-    for (const s of sockets) s.uncork();
-  };
 
   private remove(id: number): void {
     const entry = this.sessions.get(id);
