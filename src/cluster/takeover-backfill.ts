@@ -72,8 +72,12 @@ export class TakeoverBackfill {
     if (f === undefined) {
       const after = this.armed.get(k);
       if (after === undefined) { this.out(e); return; }
+      // At or below the resume point the stream holds it already (the publish floor drops it):
+      // e.g. a standby ring's trades from before this collector lost the shard once. Stay armed:
+      // only the first trade past the point says whether ids are missing.
+      if (e.seq <= after) { this.out(e); return; }
       this.armed.delete(k);
-      if (e.seq <= after + 1) { this.out(e); return; } // the live stream continues the bus: nothing to fetch
+      if (e.seq === after + 1) { this.out(e); return; } // the live stream continues the bus: nothing to fetch
       this.stats.backfilled++;
       const made = this.factory?.({ venue: e.venue, symbol: e.symbol, source: e.source, resumeAfterId: after, emit: this.out }) ?? null;
       if (made === null) { this.stats.unfillable++; this.out(e); return; }

@@ -316,7 +316,8 @@ export class ClusterWiring {
     const firstSeq = new Map<string, number>();
     for (const e of replay) {
       const k = `${e.venue}|${e.symbol}|${e.type === 'trade' ? eventKind(e) : ''}`;
-      if (e.type === 'trade' && e.seq !== null && !firstSeq.has(k)) firstSeq.set(k, e.seq);
+      // Ring trades the stream holds (older than its last one) say nothing about a gap after it.
+      if (e.type === 'trade' && e.seq !== null && !firstSeq.has(k) && e.seq > (lastSeq.get(k) ?? -1)) firstSeq.set(k, e.seq);
     }
     for (const [k, first] of firstSeq) {
       const last = lastSeq.get(k) ?? -1;

@@ -48,6 +48,17 @@ describe('TakeoverBackfill', () => {
     expect(tb.stats).toMatchObject({ armed: 1, backfilled: 0 });
   });
 
+  it('ring trades from before an earlier loss of the shard (below the stream\'s last) do not disarm it: the first trade past it still backfills', async () => {
+    const { tb, out, made } = rig();
+    tb.arm('binance', 'BTCUSDT', 'trade', 100);
+    for (const id of [40, 41, 42]) tb.push(trade(id)); // the stream holds them (the floors drop them later)
+    tb.push(trade(110)); // subscribed again: the stream ends at 100, 101..109 reached nobody
+    await until(() => seqs(out).includes(110));
+    expect(seqs(out)).toEqual([40, 41, 42, ...Array.from({ length: 10 }, (_, i) => 101 + i)]);
+    expect(made).toEqual(['BTCUSDT|trade|100']);
+    expect(tb.stats).toMatchObject({ armed: 1, backfilled: 1 });
+  });
+
   it('a first trade past the stream\'s last backfills exactly the ids between, in order, then goes live', async () => {
     const { tb, out, made } = rig();
     tb.arm('binance', 'BTCUSDT', 'trade', 100);
