@@ -20,6 +20,8 @@ import { BoundedEventQueue } from './event-queue.js';
 import type { LeaseEvent, LeaseLossReason, LeaseStats, LeaseValue } from './lease-events.js';
 import { leaseBucketName, leaseKey } from './names.js';
 import { fnv1a32 } from './shards.js';
+import { byPreference, fairShare, shardsOverShare } from './fair-share.js';
+import { CollectorPresence } from './presence.js';
 
 export interface ShardLeasesOptions {
   readonly namespace: string;
@@ -30,6 +32,12 @@ export interface ShardLeasesOptions {
   readonly redundancy: 1 | 2;
   /** At most this many shards (0 = no cap). */
   readonly maxShards?: number;
+  /**
+   * Balanced ownership: at most the fair share of the live collectors (presence keys), shards
+   * over it released (the least preferred first, once the same count was seen two rounds in a
+   * row), free ones taken in rendezvous-hash order. false: greedy (take every free shard).
+   */
+  readonly balance?: boolean;
   /** Events kept for a slow events() reader. */
   readonly maxQueuedEvents?: number;
   readonly logger?: Logger;
@@ -49,17 +57,24 @@ export class ShardLeases extends TypedEmitter<LeaseEventMap> {
   private readonly log: Logger;
   private readonly now: () => number;
   private readonly counters: LeaseStats = { acquired: 0, renewed: 0, released: 0, lost: 0, renewFailures: 0, acquireAttempts: 0, droppedEvents: 0 };
+  private readonly presence: CollectorPresence | null;
+  /** Live collectors seen in the previous round (balanced mode): a release needs the same count twice. */
+  private lastLive = 0;
 
   private constructor(private readonly kv: KV, private readonly opts: ShardLeasesOptions) {
     super();
     this.log = (opts.logger ?? silentLogger()).child({ part: 'leases', instance: opts.instance });
     this.now = opts.now ?? Date.now;
+    this.presence = opts.balance ? new CollectorPresence(kv, opts.instance, this.now) : null;
   }
 
   /** Opens (creating when missing) the bucket; refuses one made with another TTL. */
   static async open(nc: NatsConnection, opts: ShardLeasesOptions): Promise<ShardLeases> {
     if (opts.renewIntervalMs * 2 > opts.leaseTtlMs) {
       throw new ClusterError('E_CLUSTER_CONFIG', `lease renew interval ${opts.renewIntervalMs} ms must be at most half the TTL ${opts.leaseTtlMs} ms`, { retryable: false });
+    }
+    if (opts.balance && opts.redundancy !== 1) {
+      throw new ClusterError('E_CLUSTER_CONFIG', 'balanced leases need redundancy 1 (with redundancy 2 each collector of the pair holds every shard)', { retryable: false });
     }
     const bucket = leaseBucketName(opts.namespace);
     let kv: KV;
@@ -121,18 +136,23 @@ export class ShardLeases extends TypedEmitter<LeaseEventMap> {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
     await this.ticking?.catch(() => undefined);
-    for (const [shard, h] of [...this.held]) {
-      this.held.delete(shard);
-      try {
-        // Delete only if still ours (expected revision): never remove a successor's lease.
-        await this.kv.delete(leaseKey(shard, h.slot), { previousSeq: h.revision });
-        this.counters.released++;
-        this.report({ type: 'released', shard, slot: h.slot, at: this.now() });
-      } catch (err) {
-        this.log.warn({ shard, err: errorText(err) }, 'lease release failed; it expires by TTL');
-      }
-    }
+    for (const shard of [...this.held.keys()]) await this.release(shard);
+    await this.presence?.leave().catch(() => undefined);
     for (const q of this.queues) q.close();
+  }
+
+  private async release(shard: number): Promise<void> {
+    const h = this.held.get(shard);
+    if (h === undefined) return;
+    this.held.delete(shard);
+    try {
+      // Delete only if still ours (expected revision): never remove a successor's lease.
+      await this.kv.delete(leaseKey(shard, h.slot), { previousSeq: h.revision });
+      this.counters.released++;
+      this.report({ type: 'released', shard, slot: h.slot, at: this.now() });
+    } catch (err) {
+      this.log.warn({ shard, err: errorText(err) }, 'lease release failed; it expires by TTL');
+    }
   }
 
   /**
@@ -142,7 +162,32 @@ export class ShardLeases extends TypedEmitter<LeaseEventMap> {
   private async round(): Promise<void> {
     await Promise.all([...this.held].map(([shard, h]) => this.renew(shard, h)));
     if (this.stopped) return;
-    await this.acquireFree();
+    const cap = this.opts.maxShards && this.opts.maxShards > 0 ? this.opts.maxShards : Infinity;
+    const share = this.presence ? await this.balance() : Infinity;
+    if (this.stopped) return;
+    await this.acquireFree(Math.min(cap, share));
+  }
+
+  /** Balanced mode: beat, count the live collectors, give up what is over the fair share; returns the share. */
+  private async balance(): Promise<number> {
+    let live: number;
+    try {
+      await this.presence!.beat();
+      live = await this.presence!.live();
+    } catch (err) {
+      // Without a count, hold what is held and take nothing more this round (NATS is failing anyway).
+      this.log.warn({ err: errorText(err) }, 'collector presence failed; no balancing this round');
+      return this.held.size;
+    }
+    const share = fairShare(this.opts.shards, this.opts.redundancy, live);
+    const steady = live === this.lastLive;
+    this.lastLive = live;
+    if (steady && this.held.size > share) {
+      const over = shardsOverShare(this.opts.instance, this.held.keys(), share);
+      this.log.info({ live, share, releasing: over }, 'leases over the fair share: releasing');
+      for (const shard of over) if (!this.stopped) await this.release(shard);
+    }
+    return share;
   }
 
   private value(acquiredAt: number): Uint8Array {
@@ -178,15 +223,16 @@ export class ShardLeases extends TypedEmitter<LeaseEventMap> {
     }
   }
 
-  private async acquireFree(): Promise<void> {
-    const cap = this.opts.maxShards && this.opts.maxShards > 0 ? this.opts.maxShards : Infinity;
+  private async acquireFree(cap: number): Promise<void> {
+    if (this.held.size >= cap) return;
     // Each instance starts its scan at its own offset so simultaneous starters spread out.
     const offset = fnv1a32(this.opts.instance) % this.opts.shards;
-    const free: number[] = [];
+    let free: number[] = [];
     for (let i = 0; i < this.opts.shards; i++) {
       const shard = (offset + i) % this.opts.shards;
       if (!this.held.has(shard)) free.push(shard);
     }
+    if (this.presence) free = byPreference(this.opts.instance, free);
     if (cap === Infinity) {
       await Promise.all(free.map((shard) => this.acquire(shard)));
       return;

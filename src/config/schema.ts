@@ -268,6 +268,7 @@ export const clusterSchema = z.object({
   ackWaitMs: posInt(CL.ackWaitMs),
   /** Collectors subscribe on the venue only to the symbols of the shards they lease. */
   subscribeOwnedOnly: z.boolean().default(CL.subscribeOwnedOnly),
+  balanceShards: z.boolean().default(CL.balanceShards),
   /** Trades a takeover backfills by REST from the stream's last trade at most (more: declared hole). */
   takeoverMaxBackfillTrades: posInt(CL.takeoverMaxBackfillTrades),
   /** Recent events kept per symbol for re-publishing on a takeover (the standby ring). */
@@ -285,6 +286,10 @@ export const clusterSchema = z.object({
   // A new owner re-sends what the old one published up to a TTL before it died, and a publish is
   // re-sent after its timeout: both must land inside the window to be dropped as duplicates.
   path: ['duplicateWindowMs'], message: 'must be at least 2 x (leaseTtlMs + publishTimeoutMs): takeover and publish re-sends must fall inside the duplicate window',
+}).refine((c) => !c.balanceShards || c.redundancy === 1, {
+  // Two collectors of an A/B pair each hold every shard anyway; balancing two slots per shard over
+  // more collectors is not built (releases could free both slots of one shard to one taker).
+  path: ['balanceShards'], message: 'needs redundancy 1 (with redundancy 2 each collector of the pair holds every shard)',
 });
 
 export const configSchema = z.object({

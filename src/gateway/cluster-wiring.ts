@@ -152,7 +152,7 @@ export class ClusterWiring {
     if (this.collects) {
       this.leases = await ShardLeases.open(this.nc, {
         namespace: c.namespace, instance: this.instance, shards: c.shards, leaseTtlMs: c.leaseTtlMs, renewIntervalMs: c.leaseRenewIntervalMs,
-        redundancy: c.redundancy, maxShards: c.maxShardsPerInstance, logger: this.log,
+        redundancy: c.redundancy, maxShards: c.maxShardsPerInstance, balance: c.balanceShards, logger: this.log,
       });
       // Its own connection, replaced (not reconnected) after a disconnect: see EventPublisher.reconnect.
       const pubConnection = (): Promise<NatsConnection> => connectCluster({ servers: c.nats, name: `tickgate-${this.instance}-pub`, connectTimeoutMs: c.connectTimeoutMs, reconnectWaitMs: c.reconnectWaitMs });

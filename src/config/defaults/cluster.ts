@@ -45,6 +45,13 @@ export const DEFAULT_CLUSTER_PULL_EXPIRES_MS = 5_000;
  */
 export const DEFAULT_CLUSTER_SUBSCRIBE_OWNED_ONLY = true;
 /**
+ * Collectors balance the shards: each holds at most its fair share of the live collectors
+ * (ceil(shards x redundancy / collectors), counted from presence keys in the lease bucket) and
+ * releases the rest for the others (a takeover each, REST-backfilled). false = greedy: the first
+ * collector takes every free shard (maxShardsPerInstance caps it) and the others stand by.
+ */
+export const DEFAULT_CLUSTER_BALANCE_SHARDS = false;
+/**
  * On a takeover the new owner REST-backfills each trade stream from the stream's last trade id;
  * a hole larger than this many trades is declared (trade_gap, max_resume_exceeded), not fetched.
  */
@@ -94,6 +101,7 @@ export const clusterDefaults = {
   maxAckPending: DEFAULT_CLUSTER_MAX_ACK_PENDING,
   ackWaitMs: DEFAULT_CLUSTER_ACK_WAIT_MS,
   subscribeOwnedOnly: DEFAULT_CLUSTER_SUBSCRIBE_OWNED_ONLY,
+  balanceShards: DEFAULT_CLUSTER_BALANCE_SHARDS,
   takeoverMaxBackfillTrades: DEFAULT_CLUSTER_TAKEOVER_MAX_BACKFILL_TRADES,
   standbyEventsPerSymbol: DEFAULT_CLUSTER_STANDBY_EVENTS_PER_SYMBOL,
   maxQueuedPublishes: DEFAULT_CLUSTER_MAX_QUEUED_PUBLISHES,
