@@ -4,14 +4,12 @@
  * only to its own symbols (no stream on both), then a graceful stop hands everything back; the
  * stream holds every trade once, contiguous and equal to the simulator's across both hand-overs.
  */
-import { afterAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../../src/config/load.js';
-import { startGateway, type Gateway } from '../../../src/gateway/gateway.js';
+import { describe, expect, it } from 'vitest';
+import type { Gateway } from '../../../src/gateway/gateway.js';
 import { shardOf } from '../../../src/cluster/shards.js';
 import { startSimulator, type Simulator } from '../../../simulator/simulator.js';
-import { tempDir } from '../gateway/helpers.js';
-import { collectorLayer } from './fixtures/collector-config.js';
-import { dropNamespace, uniqueNamespace, until } from './helpers.js';
+import { useCollectorRig } from './fixtures/collector-rig.js';
+import { until } from './helpers.js';
 import { expectWholeAndTrue, streamTrades, venueSubscriptions } from './stream-check.js';
 
 // Spread over the 4 shards of the test layer (0: BTC ETH DOGE, 1: SOL BNB XRP, 3: ADA AVAX).
@@ -21,29 +19,15 @@ const ALL_STREAMS = SYMBOLS.map(streamOf).sort();
 const TTL_MS = 4_000;
 
 describe('balanced collectors (cluster.balanceShards)', () => {
-  const ns = uniqueNamespace('bal');
-  const tmp = tempDir('bal');
+  const rig = useCollectorRig('bal', { leaseTtlMs: TTL_MS, symbols: SYMBOLS, balanceShards: true });
+  const collector = (instance: string): Promise<Gateway> => rig.collector(instance);
   let sim: Simulator;
-  const gws: Gateway[] = [];
-
-  afterAll(async () => {
-    for (const g of gws) await g.stop().catch(() => undefined);
-    await sim?.close();
-    tmp.remove();
-    await dropNamespace(ns);
-  });
-
-  const collector = async (instance: string): Promise<Gateway> => {
-    const g = await startGateway(loadConfig({ env: {}, cli: collectorLayer({ simPort: sim.port, namespace: ns, instance, dir: `${tmp.dir}/${instance}`, leaseTtlMs: TTL_MS, symbols: SYMBOLS, balanceShards: true }) }).config);
-    gws.push(g);
-    return g;
-  };
   const published = (g: Gateway): number => g.cluster!.stats().publisher?.published ?? 0;
   const streamsOf = (g: Gateway): string[] => [...g.feeds.get('binance')!.subscribedStreams()].sort();
   const wantStreams = (g: Gateway): string[] => SYMBOLS.filter((s) => g.cluster!.stats().owned.includes(shardOf('binance', s, 4))).map(streamOf).sort();
 
   it('a second collector gets its share and only its symbols on the venue; a graceful stop hands them back; every trade once, true', async () => {
-    sim = await startSimulator({ port: 0, seed: 21, rate: 200, symbols: SYMBOLS, marketHours: 'always-open' });
+    sim = rig.sim = await startSimulator({ port: 0, seed: 21, rate: 200, symbols: SYMBOLS, marketHours: 'always-open' });
     const a = await collector('A');
     await until(() => a.cluster!.stats().owned.length === 4, 'A alone owns every shard', 15_000);
     await until(() => published(a) > 300, 'A publishes', 20_000);
@@ -63,18 +47,16 @@ describe('balanced collectors (cluster.balanceShards)', () => {
     const atSplit = published(b);
     await until(() => published(b) > atSplit + 300, 'B publishes its share live', 20_000);
 
-    await b.stop();
-    gws.splice(gws.indexOf(b), 1);
+    await rig.stop(b);
     await until(() => a.cluster!.stats().owned.length === 4, 'A owns every shard again', 15_000);
     await until(async () => { await a.cluster!.subscriptionsSettled(); return streamsOf(a).join() === ALL_STREAMS.join(); }, 'A subscribed to every symbol again', 15_000);
     const atBack = published(a);
     await until(() => published(a) > atBack + 300, 'A publishes everything live', 20_000);
-    await a.stop();
-    gws.splice(gws.indexOf(a), 1);
+    await rig.stop(a);
     expect(a.cluster!.stats().handoverGaps).toBe(0);
     expect(b.cluster!.stats().handoverGaps).toBe(0);
 
-    const { trades, messages } = await streamTrades(ns);
+    const { trades, messages } = await streamTrades(rig.ns);
     const spans = expectWholeAndTrue(sim, trades, SYMBOLS);
     console.log(JSON.stringify({ test: 'balanced collectors', streamMessages: messages, spans: Object.fromEntries(spans), backfills: { a: a.cluster!.stats().handoverBackfills, b: b.cluster!.stats().handoverBackfills } }));
   }, 120_000);

@@ -4,14 +4,12 @@
  * every stream on two clients. A stops gracefully: B keeps its subscriptions, C takes A's slots
  * and subscribes; the stream holds every trade once, contiguous, equal to the truth.
  */
-import { afterAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../../src/config/load.js';
+import { describe, expect, it } from 'vitest';
 import type { Gateway } from '../../../src/gateway/gateway.js';
 import { startSimulator, type Simulator } from '../../../simulator/simulator.js';
-import { tempDir } from '../gateway/helpers.js';
-import { startGateway } from '../../../src/gateway/gateway.js';
-import { collectorLayer, FAILOVER_SYMBOLS } from './fixtures/collector-config.js';
-import { dropNamespace, uniqueNamespace, until } from './helpers.js';
+import { FAILOVER_SYMBOLS } from './fixtures/collector-config.js';
+import { useCollectorRig } from './fixtures/collector-rig.js';
+import { until } from './helpers.js';
 import { expectWholeAndTrue, streamTrades, venueSubscriptions } from './stream-check.js';
 
 const TTL_MS = 4_000;
@@ -19,28 +17,14 @@ const ALL_STREAMS = FAILOVER_SYMBOLS.map((s) => `${s.toLowerCase()}@trade`).sort
 const twice = [...ALL_STREAMS, ...ALL_STREAMS].sort();
 
 describe('venue subscriptions with redundancy 2', () => {
-  const ns = uniqueNamespace('subr');
-  const tmp = tempDir('subr');
+  // A 30 s window: the A/B copies of each trade land within it (the stream keeps one).
+  const rig = useCollectorRig('subr', { leaseTtlMs: TTL_MS, redundancy: 2, duplicateWindowMs: 30_000 });
+  const collector = (instance: string): Promise<Gateway> => rig.collector(instance);
   let sim: Simulator;
-  const gws: Gateway[] = [];
-
-  afterAll(async () => {
-    for (const g of gws) await g.stop().catch(() => undefined);
-    await sim?.close();
-    tmp.remove();
-    await dropNamespace(ns);
-  });
-
-  const collector = async (instance: string): Promise<Gateway> => {
-    // A 30 s window: the A/B copies of each trade land within it (the stream keeps one).
-    const g = await startGateway(loadConfig({ env: {}, cli: collectorLayer({ simPort: sim.port, namespace: ns, instance, dir: `${tmp.dir}/${instance}`, leaseTtlMs: TTL_MS, redundancy: 2, duplicateWindowMs: 30_000 }) }).config);
-    gws.push(g);
-    return g;
-  };
   const streamsOnVenue = (): string[] => venueSubscriptions(sim).flat().sort();
 
   it('both holders subscribe; a graceful stop moves one holder\'s subscriptions to the newcomer', async () => {
-    sim = await startSimulator({ port: 0, seed: 17, rate: 150, symbols: FAILOVER_SYMBOLS, marketHours: 'always-open' });
+    sim = rig.sim = await startSimulator({ port: 0, seed: 17, rate: 150, symbols: FAILOVER_SYMBOLS, marketHours: 'always-open' });
     const a = await collector('A');
     const b = await collector('B');
     await until(() => a.cluster!.stats().owned.length === 4 && b.cluster!.stats().owned.length === 4, 'A and B hold a slot of every shard', 15_000);
@@ -48,8 +32,7 @@ describe('venue subscriptions with redundancy 2', () => {
     expect(streamsOnVenue()).toEqual(twice);
     await until(() => b.cluster!.stats().publisher!.published + a.cluster!.stats().publisher!.published > 300, 'A and B publish', 20_000);
 
-    await a.stop();
-    gws.splice(gws.indexOf(a), 1);
+    await rig.stop(a);
     await until(() => streamsOnVenue().length === 3, 'A\'s subscriptions gone', 10_000);
     expect(streamsOnVenue()).toEqual(ALL_STREAMS);
     const c = await collector('C');
@@ -58,9 +41,9 @@ describe('venue subscriptions with redundancy 2', () => {
     expect(streamsOnVenue()).toEqual(twice);
     const atC = c.cluster!.stats().publisher!.published + c.cluster!.stats().publisher!.duplicates;
     await until(() => c.cluster!.stats().publisher!.published + c.cluster!.stats().publisher!.duplicates > atC + 200, 'C publishes', 20_000);
-    for (const g of [b, c]) { await g.stop(); gws.splice(gws.indexOf(g), 1); }
+    for (const g of [b, c]) await rig.stop(g);
 
-    const { trades, messages } = await streamTrades(ns);
+    const { trades, messages } = await streamTrades(rig.ns);
     expectWholeAndTrue(sim, trades, FAILOVER_SYMBOLS);
     console.log(JSON.stringify({ test: 'subscriptions with redundancy 2', streamMessages: messages, cDuplicates: c.cluster!.stats().publisher?.duplicates, cSkippedInStream: c.cluster!.stats().skippedStreamTrades }));
   }, 90_000);
