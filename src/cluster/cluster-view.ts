@@ -10,6 +10,7 @@ import { Kvm } from '@nats-io/kv';
 import { errorText } from './errors.js';
 import type { LeaseValue } from './lease-events.js';
 import { eventStreamName, leaseBucketName, parseLeaseKey } from './names.js';
+import { instanceOfPresenceKey } from './presence.js';
 
 export interface LeaseRow { shard: number; slot: number; instance: string; renewedAgoMs: number; expiresInMs: number }
 export interface ConsumerRow { durable: string; instance: string | null; pending: number; ackPending: number; redelivered: number; ackFloorSeq: number }
@@ -29,6 +30,7 @@ const PROCESSOR_PREFIX = 'processor-';
 
 export async function readClusterView(nc: NatsConnection, namespace: string, now = Date.now()): Promise<ClusterView> {
   const view: ClusterView = { namespace, stream: null, leases: [], consumers: [], instances: [], errors: [] };
+  const collectors = new Set<string>();
   const jsm = await jetstreamManager(nc);
   try {
     const info = await jsm.streams.info(eventStreamName(namespace));
@@ -47,6 +49,8 @@ export async function readClusterView(nc: NatsConnection, namespace: string, now
     const kv = await new Kvm(nc).open(leaseBucketName(namespace));
     const keys = await kv.keys();
     for await (const key of keys) {
+      const present = instanceOfPresenceKey(key);
+      if (present !== null) { collectors.add(present); continue; }
       const at = parseLeaseKey(key);
       if (!at) continue;
       const e = await kv.get(key);
@@ -59,6 +63,8 @@ export async function readClusterView(nc: NatsConnection, namespace: string, now
   }
   view.leases.sort((a, b) => a.shard - b.shard || a.slot - b.slot);
   const by = new Map<string, InstanceRow>();
+  // A collector beating its presence but holding no lease is a standby.
+  for (const c of collectors) by.set(c, { instance: c, role: 'collector', shards: [], lagMessages: null });
   for (const l of view.leases) {
     let r = by.get(l.instance);
     if (!r) by.set(l.instance, (r = { instance: l.instance, role: 'collector', shards: [], lagMessages: null }));

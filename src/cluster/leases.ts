@@ -57,7 +57,8 @@ export class ShardLeases extends TypedEmitter<LeaseEventMap> {
   private readonly log: Logger;
   private readonly now: () => number;
   private readonly counters: LeaseStats = { acquired: 0, renewed: 0, released: 0, lost: 0, renewFailures: 0, acquireAttempts: 0, droppedEvents: 0 };
-  private readonly presence: CollectorPresence | null;
+  /** Beaten every round (so `tickgate status` lists standbys too); counted only when balancing. */
+  private readonly presence: CollectorPresence;
   /** Live collectors seen in the previous round (balanced mode): a release needs the same count twice. */
   private lastLive = 0;
 
@@ -65,7 +66,7 @@ export class ShardLeases extends TypedEmitter<LeaseEventMap> {
     super();
     this.log = (opts.logger ?? silentLogger()).child({ part: 'leases', instance: opts.instance });
     this.now = opts.now ?? Date.now;
-    this.presence = opts.balance ? new CollectorPresence(kv, opts.instance, this.now) : null;
+    this.presence = new CollectorPresence(kv, opts.instance, this.now);
   }
 
   /** Opens (creating when missing) the bucket; refuses one made with another TTL. */
@@ -137,7 +138,7 @@ export class ShardLeases extends TypedEmitter<LeaseEventMap> {
     this.timer = null;
     await this.ticking?.catch(() => undefined);
     for (const shard of [...this.held.keys()]) await this.release(shard);
-    await this.presence?.leave().catch(() => undefined);
+    await this.presence.leave().catch(() => undefined);
     for (const q of this.queues) q.close();
   }
 
@@ -163,17 +164,23 @@ export class ShardLeases extends TypedEmitter<LeaseEventMap> {
     await Promise.all([...this.held].map(([shard, h]) => this.renew(shard, h)));
     if (this.stopped) return;
     const cap = this.opts.maxShards && this.opts.maxShards > 0 ? this.opts.maxShards : Infinity;
-    const share = this.presence ? await this.balance() : Infinity;
+    const share = this.opts.balance ? await this.balance() : await this.beat();
     if (this.stopped) return;
     await this.acquireFree(Math.min(cap, share));
+  }
+
+  /** Greedy mode: presence only tells who is there; no share. */
+  private async beat(): Promise<number> {
+    await this.presence.beat().catch((err: unknown) => { this.log.debug({ err: errorText(err) }, 'collector presence beat failed'); });
+    return Infinity;
   }
 
   /** Balanced mode: beat, count the live collectors, give up what is over the fair share; returns the share. */
   private async balance(): Promise<number> {
     let live: number;
     try {
-      await this.presence!.beat();
-      live = await this.presence!.live();
+      await this.presence.beat();
+      live = await this.presence.live();
     } catch (err) {
       // Without a count, hold what is held and take nothing more this round (NATS is failing anyway).
       this.log.warn({ err: errorText(err) }, 'collector presence failed; no balancing this round');
@@ -232,7 +239,7 @@ export class ShardLeases extends TypedEmitter<LeaseEventMap> {
       const shard = (offset + i) % this.opts.shards;
       if (!this.held.has(shard)) free.push(shard);
     }
-    if (this.presence) free = byPreference(this.opts.instance, free);
+    if (this.opts.balance) free = byPreference(this.opts.instance, free);
     if (cap === Infinity) {
       await Promise.all(free.map((shard) => this.acquire(shard)));
       return;

@@ -1,7 +1,7 @@
 /**
- * Which collectors are alive, for balanced leases: each one puts `presence.<instance>` into the
- * lease bucket every renew round; the bucket's max age (the lease TTL) removes the key of one that
- * stopped beating, and a graceful stop deletes it. Standbys holding no shard are counted too.
+ * Which collectors are alive (standbys holding no shard included), for balanced leases and
+ * `tickgate status`: each one puts `presence.<instance>` into the lease bucket every renew round; the bucket's max age (the lease TTL) removes the key of one that
+ * stopped beating, and a graceful stop deletes it.
  */
 import type { KV } from '@nats-io/kv';
 import { token } from './names.js';
@@ -9,6 +9,9 @@ import { token } from './names.js';
 const PREFIX = 'presence.';
 
 export const presenceKey = (instance: string): string => `${PREFIX}${token(instance)}`;
+
+/** The instance of a presence key, or null for any other key. */
+export const instanceOfPresenceKey = (key: string): string | null => (key.startsWith(PREFIX) ? key.slice(PREFIX.length) : null);
 
 export class CollectorPresence {
   constructor(private readonly kv: KV, private readonly instance: string, private readonly now: () => number = Date.now) {}

@@ -12,6 +12,9 @@ import { EventConsumer } from '../../../src/cluster/consumer.js';
 import { ensureEventStream } from '../../../src/cluster/event-stream.js';
 import { ShardLeases } from '../../../src/cluster/leases.js';
 import { EventPublisher } from '../../../src/cluster/publisher.js';
+import { CollectorPresence } from '../../../src/cluster/presence.js';
+import { leaseBucketName } from '../../../src/cluster/names.js';
+import { Kvm } from '@nats-io/kv';
 import { tempDir } from '../gateway/helpers.js';
 import { makeEvents } from './events-fixture.js';
 import { dropNamespace, natsConnect, uniqueNamespace } from './helpers.js';
@@ -37,11 +40,14 @@ describe('cluster view', () => {
     for await (const m of c) { m.ack(); if (++n === 20) break; }
     await c.close();
 
+    // A standby collector holding no lease shows by its presence key alone.
+    await new CollectorPresence(await new Kvm(nc).open(leaseBucketName(ns)), 'col-standby').beat();
+
     const v = await readClusterView(nc, ns);
     expect(v.errors).toEqual([]);
     expect(v.stream?.messages).toBe(50);
     expect(v.leases.length).toBe(4);
-    expect(v.instances.map((i) => [i.instance, i.role, i.shards.length])).toEqual([['col-a', 'collector', 2], ['col-b', 'collector', 2], ['proc-1', 'processor', 0]]);
+    expect(v.instances.map((i) => [i.instance, i.role, i.shards.length])).toEqual([['col-a', 'collector', 2], ['col-b', 'collector', 2], ['col-standby', 'collector', 0], ['proc-1', 'processor', 0]]);
     expect(v.instances.find((i) => i.instance === 'proc-1')!.lagMessages).toBeGreaterThanOrEqual(0);
     expect(v.consumers[0]!.ackFloorSeq).toBeGreaterThan(0);
 
@@ -51,6 +57,7 @@ describe('cluster view', () => {
     const out = await run(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', '--config', cfg, 'status'], { timeout: 30_000 }).catch((e: { stdout: string; stderr: string }) => e);
     expect(out.stdout).toMatch(new RegExp(`cluster ${ns}: stream 50 messages`));
     expect(out.stdout).toMatch(/col-a\s+collector/);
+    expect(out.stdout).toMatch(/col-standby\s+collector/);
     expect(out.stdout).toMatch(/proc-1\s+processor/);
     expect(out.stdout).toMatch(/processor-proc-1/);
 
