@@ -9,16 +9,13 @@ import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { EventConsumer } from '../../../src/cluster/consumer.js';
 import { loadConfig } from '../../../src/config/load.js';
 import { startGateway, type Gateway } from '../../../src/gateway/gateway.js';
-import { normalizeDecimal } from '../../../src/model/decimal.js';
-import type { Trade } from '../../../src/model/events.js';
 import { startSimulator, type Simulator } from '../../../simulator/simulator.js';
-import { jetstreamManager } from '@nats-io/jetstream';
 import { tempDir } from '../gateway/helpers.js';
 import { collectorLayer, FAILOVER_SYMBOLS } from './fixtures/collector-config.js';
-import { dropNamespace, natsConnect, uniqueNamespace, until } from './helpers.js';
+import { dropNamespace, uniqueNamespace, until } from './helpers.js';
+import { expectWholeAndTrue, streamTrades } from './stream-check.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 /** Long enough that a loaded machine (2 cores, parallel test files) does not make A miss its renewals. */
@@ -69,30 +66,8 @@ describe('collector failover (kill -9 of the lease holder)', () => {
     expect(st.dropped).toBe(0);
 
     // Read the whole stream and check each symbol against the simulator.
-    const nc = await natsConnect();
-    try {
-      const jsm = await jetstreamManager(nc);
-      const total = (await jsm.streams.info(`${ns}-events`)).state.messages;
-      const c = await EventConsumer.open(nc, jsm, { namespace: ns, durable: 'check', maxAckPending: 1_000, ackWaitMs: 30_000 });
-      const trades: Trade[] = [];
-      let n = 0;
-      for await (const m of c) { if (m.event.type === 'trade') trades.push(m.event); m.ack(); if (++n === total) break; }
-      await c.close();
-      for (const s of FAILOVER_SYMBOLS) {
-        const mine = trades.filter((t) => t.symbol === s);
-        const ids = mine.map((t) => t.seq!);
-        expect(ids.length, `${s} has trades`).toBeGreaterThan(10);
-        expect(ids.every((id, i) => i === 0 || id === ids[i - 1]! + 1), `${s}: contiguous, once, in order (first ${ids[0]}, last ${ids.at(-1)}, n ${ids.length})`).toBe(true);
-        const truth = new Map(sim.truth.trades('binance', s).map((t) => [t.id, t]));
-        for (const t of mine) {
-          const want = truth.get(t.seq!);
-          expect(want, `${s} ${t.seq} in the truth`).toBeDefined();
-          expect([normalizeDecimal(t.price), normalizeDecimal(t.size)]).toEqual([normalizeDecimal(want!.price), normalizeDecimal(want!.qty)]);
-        }
-      }
-      console.log(JSON.stringify({ test: 'collector failover', takeoverMs, replayed: st.handoverReplayed, streamMessages: total, duplicatesAtB: st.publisher?.duplicates, publishedByB: st.publisher?.published }));
-    } finally {
-      await nc.close();
-    }
+    const { trades, messages: total } = await streamTrades(ns);
+    expectWholeAndTrue(sim, trades, FAILOVER_SYMBOLS);
+    console.log(JSON.stringify({ test: 'collector failover', takeoverMs, replayed: st.handoverReplayed, streamMessages: total, duplicatesAtB: st.publisher?.duplicates, publishedByB: st.publisher?.published }));
   }, 90_000);
 });

@@ -9,18 +9,15 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
-import { jetstreamManager } from '@nats-io/jetstream';
 import { afterAll, describe, expect, it } from 'vitest';
-import { EventConsumer } from '../../../src/cluster/consumer.js';
 import { deepMerge } from '../../../src/config/layers.js';
 import { loadConfig } from '../../../src/config/load.js';
 import { startGateway, type Gateway } from '../../../src/gateway/gateway.js';
-import { normalizeDecimal } from '../../../src/model/decimal.js';
-import type { Trade } from '../../../src/model/events.js';
 import { startSimulator, type Simulator } from '../../../simulator/simulator.js';
 import { tempDir } from '../gateway/helpers.js';
 import { collectorLayer, FAILOVER_SYMBOLS } from './fixtures/collector-config.js';
-import { natsConnect, uniqueNamespace, until } from './helpers.js';
+import { uniqueNamespace, until } from './helpers.js';
+import { expectWholeAndTrue, streamTrades } from './stream-check.js';
 
 const NATS_SERVER = '/usr/sbin/nats-server';
 
@@ -87,32 +84,11 @@ describe('NATS server restarted mid-run', () => {
     gw = null;
     expect(st.dropped).toBe(0);
 
-    const nc = await natsConnect(url);
-    try {
-      const jsm = await jetstreamManager(nc);
-      const total = (await jsm.streams.info(`${ns}-events`)).state.messages;
-      const c = await EventConsumer.open(nc, jsm, { namespace: ns, durable: 'check', maxAckPending: 1_000, ackWaitMs: 30_000 });
-      const trades: Trade[] = [];
-      let n = 0;
-      for await (const m of c) { if (m.event.type === 'trade') trades.push(m.event); m.ack(); if (++n === total) break; }
-      await c.close();
-      for (const s of FAILOVER_SYMBOLS) {
-        const ids = trades.filter((t) => t.symbol === s).map((t) => t.seq!);
-        expect(ids.length, `${s} has trades`).toBeGreaterThan(50);
-        expect(ids.every((id, i) => i === 0 || id === ids[i - 1]! + 1), `${s}: contiguous, once, in order (first ${ids[0]}, last ${ids.at(-1)}, n ${ids.length})`).toBe(true);
-        const truth = new Map(sim.truth.trades('binance', s).map((t) => [t.id, t]));
-        for (const t of trades.filter((x) => x.symbol === s)) {
-          const want = truth.get(t.seq!);
-          expect(want, `${s} ${t.seq} in the truth`).toBeDefined();
-          expect([normalizeDecimal(t.price), normalizeDecimal(t.size)]).toEqual([normalizeDecimal(want!.price), normalizeDecimal(want!.qty)]);
-        }
-      }
-      console.log(JSON.stringify({
-        test: 'NATS restarted mid-run', streamMessages: total, queuedInOutage, maxQueued: st.maxQueued, retries: st.publisher?.retries,
-        duplicates: st.publisher?.duplicates, leases: st.leases, handoverReplayed: st.handoverReplayed, handoverGaps: st.handoverGaps,
-      }));
-    } finally {
-      await nc.close();
-    }
+    const { trades, messages: total } = await streamTrades(ns, url);
+    expectWholeAndTrue(sim, trades, FAILOVER_SYMBOLS, 50);
+    console.log(JSON.stringify({
+      test: 'NATS restarted mid-run', streamMessages: total, queuedInOutage, maxQueued: st.maxQueued, retries: st.publisher?.retries,
+      duplicates: st.publisher?.duplicates, leases: st.leases, handoverReplayed: st.handoverReplayed, handoverGaps: st.handoverGaps,
+    }));
   }, 90_000);
 });

@@ -12,8 +12,8 @@ import type { Simulator } from '../../../simulator/simulator.js';
 import { natsConnect } from './helpers.js';
 
 /** Every trade in the namespace's stream, in stream order. */
-export async function streamTrades(ns: string): Promise<{ trades: Trade[]; messages: number }> {
-  const nc = await natsConnect();
+export async function streamTrades(ns: string, url?: string): Promise<{ trades: Trade[]; messages: number }> {
+  const nc = await natsConnect(url);
   try {
     const jsm = await jetstreamManager(nc);
     const total = (await jsm.streams.info(`${ns}-events`)).state.messages;
