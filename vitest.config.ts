@@ -20,6 +20,10 @@ const QUIET = [
   'test/integration/pipeline/enrichment-pool.test.ts',
   'test/integration/sinks/gateway-sqlite-locked.test.ts',
   'test/integration/sinks/sqlite-locked.test.ts',
+  // Not timing bounds, but failures under the parallel group's load not yet explained (a slow
+  // client's gap notices never arriving; a restarted processor's start position): alone until found.
+  'test/chaos/e2e.test.ts',
+  'test/integration/cluster/processor-restart.test.ts',
 ];
 
 /**
@@ -30,9 +34,9 @@ const QUIET = [
  * changes the order.
  */
 const SLOW_FIRST = [
-  'test/integration/cluster/three-process.test.ts', 'test/integration/compat/usdm-ccxt.test.ts', 'test/chaos/e2e.test.ts',
+  'test/integration/cluster/three-process.test.ts', 'test/integration/compat/usdm-ccxt.test.ts',
   'test/chaos/e2e-restarts.test.ts', 'test/chaos/binance-faults.test.ts', 'test/chaos/bybit-faults.test.ts',
-  'test/integration/cli/demo-run.test.ts', 'test/integration/compat/binance-ws.test.ts', 'test/integration/cluster/processor-restart.test.ts',
+  'test/integration/cli/demo-run.test.ts', 'test/integration/compat/binance-ws.test.ts',
   'test/chaos/e2e-restarts-postgres.test.ts', 'test/chaos/e2e-backfill.test.ts', 'test/integration/cluster/redundancy-ab.test.ts',
   'test/browser/dashboard.test.ts', 'test/browser/gateway.test.ts',
 ];
