@@ -9,10 +9,7 @@
  *  3. when that queue is full, frames are dropped and the client later gets one
  *     `gap {from, to}` per run of drops, before the next frame of that channel (in-stream
  *     notices, the upstream gaps, are never dropped);
- *  4. a client that started dropping (3.) and has not caught up fully slowConsumerCloseMs later
- *     is closed with 4008. A client merely backlogged within its queue budget is not: the budget
- *     is what its operator sized for bursts, and closing it would turn a lossless catch-up into a
- *     reconnect whose resume may lie beyond the ring (a resync).
+ *  4. a client backlogged without catching up for slowConsumerCloseMs is closed with 4008.
  * The publisher never waits: every step is a synchronous O(1) decision.
  */
 import type { Subscriber } from './channel-hub.js';
@@ -85,8 +82,6 @@ export class ClientSession implements Subscriber {
   private readonly conflated = new Map<string, Buffer>();
   private readonly pendingGaps = new Map<string, { from: number; to: number }>();
   private backloggedSinceMs: number | null = null;
-  /** First drop since the client last caught up fully: the slow-consumer clock. */
-  private droppingSinceMs: number | null = null;
   private closed = false;
 
   constructor(
@@ -121,7 +116,6 @@ export class ClientSession implements Subscriber {
     } else if (!notice && (this.queueLength >= this.limits.maxQueueMessages || this.queueBytes + frame.length > this.limits.maxQueueBytes)) {
       // Notices (upstream gaps) are rare and carry what a seq range cannot: queued even when full.
       this.counters.drops++;
-      this.droppingSinceMs ??= this.now();
       const gap = this.pendingGaps.get(channel);
       if (gap) gap.to = seq;
       else this.pendingGaps.set(channel, { from: seq, to: seq });
@@ -187,17 +181,16 @@ export class ClientSession implements Subscriber {
       this.queue.length = 0;
       this.queueHead = 0;
       this.backloggedSinceMs = null;
-      this.droppingSinceMs = null;
       return true;
     }
     this.checkSlow();
     return false;
   }
 
-  /** Closes the client as a slow consumer once it has kept dropping, without catching up, for too long. */
+  /** Closes the client as a slow consumer once it has been backlogged for too long. */
   checkSlow(): void {
-    if (this.closed || this.droppingSinceMs === null) return;
-    if (this.now() - this.droppingSinceMs < this.limits.slowConsumerCloseMs) return;
+    if (this.closed || this.backloggedSinceMs === null) return;
+    if (this.now() - this.backloggedSinceMs < this.limits.slowConsumerCloseMs) return;
     this.close(CLOSE_SLOW_CONSUMER, 'slow consumer');
     this.onSlowConsumerClose(this);
   }

@@ -76,7 +76,7 @@ describe('slow consumers', () => {
     expect(server.stats().backloggedClients).toBe(0);
   });
 
-  it('a client that keeps dropping past slowConsumerCloseMs is closed with 4008 and counted; the fast client never notices', async () => {
+  it('a client that stays backlogged past slowConsumerCloseMs is closed with 4008 and counted; the fast client never notices', async () => {
     server = await startServer({
       maxSocketBufferedBytes: 64 * 1024, maxQueueMessages: 200, maxQueueBytes: 1024 * 1024, slowConsumerCloseMs: 500, closeGraceMs: 10_000, backlogTickMs: 20,
     });

@@ -90,14 +90,12 @@ describe('ClientSession send path', () => {
     expect(seen.filter((x) => x.startsWith('gap'))).toEqual(['gap 4-5']);
   });
 
-  it('closes a client that keeps dropping past slowConsumerCloseMs with 4008, once, and stops sending', () => {
-    const { t, s, advance, slowCloses } = setup({ maxSocketBufferedBytes: 100, maxQueueMessages: 1, slowConsumerCloseMs: 5_000 });
+  it('closes a client that stays backlogged past slowConsumerCloseMs with 4008, once, and stops sending', () => {
+    const { t, s, advance, slowCloses } = setup({ maxSocketBufferedBytes: 100, slowConsumerCloseMs: 5_000 });
     s.deliver(T, 1, frame(T, 1), false);
-    s.deliver(T, 2, frame(T, 2), false); // backlogged: queued
-    advance(3_000);
-    s.deliver(T, 3, frame(T, 3), false); // queue full: dropped, the clock starts here
+    s.deliver(T, 2, frame(T, 2), false);
     advance(4_999);
-    s.deliver(T, 4, frame(T, 4), false);
+    s.deliver(T, 3, frame(T, 3), false);
     expect(t.closed).toBeNull();
     advance(1);
     s.drain();
@@ -108,19 +106,6 @@ describe('ClientSession send path', () => {
     s.checkSlow();
     expect(t.sent.length).toBe(before);
     expect(slowCloses()).toBe(1);
-  });
-
-  it('a client backlogged within its queue budget is not closed, however long it takes to catch up', () => {
-    const { t, s, advance, slowCloses } = setup({ maxSocketBufferedBytes: 100, maxQueueMessages: 100, slowConsumerCloseMs: 5_000 });
-    s.deliver(T, 1, frame(T, 1), false);
-    for (let i = 2; i <= 50; i++) { s.deliver(T, i, frame(T, i), false); advance(1_000); }
-    s.checkSlow();
-    expect(t.closed).toBeNull();
-    expect(slowCloses()).toBe(0);
-    expect(s.info().drops).toBe(0);
-    t.flush();
-    while (!s.drain()) t.flush();
-    expect(t.parsed().filter((m) => m.type === 'data').map((m) => m.seq)).toEqual(Array.from({ length: 50 }, (_, i) => i + 1));
   });
 
   it('a client that catches up fully is not closed later for an old backlog', () => {
