@@ -30,7 +30,7 @@ export const DEFAULT_MAX_SOCKET_BUFFERED_BYTES = 1024 * 1024;
  */
 export const DEFAULT_MAX_QUEUE_MESSAGES = 16_384;
 export const DEFAULT_MAX_QUEUE_BYTES = 4 * 1024 * 1024;
-/** A client that keeps a full queue (dropping) this long without catching up is closed with 4008. */
+/** A client backlogged this long without catching up fully is closed with 4008 (counted from its first backlog, not its first drop). */
 export const DEFAULT_SLOW_CONSUMER_CLOSE_MS = 10_000;
 /** After a close frame to a hopeless client, terminate the socket if it has not finished closing. */
 export const DEFAULT_CLOSE_GRACE_MS = 2_000;
